@@ -1,0 +1,140 @@
+"""Probe and fully decode audio files with ffmpeg (run as a subprocess, never in-process)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+TIMEOUT_S = 120
+
+
+class AudioError(Exception):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration_ms: int
+    codec: str
+    sample_rate: int
+    channels: int
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise AudioError(
+            f"{name} is not installed, so audio files cannot be checked",
+            "install ffmpeg (sudo apt-get install ffmpeg, or run ./dev setup)",
+        )
+    return found
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError(f"checking the audio took more than {TIMEOUT_S} s") from exc
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+def probe(path: Path) -> AudioInfo:
+    """Format facts of an audio file; raises :class:`AudioError` when it is not audio."""
+    if path.stat().st_size == 0:
+        raise AudioError("the file is empty (0 bytes)", "copy the clip again from its source")
+    proc = _run(
+        [
+            _tool("ffprobe"),
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-select_streams",
+            "a:0",
+            str(path),
+        ]
+    )
+    if proc.returncode != 0:
+        raise AudioError(
+            f"not a readable audio file ({_first_line(proc.stderr)})",
+            "check the file plays on a PC; copy it again from its source",
+        )
+    data = json.loads(proc.stdout or "{}")
+    streams = data.get("streams") or []
+    if not streams:
+        raise AudioError("the file holds no audio", "is it a video, an image or a document?")
+    stream = streams[0]
+    duration = stream.get("duration") or (data.get("format") or {}).get("duration")
+    try:
+        seconds = float(str(duration))
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise AudioError("the audio has no length (no samples)", "copy it again from its source")
+    return AudioInfo(
+        duration_ms=round(seconds * 1000),
+        codec=str(stream.get("codec_name", "")),
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+    )
+
+
+def decode(path: Path) -> None:
+    """Decode the whole file; raises :class:`AudioError` on the first decoding error."""
+    proc = _run(
+        [
+            _tool("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-xerror",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-f",
+            "null",
+            "-",
+        ]
+    )
+    if proc.returncode != 0 or proc.stderr.strip():
+        raise AudioError(
+            f"the audio cannot be decoded to the end ({_first_line(proc.stderr)})",
+            "the file is damaged; copy it again from its source",
+        )
+
+
+class ClipChecker:
+    """Probes and decodes clips, remembering results while a file is unchanged."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Path, int, int], AudioInfo] = {}
+
+    def check(self, path: Path) -> AudioInfo:
+        st = path.stat()
+        key = (path, st.st_size, st.st_mtime_ns)
+        if key not in self._seen:
+            info = probe(path)
+            decode(path)
+            self._seen[key] = info
+        return self._seen[key]

@@ -1,0 +1,214 @@
+"""The validated schedule model: what operators write in schedules/ and playlists/.
+
+The file-level models (:class:`ScheduleFile`, :class:`PlaylistFile`) mirror the YAML keys one
+to one and reject unknown keys. :class:`Schedule` is the merged, cross-checked result that the
+planner and the daemon use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from playout.problems import Location
+from playout.schedule.types import ALL_DAYS, Date, Duration, TimeOfDay, Weekdays
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+STATION_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+class Rotation(StrEnum):
+    IN_ORDER = "in_order"
+    SHUFFLE = "shuffle"
+    WEIGHTED = "weighted"
+
+
+class Priority(StrEnum):
+    """Who keeps a time when two airings want it (higher keeps it, lower moves)."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Count = Annotated[int, Field(ge=0, le=200)]
+
+
+class Station(_Strict):
+    id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
+    name: Annotated[str, Field(min_length=1)]
+    timezone: str = DEFAULT_TIMEZONE
+    district: str | None = None
+    province: str | None = None
+    fallback_clip: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        from playout.problems import did_you_mean
+
+        try:
+            ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            hint = did_you_mean(value, zoneinfo.available_timezones())
+            raise ValueError(
+                f'"{value}" is not a known time zone (e.g. "{DEFAULT_TIMEZONE}"); {hint}'
+            ) from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Session(_Strict):
+    """A broadcast session (buổi phát thanh): the only times spots may air."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+    days: Weekdays = ALL_DAYS
+    max_spots: Duration | None = None
+    label: str = ""
+
+
+class Blackout(_Strict):
+    """A fixed programme (e.g. the VOV relay) that is never interrupted."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+    label: str = ""
+    days: Weekdays = ALL_DAYS
+    from_: Date | None = Field(default=None, alias="from")
+    until: Date | None = None
+
+    def active_on(self, day: date) -> bool:
+        if day.weekday() not in self.days:
+            return False
+        if self.from_ is not None and day < self.from_:
+            return False
+        return not (self.until is not None and day > self.until)
+
+
+class LevelOverride(_Strict):
+    per_day: Count
+
+
+class FrequencyStep(_Strict):
+    from_: Date = Field(alias="from")
+    per_day: Count
+
+
+class Ramp(_Strict):
+    """per_day = min(max, start + step * (whole periods of ``every`` since the campaign began))."""
+
+    start: Count
+    step: Annotated[int, Field(ge=-50, le=50)] = 1
+    every: Duration = timedelta(days=7)
+    max: Count | None = None
+
+
+class Campaign(_Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN, max_length=60)]
+    title: str = ""
+    playlist: str | None = None
+    clip: str | None = None
+    from_: Date = Field(alias="from")
+    until: Date | None = None
+    days: Weekdays = ALL_DAYS
+    sessions: list[str] | None = None
+    min_gap: Duration = timedelta(0)
+    per_day: Count | None = None
+    frequency: list[FrequencyStep] | None = None
+    ramp: Ramp | None = None
+    at: list[TimeOfDay] | None = None
+    levels: dict[Annotated[int, Field(ge=2, le=9)], LevelOverride] = Field(default_factory=dict)
+    priority: Priority = Priority.NORMAL
+    make_good: bool = True
+
+    def active_on(self, day: date) -> bool:
+        if day < self.from_ or (self.until is not None and day > self.until):
+            return False
+        return day.weekday() in self.days
+
+
+class ScheduleFile(_Strict):
+    station: Station | None = None
+    sessions: dict[str, Session] = Field(default_factory=dict)
+    blackouts: list[Blackout] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+
+
+class PlaylistClip(_Strict):
+    file: Annotated[str, Field(min_length=1)]
+    title: str = ""
+    weight: Annotated[int, Field(ge=1, le=100)] = 1
+
+
+class PlaylistFile(_Strict):
+    title: str = ""
+    rotation: Rotation = Rotation.IN_ORDER
+    clips: Annotated[list[PlaylistClip], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Playlist:
+    id: str
+    title: str
+    rotation: Rotation
+    clips: tuple[PlaylistClip, ...]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Everything the planner needs, merged from all files and cross-checked."""
+
+    station: Station
+    sessions: dict[str, Session]
+    blackouts: tuple[Blackout, ...]
+    campaigns: tuple[Campaign, ...]
+    playlists: dict[str, Playlist]
+    origins: dict[str, Location] = field(default_factory=dict, compare=False)
+
+    def campaign_clips(self, campaign: Campaign) -> Playlist:
+        """The clips a campaign rotates through (a single ``clip`` is a playlist of one)."""
+        if campaign.playlist is not None:
+            return self.playlists[campaign.playlist]
+        assert campaign.clip is not None
+        return Playlist(
+            id=f"{campaign.id}:clip",
+            title=campaign.title,
+            rotation=Rotation.IN_ORDER,
+            clips=(PlaylistClip(file=campaign.clip, title=campaign.title),),
+        )
+
+    def clip_files(self) -> dict[str, Location]:
+        """Every audio file the schedule refers to, with where it is first named."""
+        found: dict[str, Location] = {}
+        for pl in self.playlists.values():
+            for i, clip in enumerate(pl.clips):
+                found.setdefault(clip.file, self.origins.get(f"clip:{pl.id}:{i}", Location("")))
+        for c in self.campaigns:
+            if c.clip is not None:
+                found.setdefault(c.clip, self.origins.get(f"campaign:{c.id}", Location("")))
+        if self.station.fallback_clip:
+            found.setdefault(self.station.fallback_clip, self.origins.get("station", Location("")))
+        return found
