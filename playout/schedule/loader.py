@@ -197,11 +197,11 @@ def _validate(model: type[BaseModel], doc: Document, problems: list[Problem]) ->
             else:
                 where = doc.where(loc)
             message, hint = _friendly(err, model)
-            prefix = _path_text([p for p in loc if p != "[key]"])
-            if kind != "missing" and prefix:
+            # for a missing or unknown key, name the mapping it is (not) in
+            owner = loc[:-1] if kind in ("missing", "extra_forbidden") else loc
+            prefix = _path_text([p for p in owner if p != "[key]"])
+            if prefix:
                 message = f"{prefix}: {message}"
-            elif kind == "missing" and len(loc) > 1:
-                message = f"{_path_text(loc[:-1])}: {message}"
             problems.append(error(where, message, hint))
         return None
 

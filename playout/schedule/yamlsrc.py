@@ -173,7 +173,9 @@ def parse_text(text: str, file: str) -> tuple[Document, list[Problem]]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "the YAML cannot be read"
         if exc.context:
-            what = f"{exc.context}, {what}"
+            started = exc.context_mark
+            where = f" started on line {started.line + 1}" if started is not None else ""
+            what = f"{what} ({exc.context}{where})"
         return doc, [
             error(
                 Location(file, line, col),

@@ -1,0 +1,173 @@
+"""The command line, through click's CliRunner and as the installed ``playout`` program."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from playout.cli import cli
+from playout.cli.context import AppContext
+from playout.clock import FixedClock
+from tests.helpers import REPO, StationFolder
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the bundled sample station."""
+    root = tmp_path / "sample"
+    for part in ("schedules", "playlists", "audio"):
+        shutil.copytree(REPO / part, root / part)
+    return root
+
+
+def run(root: Path, *args: str, now: datetime | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    obj = AppContext(root=root, clock=FixedClock(now or datetime(2020, 8, 20, 3, 0, tzinfo=UTC)))
+    result = runner.invoke(cli, ["--dir", str(root), *args], obj=obj)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_validate_the_sample(sample: Path) -> None:
+    code, out, _ = run(sample, "validate")
+    assert code == 0
+    assert "OK: station long-an/tan-an, 3 sessions, 2 campaigns, 4 clips" in out
+
+
+def test_validate_reports_errors_with_locations_and_exit_1(sample: Path) -> None:
+    path = sample / "schedules/tan-an.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("min_gap: 10m", "min_gapp: 10m"), encoding="utf-8")
+    code, out, _ = run(sample, "validate")
+    assert code == 1
+    line = 1 + text.splitlines().index(next(x for x in text.splitlines() if "min_gap" in x))
+    assert f'schedules/tan-an.yaml:{line}:5: error: campaigns[0]: unknown key "min_gapp"' in out
+    assert 'hint: did you mean "min_gap"?' in out
+    assert "NOT valid" in out
+
+
+def test_validate_a_single_file(sample: Path) -> None:
+    code, out, _ = run(sample, "validate", str(sample / "playlists/bluezone.yaml"))
+    assert code == 1
+    assert "no schedule files found" in out
+
+
+def test_plan_table_for_the_first_week(sample: Path) -> None:
+    code, out, _ = run(sample, "plan", "--from", "05/08/2020", "--to", "11/08/2020")
+    assert code == 0, out
+    assert "Plan for long-an/tan-an, 05/08/2020 - 11/08/2020" in out
+    assert "05/08/2020  05:45:00  morning    covid-5k" in out
+    assert "Every requested airing is placed." in out
+
+
+def test_plan_defaults_to_the_current_week_in_the_station_zone(sample: Path) -> None:
+    # 20/08/2020 03:00 UTC is Thursday 10:00 in Vietnam: the week is Mon 17 - Sun 23
+    code, out, _ = run(sample, "plan")
+    assert code == 0
+    assert "17/08/2020 - 23/08/2020" in out
+
+
+def test_plan_json(sample: Path) -> None:
+    code, out, _ = run(
+        sample, "plan", "--from", "2020-08-23", "--to", "2020-08-23", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["station"] == "long-an/tan-an"
+    counts = {c["campaign"]: (c["requested"], c["placed"]) for c in data["counts"]}
+    assert counts == {"bluezone": (5, 5), "covid-5k": (3, 3)}
+    first = next(a for a in data["airings"] if a["campaign"] == "covid-5k")
+    assert first["start"] == "2020-08-23T05:45:00.000+07:00"
+    assert first["airing_id"] == "20200823-covid-5k-01"
+
+
+def test_plan_csv_and_alert_level(sample: Path) -> None:
+    code, out, _ = run(
+        sample,
+        "plan",
+        "--from",
+        "24/08/2020",
+        "--to",
+        "24/08/2020",
+        "--format",
+        "csv",
+        "--level",
+        "3",
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["date"] for r in rows} == {"24/08/2020"}
+    assert sum(r["campaign"] == "bluezone" for r in rows) >= 6
+    _, normal, _ = run(
+        sample, "plan", "--from", "24/08/2020", "--to", "24/08/2020", "--format", "csv"
+    )
+    assert sum(r["campaign"] == "bluezone" for r in csv.DictReader(io.StringIO(normal))) == 5
+
+
+def test_plan_shows_shortfalls(station: StationFolder) -> None:
+    station.schedule(
+        """
+sessions:
+  morning: {start: "05:30", end: "05:35"}
+campaigns:
+  - id: c
+    playlist: p
+    from: 05/08/2020
+    per_day: 4
+    min_gap: 2m
+"""
+    )
+    station.simple_playlist("p", "a.wav")
+    code, out, _err = run(station.root, "plan", "--from", "05/08/2020", "--to", "05/08/2020")
+    assert code == 0
+    assert "05/08/2020  3/4 !" in out
+    assert "Not placed: 1" in out
+    assert "no free time left (blackouts and other airings, min_gap 2m)" in out
+
+
+def test_plan_refuses_an_invalid_schedule(sample: Path) -> None:
+    (sample / "audio/covid/thong-diep-5k.wav").unlink()
+    code, _, err = run(sample, "plan")
+    assert code == 1
+    assert (
+        'clip "covid/thong-diep-5k.wav": the clip "covid/thong-diep-5k.wav" does not exist' in err
+    )
+    assert "playout: the schedule has errors, so no plan can be made" in err
+
+
+def test_bad_dates_on_the_command_line(sample: Path) -> None:
+    code, _, err = run(sample, "plan", "--from", "31/02/2020")
+    assert code == 2
+    assert '"31/02/2020" is not a date: 02/2020 has 29 days' in err
+    code, _, err = run(sample, "plan", "--from", "10/08/2020", "--to", "01/08/2020")
+    assert code == 1
+    assert "--to 01/08/2020 is before --from 10/08/2020" in err
+
+
+def test_installed_command(sample: Path) -> None:
+    exe = Path(sys.executable).parent / "playout"
+    assert exe.exists(), "the console script is installed with the package"
+    env = {**os.environ, "PLAYOUT_DIR": str(sample)}
+    proc = subprocess.run(
+        [str(exe), "plan", "--from", "05/08/2020", "--to", "05/08/2020"],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "20200805-bluezone-01" in proc.stdout
+    nowhere = {**env, "PLAYOUT_DIR": str(sample / "nowhere")}
+    proc = subprocess.run(
+        [str(exe), "validate"], capture_output=True, text=True, env=nowhere, check=False
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
