@@ -1,8 +1,9 @@
 """A station folder: schedules/, playlists/ and audio/ checked together.
 
 This is where the layers meet for the commands and the daemon: the schedule is loaded and
-validated, every clip it names is found in the audio library and decoded, its duration
-measured, and the planner is run once to warn about what will not fit.
+validated, every clip it names is found in the audio library, decoded, its duration measured and
+(when a catalog is given) compared with the catalog, and the planner is run once to warn about
+what will not fit.
 """
 
 from __future__ import annotations
@@ -11,11 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import platformdirs
+
 from playout.library import AudioError, ClipChecker, ClipPathError, resolve_clip
+from playout.library.catalog import Catalog, compare_with_catalog
 from playout.library.paths import AUDIO_DIR
 from playout.planning import capacity_warnings
-from playout.problems import Problem, error
-from playout.schedule import Schedule, load_schedule
+from playout.problems import Location, Problem, error, warning
+from playout.schedule import Schedule, Station, load_schedule
+
+
+def database_path(root: Path, station: Station | None, override: Path | None = None) -> Path:
+    """``--db``/``PLAYOUT_DB``, else ``station.database`` (relative to the station folder),
+    else ``<user data dir>/playout/<station id>.db``."""
+    if override is not None:
+        return override
+    if station is not None and station.database:
+        return root / station.database
+    name = station.id.replace("/", "__") if station is not None else "playout"
+    return platformdirs.user_data_path("playout") / f"{name}.db"
 
 
 @dataclass
@@ -24,6 +39,10 @@ class LoadedStation:
     schedule: Schedule | None
     durations: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def library(self) -> Path:
+        return self.root / AUDIO_DIR
 
     @property
     def errors(self) -> list[Problem]:
@@ -43,24 +62,45 @@ def load_station(
     paths: Sequence[Path] = (),
     *,
     checker: ClipChecker | None = None,
+    catalog: Catalog | None = None,
     capacity: bool = True,
 ) -> LoadedStation:
     """Load and check everything; never raises for bad input (see ``problems``)."""
     result = load_schedule(root, paths)
     loaded = LoadedStation(root, result.schedule, problems=list(result.problems))
-    if result.schedule is None:
+    schedule = result.schedule
+    if schedule is None:
         return loaded
     checker = checker or ClipChecker()
-    library = root / AUDIO_DIR
-    for ref, where in result.schedule.clip_files().items():
+    uncatalogued = []
+    for ref, where in schedule.clip_files().items():
         try:
-            path = resolve_clip(library, ref)
+            path = resolve_clip(loaded.library, ref)
             loaded.durations[ref] = checker.check(path).duration_ms
         except (ClipPathError, AudioError) as exc:
             loaded.problems.append(error(where, f'clip "{ref}": {exc.message}', exc.hint))
+            continue
+        if catalog is None:
+            continue
+        settings = schedule.station.library
+        for issue in compare_with_catalog(ref, path, loaded.durations[ref], catalog, settings):
+            if issue.uncatalogued:
+                uncatalogued.append(ref)
+                continue
+            loaded.problems.append(error(where, f'clip "{ref}": {issue.message}', issue.hint))
+    if uncatalogued:
+        loaded.problems.append(
+            warning(
+                schedule.origins.get("station", Location(AUDIO_DIR)),
+                f"{len(uncatalogued)} clip(s) are not in the catalog, so they are not verified or "
+                f"normalised: {', '.join(uncatalogued[:5])}"
+                + (" …" if len(uncatalogued) > 5 else ""),
+                "import them with 'playout library import FILES --into FOLDER'",
+            )
+        )
     if loaded.errors:
         loaded.schedule = None
         return loaded
     if capacity:
-        loaded.problems.extend(capacity_warnings(result.schedule, loaded.durations))
+        loaded.problems.extend(capacity_warnings(schedule, loaded.durations))
     return loaded

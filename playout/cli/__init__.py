@@ -42,19 +42,26 @@ class PlayoutGroup(click.Group):
     show_default=True,
     help="The station folder (holds schedules/, playlists/ and audio/).",
 )
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PLAYOUT_DB",
+    help="The station database (default: station.database, else the user data folder).",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: Path) -> None:
+def cli(ctx: click.Context, root: Path, db: Path | None) -> None:
     """Playout scheduler for district and commune broadcasting stations."""
     if ctx.obj is None:
         ctx.obj = AppContext(root=root)
-    else:
-        ctx.obj.root = root
+    ctx.obj.root = root
+    if db is not None:
+        ctx.obj.db = db
 
 
 def _register() -> None:
-    from playout.cli import plan, validate
+    from playout.cli import library, plan, validate
 
-    for module in (validate, plan):
+    for module in (validate, plan, library):
         cli.add_command(module.command)
 
 

@@ -1,19 +1,41 @@
-"""What every command receives: the station folder and the clock."""
+"""What every command receives: the station folder, the database path and the clock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from playout.clock import Clock, SystemClock
+from playout.schedule.loader import read_station
+from playout.station_folder import database_path
+from playout.store import Database, open_database
 
 
 @dataclass
 class AppContext:
     root: Path
+    db: Path | None = None  # --db / PLAYOUT_DB
     clock: Clock = field(default_factory=SystemClock)
+
+    def database_path(self) -> Path:
+        return database_path(self.root, read_station(self.root), self.db)
+
+    @contextmanager
+    def database(self, *, create: bool = True) -> Iterator[Database | None]:
+        """The station database, or None when it does not exist and ``create`` is false."""
+        path = self.database_path()
+        if not create and not path.exists():
+            yield None
+            return
+        db = open_database(path)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 pass_app = click.make_pass_decorator(AppContext)

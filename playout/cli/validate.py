@@ -8,6 +8,7 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems
+from playout.library.catalog import Catalog
 from playout.station_folder import load_station
 
 
@@ -20,7 +21,8 @@ def command(app: AppContext, paths: tuple[Path, ...]) -> None:
     PATHS are files or folders (default: schedules/ and playlists/ of the station folder).
     Exits 1 when there are errors; warnings alone do not fail.
     """
-    loaded = load_station(app.root, paths)
+    with app.database(create=False) as db:
+        loaded = load_station(app.root, paths, catalog=Catalog(db) if db else None)
     print_problems(loaded.problems)
     errors, warnings = len(loaded.errors), len(loaded.warnings)
     if errors:

@@ -351,6 +351,20 @@ def _merge(
     )
 
 
+def read_station(root: Path) -> Station | None:
+    """The station section of the schedule files, even when other parts have errors."""
+    schedule_paths, _ = find_files(root)
+    for path in schedule_paths:
+        doc, found = load_file(path, display_path(path, root))
+        if found or not isinstance(doc.data, dict) or "station" not in doc.data:
+            continue
+        try:
+            return Station.model_validate(doc.data["station"])
+        except ValidationError:
+            return None
+    return None
+
+
 # --------------------------------------------------------------------------- cross-checks
 
 

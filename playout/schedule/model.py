@@ -51,6 +51,17 @@ class _Strict(BaseModel):
 Count = Annotated[int, Field(ge=0, le=200)]
 
 
+class LibrarySettings(_Strict):
+    """How clips are prepared for air by ``playout library import``."""
+
+    loudness: Annotated[float, Field(ge=-36, le=-6)] = -16.0  # LUFS integrated (EBU R128)
+    true_peak: Annotated[float, Field(ge=-9, le=0)] = -1.0  # dBTP ceiling
+    tolerance: Annotated[float, Field(gt=0, le=6)] = 1.0  # LU allowed off target by 'check'
+    silence_threshold: Annotated[float, Field(ge=-90, le=-20)] = -50.0  # dBFS
+    min_duration: Duration = timedelta(seconds=1)
+    max_duration: Duration = timedelta(minutes=30)
+
+
 class Station(_Strict):
     id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
     name: Annotated[str, Field(min_length=1)]
@@ -58,6 +69,8 @@ class Station(_Strict):
     district: str | None = None
     province: str | None = None
     fallback_clip: str | None = None
+    database: str | None = None  # path, relative to the station folder; default: data dir
+    library: LibrarySettings = Field(default_factory=LibrarySettings)
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,267 @@
+"""The clip catalog: what was imported, and proof that the file on disk is that clip."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+
+from playout.library.ingest import Prepared, already_prepared, prepare
+from playout.library.paths import AUDIO_DIR, ClipPathError, resolve_clip
+from playout.library.probe import AudioError, ClipChecker
+from playout.schedule.model import LibrarySettings
+from playout.store import ClipRow, Database
+
+DURATION_TOLERANCE_MS = 50
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def slug(name: str) -> str:
+    """An ASCII file name for any (Vietnamese) title: "Lời kêu gọi 5K" -> "loi-keu-goi-5k"."""
+    text = name.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text[:80] or "clip"
+
+
+class Catalog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def by_source(self, source_sha256: str) -> ClipRow | None:
+        with self.db.session() as s:
+            return s.scalars(
+                select(ClipRow).where(ClipRow.source_sha256 == source_sha256).limit(1)
+            ).first()
+
+    def by_sha(self, sha256: str) -> ClipRow | None:
+        with self.db.session() as s:
+            return s.get(ClipRow, sha256)
+
+    def current(self, file: str) -> ClipRow | None:
+        """The latest version of the clip stored at ``file`` (relative to audio/)."""
+        with self.db.session() as s:
+            return s.scalars(
+                select(ClipRow)
+                .where(ClipRow.file == file)
+                .order_by(ClipRow.imported_at.desc())
+                .limit(1)
+            ).first()
+
+    def all_current(self) -> list[ClipRow]:
+        with self.db.session() as s:
+            rows = s.scalars(select(ClipRow).order_by(ClipRow.file, ClipRow.imported_at)).all()
+        latest: dict[str, ClipRow] = {}
+        for row in rows:
+            latest[row.file] = row
+        return list(latest.values())
+
+    def add(self, row: ClipRow) -> None:
+        with self.db.session() as s, s.begin():
+            s.add(row)
+
+
+class ImportStatus(StrEnum):
+    IMPORTED = "imported"
+    CATALOGUED = "catalogued"  # already a playout copy inside the library: kept where it is
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: Path
+    status: ImportStatus
+    clip: ClipRow
+
+
+def _target_folder(library: Path, into: str) -> tuple[Path, str]:
+    text = into.strip().replace("\\", "/").strip("/")
+    if text == AUDIO_DIR or text.startswith(AUDIO_DIR + "/"):
+        text = text[len(AUDIO_DIR) :].strip("/")
+    if not text:
+        return library, ""
+    if text.startswith("/") or ".." in text.split("/") or ":" in text:
+        raise ClipPathError(f'--into "{into}" must be a folder inside {AUDIO_DIR}/')
+    folder = library / text
+    if not folder.resolve().is_relative_to(library.resolve()):
+        raise ClipPathError(f'--into "{into}" leads outside the audio library')
+    return folder, text
+
+
+def import_clip(
+    catalog: Catalog,
+    library: Path,
+    source: Path,
+    *,
+    into: str,
+    title: str | None,
+    settings: LibrarySettings,
+    now: datetime,
+) -> ImportResult:
+    """Import one file into the library and the catalog.
+
+    Raises :class:`AudioError` or :class:`ClipPathError` with the reason when the file is
+    rejected; nothing is then written to the catalog or the library.
+    """
+    if not source.is_file():
+        raise AudioError("the file does not exist" if not source.exists() else "it is a folder")
+    source_sha = sha256_of(source)
+    known = catalog.by_source(source_sha)
+    if known is not None:
+        return ImportResult(source, ImportStatus.DUPLICATE, known)
+    in_library = _inside(library, source)
+    prepared = already_prepared(source, settings) if in_library is not None else None
+    if prepared is not None and in_library is not None:
+        # a playout copy already in the library (e.g. a fresh clone): catalogue it in place
+        sha, rel = source_sha, in_library
+    else:
+        if not into and in_library is not None:
+            into = str(Path(in_library).parent)
+        prepared, sha, rel = _write_copy(catalog, library, source, into, settings)
+        if prepared is None:
+            known = catalog.by_sha(sha)
+            assert known is not None
+            return ImportResult(source, ImportStatus.DUPLICATE, known)
+    row = ClipRow(
+        sha256=sha,
+        file=rel,
+        title=title or source.stem,
+        duration_ms=prepared.duration_ms,
+        sample_rate=prepared.sample_rate,
+        channels=prepared.channels,
+        loudness_before=prepared.loudness_before,
+        peak_before=prepared.peak_before,
+        loudness_after=prepared.loudness_after,
+        peak_after=prepared.peak_after,
+        trimmed_ms=prepared.trimmed_ms,
+        source_name=source.name,
+        source_sha256=source_sha,
+        imported_at=now,
+    )
+    catalog.add(row)
+    status = ImportStatus.CATALOGUED if prepared.path == source else ImportStatus.IMPORTED
+    return ImportResult(source, status, row)
+
+
+def _inside(library: Path, path: Path) -> str | None:
+    """``path`` relative to the library, if it lies inside it."""
+    try:
+        return path.resolve().relative_to(library.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _write_copy(
+    catalog: Catalog, library: Path, source: Path, into: str, settings: LibrarySettings
+) -> tuple[Prepared | None, str, str]:
+    """Write the playout copy of ``source``; (None, sha, "") when that audio is catalogued."""
+    folder, rel_folder = _target_folder(library, into)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{slug(source.stem)}.wav"
+    rel = f"{rel_folder}/{name}" if rel_folder else name
+    target = folder / name
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".wav")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        prepared = prepare(source, settings, tmp)
+        sha = sha256_of(tmp)
+        if catalog.by_sha(sha) is not None:
+            return None, sha, ""
+        if target.exists() and sha256_of(target) != sha:
+            raise ClipPathError(
+                f"{AUDIO_DIR}/{rel} exists already and holds other audio",
+                "rename the file you import, or choose another folder with --into",
+            )
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return prepared, sha, rel
+
+
+@dataclass(frozen=True)
+class ClipIssue:
+    file: str
+    message: str
+    hint: str = ""
+    uncatalogued: bool = False
+
+
+def verify_clips(
+    library: Path,
+    files: Sequence[str],
+    catalog: Catalog,
+    settings: LibrarySettings,
+    checker: ClipChecker | None = None,
+) -> list[ClipIssue]:
+    """Every named clip exists, decodes to the end, and is the clip the catalog recorded."""
+    checker = checker or ClipChecker()
+    issues: list[ClipIssue] = []
+    for ref in files:
+        try:
+            path = resolve_clip(library, ref)
+            info = checker.check(path)
+        except (ClipPathError, AudioError) as exc:
+            issues.append(ClipIssue(ref, exc.message, exc.hint))
+            continue
+        issues.extend(compare_with_catalog(ref, path, info.duration_ms, catalog, settings))
+    return issues
+
+
+def compare_with_catalog(
+    ref: str, path: Path, duration_ms: int, catalog: Catalog, settings: LibrarySettings
+) -> list[ClipIssue]:
+    row = catalog.current(ref)
+    if row is None:
+        return [
+            ClipIssue(
+                ref,
+                "not in the catalog (not imported, so not checked or normalised)",
+                f"import it: playout library import SOURCE --into {Path(ref).parent}",
+                uncatalogued=True,
+            )
+        ]
+    issues = []
+    if sha256_of(path) != row.sha256:
+        issues.append(
+            ClipIssue(
+                ref,
+                f"the file changed since it was imported (checksum differs from "
+                f"{row.sha256[:12]}…, imported {row.imported_at:%d/%m/%Y %H:%M})",
+                "import the approved clip again; do not edit files in audio/ by hand",
+            )
+        )
+    elif abs(duration_ms - row.duration_ms) > DURATION_TOLERANCE_MS:
+        issues.append(
+            ClipIssue(ref, f"lasts {duration_ms} ms, the catalog says {row.duration_ms} ms")
+        )
+    if abs(row.loudness_after - settings.loudness) > settings.tolerance:
+        issues.append(
+            ClipIssue(
+                ref,
+                f"loudness {row.loudness_after:.1f} LUFS is more than {settings.tolerance:g} LU "
+                f"from the target {settings.loudness:g} LUFS",
+                "import the clip again to normalise it to the current target",
+            )
+        )
+    return issues

@@ -1,0 +1,80 @@
+"""Numbered schema migrations, applied in order when a database is opened.
+
+The version is kept in the ``schema_version`` table. Each migration is a function of a
+connection inside one transaction, written with frozen SQLAlchemy Core table definitions (never
+the current ORM classes, which change). To change the schema: append a function to
+``MIGRATIONS`` and the matching change to ``models.py``; never edit a released migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+
+
+def _v1_clips(conn: Connection) -> None:
+    md = MetaData()
+    clips = Table(
+        "clips",
+        md,
+        Column("sha256", String(64), primary_key=True),
+        Column("file", String(500), nullable=False),
+        Column("title", String(500), nullable=False),
+        Column("duration_ms", Integer, nullable=False),
+        Column("sample_rate", Integer, nullable=False),
+        Column("channels", Integer, nullable=False),
+        Column("loudness_before", Float, nullable=False),
+        Column("peak_before", Float, nullable=False),
+        Column("loudness_after", Float, nullable=False),
+        Column("peak_after", Float, nullable=False),
+        Column("trimmed_ms", Integer, nullable=False),
+        Column("source_name", String(500), nullable=False),
+        Column("source_sha256", String(64), nullable=False),
+        Column("imported_at", DateTime(timezone=True), nullable=False),
+    )
+    Index("ix_clips_file", clips.c.file)
+    Index("ix_clips_source_sha256", clips.c.source_sha256)
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips]
+
+_md = MetaData()
+schema_version = Table("schema_version", _md, Column("version", Integer, nullable=False))
+
+
+def current_version(conn: Connection) -> int:
+    _md.create_all(conn)
+    value = conn.execute(select(schema_version.c.version)).scalar()
+    if value is None:
+        conn.execute(insert(schema_version).values(version=0))
+        return 0
+    return int(value)
+
+
+def upgrade(conn: Connection) -> tuple[int, int]:
+    """Apply every migration the database lacks. Returns (version before, version after)."""
+    before = current_version(conn)
+    if before > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database has schema version {before}, newer than this playout "
+            f"({len(MIGRATIONS)}); upgrade playout"
+        )
+    for number, migration in enumerate(MIGRATIONS[before:], start=before + 1):
+        migration(conn)
+        conn.execute(update(schema_version).values(version=number))
+    return before, len(MIGRATIONS)
