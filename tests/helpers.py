@@ -24,6 +24,24 @@ def make_tone(path: Path, seconds: float = 3.0, freq: int = 440, fmt: str = "wav
     return path
 
 
+def make_audio(path: Path, source: str, seconds: float, *extra: str) -> Path:
+    """A real audio file from an ffmpeg lavfi source, e.g. "sine=frequency=440"."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"{source}:duration={seconds}", *extra, str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def make_speech(path: Path, text: str) -> Path:
+    """Real Vietnamese speech from espeak-ng."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["espeak-ng", "-v", "vi", "-w", str(path), text], check=True)
+    return path
+
+
 def write(root: Path, rel: str, text: str) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)

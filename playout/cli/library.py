@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.progress import Progress
 
 from playout.cli.context import AppContext, pass_app
@@ -49,7 +50,8 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
         assert db is not None
         catalog = Catalog(db)
         show_bar = len(files) > 1 and sys.stderr.isatty()
-        with Progress(transient=True, disable=not show_bar) as progress:
+        bar_console = Console(stderr=True)
+        with Progress(console=bar_console, transient=True, disable=not show_bar) as progress:
             task = progress.add_task("importing", total=len(files))
             for source in files:
                 progress.update(task, description=source.name)
@@ -65,9 +67,9 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
                     )
                 except (AudioError, ClipPathError) as exc:
                     rejected += 1
-                    progress.console.print(f"[red]rejected[/red] {source}: {exc.message}")
+                    click.secho(f"rejected {source}: {exc.message}", fg="red")
                     if exc.hint:
-                        click.echo(f"    hint: {exc.hint}", err=True)
+                        click.echo(f"    hint: {exc.hint}")
                 else:
                     _report(result)
                 progress.advance(task)

@@ -80,14 +80,15 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
             "cut it, or raise station.library.max_duration",
         )
     threshold = settings.silence_threshold
-    if segment.max_dBFS == -math.inf or segment.max_dBFS < threshold:
+    lead = detect_leading_silence(segment, silence_threshold=threshold, chunk_size=5)
+    if segment.max_dBFS == -math.inf or lead >= len(segment):
         raise AudioError(
             f"the clip is entirely silent (nothing louder than {threshold:g} dBFS)",
             "check the recording; lower station.library.silence_threshold for very quiet clips",
         )
-    lead = detect_leading_silence(segment, silence_threshold=threshold, chunk_size=5)
-    tail = detect_leading_silence(segment.reverse(), silence_threshold=threshold, chunk_size=5)
+    tail = _trailing_silence(segment, threshold, chunk_ms=5)
     trimmed = segment[lead : len(segment) - tail]
+    del segment
     if len(trimmed) < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
             f"after trimming silence only {timedelta_ms(len(trimmed))} of sound is left "
@@ -101,7 +102,7 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     with tempfile.TemporaryDirectory(prefix="playout-import-") as tmp:
         staged = Path(tmp) / "trimmed.wav"
         trimmed.export(staged, format="wav")
-        del trimmed, segment
+        del trimmed
         gain = settings.loudness - loudness_before
         ceiling = settings.true_peak - 0.2
         for _ in range(MAX_PASSES):
@@ -154,6 +155,15 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
         peak_after=round(peak, 2),
         trimmed_ms=0,
     )
+
+
+def _trailing_silence(segment: AudioSegment, threshold: float, chunk_ms: int) -> int:
+    """Milliseconds of silence at the end (like pydub's leading detection, without a reversed
+    copy of the whole clip)."""
+    end = len(segment)
+    while end > 0 and segment[max(end - chunk_ms, 0) : end].dBFS <= threshold:
+        end -= chunk_ms
+    return len(segment) - max(end, 0)
 
 
 def timedelta_ms(ms: int) -> str:

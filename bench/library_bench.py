@@ -1,0 +1,108 @@
+"""Import speed and memory: `playout library import` against ffmpeg's own loudness tools.
+
+For a 60 s and a 10 min clip (48 kHz stereo MP3, pink noise shaped like speech), each step runs
+in a fresh process so peak memory (max RSS, ours plus the ffmpeg children) is its own:
+
+- playout import: decode check, trim, BS.1770 measurement (pyloudnorm), normalisation with a
+  4x-oversampled limiter (ffmpeg), re-measurement, WAV, sha256, catalog row;
+- baseline 1: ffmpeg ebur128 (measure only);
+- baseline 2: ffmpeg loudnorm two-pass (measure, then normalise to a WAV).
+
+    .venv/bin/python bench/library_bench.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+MEASURE = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys, time
+    started = time.perf_counter()
+    exec(sys.argv[1])
+    elapsed = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "rss_mb": max(own, kids) / 1024}))
+    """
+)
+
+IMPORT = """
+from datetime import UTC, datetime
+from pathlib import Path
+from playout.library.catalog import Catalog, import_clip
+from playout.schedule.model import LibrarySettings
+from playout.store import open_database
+work = Path(sys.argv[2])
+db = open_database(work / "bench.db")
+import_clip(Catalog(db), work / "audio", Path(sys.argv[3]), into="bench", title=None,
+            settings=LibrarySettings(max_duration=__import__("datetime").timedelta(hours=1)),
+            now=datetime.now(UTC))
+"""
+
+EBUR128 = """
+subprocess.run(["ffmpeg", "-nostdin", "-v", "info", "-i", sys.argv[3], "-af", "ebur128",
+                "-f", "null", "-"], check=True, capture_output=True)
+"""
+
+LOUDNORM = """
+import json as j
+p = subprocess.run(["ffmpeg", "-nostdin", "-i", sys.argv[3], "-af",
+                    "loudnorm=I=-16:TP=-1:print_format=json", "-f", "null", "-"],
+                   check=True, capture_output=True, text=True)
+m = j.loads(p.stderr[p.stderr.rindex("{"):])
+f = ("loudnorm=I=-16:TP=-1:measured_I={input_i}:measured_TP={input_tp}:measured_LRA={input_lra}"
+     ":measured_thresh={input_thresh}:offset={target_offset}:linear=true").format(**m)
+subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", sys.argv[3], "-af", f,
+                "-ar", "44100", "-c:a", "pcm_s16le", sys.argv[2] + "/loudnorm.wav"], check=True)
+"""
+
+
+def run(code: str, work: Path, clip: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, code, str(work), str(clip)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def make_clip(path: Path, seconds: int) -> None:
+    # pink noise, chopped into 'words' by a slow tremolo: loudness behaves like speech
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
+         "-af", "tremolo=f=3:d=0.9", "-ac", "2", "-b:a", "128k", str(path)],
+        check=True,
+    )  # fmt: skip
+
+
+def main() -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for seconds in (60, 600):
+            clip = work / f"clip-{seconds}.mp3"
+            make_clip(clip, seconds)
+            ours = run(IMPORT, work, clip)
+            ebu = run(EBUR128, work, clip)
+            norm = run(LOUDNORM, work, clip)
+            rows.append((seconds, ours, ebu, norm))
+    print(f"{'clip':>6} {'step':34} {'seconds':>8} {'peak MB':>8} {'x ebur128':>10}")
+    for seconds, ours, ebu, norm in rows:
+        label = f"{seconds // 60} min"
+        for name, r in (
+            ("playout library import", ours),
+            ("ffmpeg ebur128 (baseline)", ebu),
+            ("ffmpeg loudnorm two-pass", norm),
+        ):
+            ratio = r["seconds"] / ebu["seconds"]
+            print(f"{label:>6} {name:34} {r['seconds']:8.2f} {r['rss_mb']:8.0f} {ratio:10.1f}")
+
+
+if __name__ == "__main__":
+    main()
