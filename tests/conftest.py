@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.audio_bench import PulseBench
 from tests.helpers import StationFolder
 
 
@@ -15,3 +18,18 @@ def tone_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def station(tmp_path: Path, tone_cache: Path) -> StationFolder:
     return StationFolder(tmp_path / "station", tone_cache)
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseBench]:
+    """A private PulseAudio null sink for the whole test session; PULSE_SERVER points at it."""
+    bench = PulseBench(tmp_path_factory.mktemp("pulse"))
+    bench.start()
+    old = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = bench.server
+    yield bench
+    bench.stop()
+    if old is None:
+        os.environ.pop("PULSE_SERVER", None)
+    else:
+        os.environ["PULSE_SERVER"] = old

@@ -62,6 +62,16 @@ class LibrarySettings(_Strict):
     max_duration: Duration = timedelta(minutes=30)
 
 
+class AudioSettings(_Strict):
+    """Where the daemon plays and how it times airings."""
+
+    output: str = "pulse"  # libvlc audio output module: pulse, alsa, directsound, afile, ...
+    device: str | None = None  # a device of that output (see 'playout devices')
+    latency: Duration = timedelta(milliseconds=70)  # start this much early (output buffering)
+    cue_ahead: Duration = timedelta(seconds=2)  # open and parse the clip this much early
+    late_grace: Duration = timedelta(minutes=5)  # an airing later than this is logged missed
+
+
 class Station(_Strict):
     id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
     name: Annotated[str, Field(min_length=1)]
@@ -71,6 +81,7 @@ class Station(_Strict):
     fallback_clip: str | None = None
     database: str | None = None  # path, relative to the station folder; default: data dir
     library: LibrarySettings = Field(default_factory=LibrarySettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -16,8 +16,8 @@ from pydantic import BeforeValidator, PlainSerializer
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 _DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _ISO_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_DURATION_RE = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
-_DURATION_FULL_RE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
+_DURATION_RE = re.compile(r"(\d+)\s*(ms|d|h|m|s)", re.IGNORECASE)
+_DURATION_FULL_RE = re.compile(r"^\s*(?:\d+\s*(?:ms|[dhms])\s*)+$", re.IGNORECASE)
 
 WEEKDAYS: dict[str, int] = {
     "mon": 0,
@@ -89,7 +89,7 @@ def parse_duration(value: Any) -> timedelta:
         if text.strip().isdigit():
             raise ValueError(f'"{text}" needs a unit: write e.g. "{text}m" (minutes) or "{text}s"')
         raise ValueError(f'"{text}" is not a duration; write e.g. "30m", "1h30m", "45s" or "7d"')
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "ms": "milliseconds"}
     total = timedelta()
     for amount, unit in _DURATION_RE.findall(text):
         total += timedelta(**{units[unit.lower()]: int(amount)})
@@ -109,10 +109,10 @@ def format_duration(value: timedelta | float) -> str:
 
 def format_span(value: timedelta) -> str:
     """A duration as an operator writes it in a schedule: "1h30m", "45s"."""
-    seconds = int(value.total_seconds())
+    ms = round(value.total_seconds() * 1000)
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        amount, ms = divmod(ms, size)
         if amount:
             parts.append(f"{amount}{unit}")
     return "".join(parts) or "0s"

@@ -7,6 +7,15 @@ migration applied in place when the database is opened (see ``migrations.py``).
 from __future__ import annotations
 
 from playout.store.db import Database, open_database
-from playout.store.models import ClipRow
+from playout.store.models import AiringRow, ClipRow, DaemonRunRow, DayPlanRow, Status, Trigger
 
-__all__ = ["ClipRow", "Database", "open_database"]
+__all__ = [
+    "AiringRow",
+    "ClipRow",
+    "DaemonRunRow",
+    "Database",
+    "DayPlanRow",
+    "Status",
+    "Trigger",
+    "open_database",
+]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
     DateTime,
     Float,
     Index,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     insert,
     select,
     update,
@@ -51,7 +54,64 @@ def _v1_clips(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips]
+def _v2_as_run(conn: Connection) -> None:
+    md = MetaData()
+    airings = Table(
+        "airings",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("station_id", String(80), nullable=False),
+        Column("airing_id", String(120), nullable=False),
+        Column("day", Date, nullable=False),
+        Column("campaign", String(60), nullable=False),
+        Column("session", String(60), nullable=False),
+        Column("clip", String(500), nullable=False),
+        Column("clip_sha256", String(64), nullable=True),
+        Column("planned_start", DateTime(timezone=True), nullable=False),
+        Column("planned_ms", Integer, nullable=False),
+        Column("actual_start", DateTime(timezone=True), nullable=True),
+        Column("actual_end", DateTime(timezone=True), nullable=True),
+        Column("played_ms", Integer, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("reason", String(500), nullable=False),
+        Column("trigger", String(20), nullable=False),
+        Column("operator", String(80), nullable=False),
+        Column("run_id", Integer, nullable=True),
+        UniqueConstraint("station_id", "airing_id", name="uq_airings_station_airing"),
+    )
+    Index("ix_airings_day", airings.c.station_id, airings.c.day)
+    Index("ix_airings_status", airings.c.status)
+    plans = Table(
+        "day_plans",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("station_id", String(80), nullable=False),
+        Column("day", Date, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("effective_from", DateTime(timezone=True), nullable=False),
+        Column("reason", String(200), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("digest", String(64), nullable=False),
+        Column("plan_json", Text, nullable=False),
+        UniqueConstraint("station_id", "day", "version", name="uq_day_plans_version"),
+    )
+    Index("ix_day_plans_day", plans.c.station_id, plans.c.day)
+    Table(
+        "daemon_runs",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("station_id", String(80), nullable=False),
+        Column("pid", Integer, nullable=False),
+        Column("host", String(200), nullable=False),
+        Column("started_at", DateTime(timezone=True), nullable=False),
+        Column("last_seen", DateTime(timezone=True), nullable=False),
+        Column("stopped_at", DateTime(timezone=True), nullable=True),
+        Column("audio_output", String(200), nullable=False),
+    )
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips, _v2_as_run]
 
 _md = MetaData()
 schema_version = Table("schema_version", _md, Column("version", Integer, nullable=False))

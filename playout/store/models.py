@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy import Date, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from playout.store.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -34,4 +37,84 @@ class ClipRow(Base):
     trimmed_ms: Mapped[int] = mapped_column(Integer, default=0)
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Status(StrEnum):
+    """What became of a planned airing (LibreTime-style typed states)."""
+
+    PLAYING = "playing"  # on air now, or the station stopped while it was
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    MISSED = "missed"
+    SKIPPED = "skipped"
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    MAKE_GOOD = "make-good"
+    FALLBACK = "fallback"
+    MANUAL = "manual"
+    PRIORITY = "priority"
+    EMERGENCY = "emergency"
+
+
+class AiringRow(Base):
+    """The as-run log: one row per planned airing, unique per (station, airing id)."""
+
+    __tablename__ = "airings"
+    __table_args__ = (
+        UniqueConstraint("station_id", "airing_id", name="uq_airings_station_airing"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(80))
+    airing_id: Mapped[str] = mapped_column(String(120))
+    day: Mapped[date] = mapped_column(Date)
+    campaign: Mapped[str] = mapped_column(String(60))
+    session: Mapped[str] = mapped_column(String(60))
+    clip: Mapped[str] = mapped_column(String(500))
+    clip_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    planned_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    planned_ms: Mapped[int] = mapped_column(Integer)
+    actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    played_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    trigger: Mapped[str] = mapped_column(String(20), default=Trigger.SCHEDULE.value)
+    operator: Mapped[str] = mapped_column(String(80), default="")
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DayPlanRow(Base):
+    """The plan in force for a day; a new version each time it changes."""
+
+    __tablename__ = "day_plans"
+    __table_args__ = (
+        UniqueConstraint("station_id", "day", "version", name="uq_day_plans_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(80))
+    day: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    plan_json: Mapped[str] = mapped_column(Text)
+
+
+class DaemonRunRow(Base):
+    __tablename__ = "daemon_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(80))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    audio_output: Mapped[str] = mapped_column(String(200))

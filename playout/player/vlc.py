@@ -1,0 +1,227 @@
+"""The libvlc backend (python-vlc). The only module that imports vlc.
+
+* One libvlc instance, one media player, ``--file-caching=0`` so the audio is a faithful copy
+  and starts after a fixed, measurable output latency (see the README's timing notes).
+* libvlc events are only put on a queue in the callback (libvlc is not reentrant); this
+  module's own thread reads the queue and calls libvlc.
+* A clip is completed only if audio buffers really reached the output: with no usable output
+  libvlc still reports Playing and EndReached, so the media statistics are checked.
+* ``stop`` and ``release`` run in a helper thread with a timeout, so a hung libvlc cannot
+  freeze the daemon; the player is then replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import vlc
+
+from playout.player.base import Cue, Outcome, Player, PlayerError, PlayResult, check_file, judge
+
+log = logging.getLogger(__name__)
+
+PARSE_TIMEOUT_S = 3.0
+START_TIMEOUT_S = 3.0
+STALL_S = 3.0
+OVERRUN_S = 5.0
+STOP_TIMEOUT_S = 2.0
+POLL_S = 0.02
+
+
+@dataclass(frozen=True)
+class _Event:
+    kind: str
+    at: float  # time.monotonic() when libvlc reported it
+
+
+def _call_with_timeout(fn: Callable[[], Any], what: str) -> bool:
+    """Run a libvlc call that may hang; False if it did not return in time."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            fn()
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"vlc-{what}", daemon=True).start()
+    if not done.wait(STOP_TIMEOUT_S):
+        log.error("libvlc %s did not return within %.0f s; abandoning it", what, STOP_TIMEOUT_S)
+        return False
+    return True
+
+
+class VlcPlayer(Player):
+    def __init__(
+        self, output: str = "pulse", device: str | None = None, options: tuple[str, ...] = ()
+    ) -> None:
+        args = ["--no-video", "--quiet", "--file-caching=0", "--no-media-library"]
+        if output:
+            args.append(f"--aout={output}")
+        args.extend(options)
+        self._instance = vlc.Instance(args)
+        if self._instance is None:
+            raise PlayerError(f"libvlc could not start with the options {' '.join(args)}")
+        self.output = output + (f": {device}" if device else "")
+        self._device = device
+        self._events: queue.Queue[_Event] = queue.Queue()
+        self._stop = threading.Event()
+        self._player = self._new_player()
+
+    def _new_player(self) -> Any:
+        player = self._instance.media_player_new()
+        if self._device:
+            player.audio_output_device_set(None, self._device)
+        manager = player.event_manager()
+        kinds = {
+            vlc.EventType.MediaPlayerPlaying: "playing",
+            vlc.EventType.MediaPlayerEndReached: "end",
+            vlc.EventType.MediaPlayerEncounteredError: "error",
+            vlc.EventType.MediaPlayerStopped: "stopped",
+        }
+        for event_type, kind in kinds.items():
+            manager.event_attach(event_type, self._on_event, kind)
+        return player
+
+    def _on_event(self, _event: Any, kind: str) -> None:
+        # libvlc thread: no libvlc calls here, only hand the event over
+        self._events.put(_Event(kind, time.monotonic()))
+
+    def cue(self, path: Path, expected_ms: int) -> Cue:
+        check_file(path)
+        media = self._instance.media_new_path(str(path))
+        if media is None:
+            raise PlayerError(f"libvlc cannot open the clip: {path}")
+        media.parse_with_options(vlc.MediaParseFlag.local, int(PARSE_TIMEOUT_S * 1000))
+        deadline = time.monotonic() + PARSE_TIMEOUT_S + 0.5
+        status = media.get_parsed_status()
+        while status == 0 and time.monotonic() < deadline:  # 0 = not parsed yet
+            time.sleep(0.005)
+            status = media.get_parsed_status()
+        if status != vlc.MediaParsedStatus.done:
+            media.release()
+            raise PlayerError(f"libvlc cannot read the clip ({status}): {path}")
+        tracks = [t for t in (media.tracks_get() or []) if t.type == vlc.TrackType.audio]
+        if not tracks:
+            media.release()
+            raise PlayerError(f"the clip holds no audio track: {path}")
+        return Cue(path, expected_ms, handle=media)
+
+    def play(self, cue: Cue, on_start: Callable[[], None] | None = None) -> PlayResult:
+        self._take(cue)
+        media: Any = cue.handle
+        self._drain()
+        self._stop.clear()
+        self._player.set_media(media)
+        if self._player.play() != 0:
+            return PlayResult(Outcome.FAILED, 0, "libvlc refused to play the clip")
+        try:
+            return self._follow(cue, media, on_start)
+        finally:
+            media.release()
+
+    def _follow(self, cue: Cue, media: Any, on_start: Callable[[], None] | None) -> PlayResult:
+        started: float | None = None
+        requested = time.monotonic()
+        last_pos, last_move = -1, requested
+        while True:
+            try:
+                event = self._events.get(timeout=POLL_S)
+            except queue.Empty:
+                event = None
+            now = time.monotonic()
+            if event is not None and event.kind == "playing" and started is None:
+                started = event.at
+                last_move = now
+                if on_start is not None:
+                    on_start()
+                continue
+            played = int((now - started) * 1000) if started is not None else 0
+            if self._stop.is_set():
+                self._halt()
+                return PlayResult(Outcome.INTERRUPTED, played, "stopped")
+            if event is not None and event.kind == "end":
+                played = int((event.at - started) * 1000) if started is not None else 0
+                return self._finish(cue, media, played)
+            if event is not None and event.kind in ("error", "stopped"):
+                self._halt()
+                return PlayResult(Outcome.FAILED, played, f"libvlc reported {event.kind}")
+            if started is None:
+                if now - requested > START_TIMEOUT_S:
+                    self._halt()
+                    return PlayResult(Outcome.FAILED, 0, "playback did not start")
+                continue
+            pos = self._player.get_time()
+            if pos != last_pos:
+                last_pos, last_move = pos, now
+            elif now - last_move > STALL_S:
+                self._halt()
+                return PlayResult(
+                    Outcome.FAILED, played, f"the player stalled at {pos / 1000:.1f} s"
+                )
+            if played > cue.expected_ms + OVERRUN_S * 1000:
+                self._halt()
+                return PlayResult(Outcome.FAILED, played, "the clip did not end when expected")
+
+    def _finish(self, cue: Cue, media: Any, played: int) -> PlayResult:
+        stats = vlc.MediaStats()
+        if media.get_stats(stats) and stats.played_abuffers == 0:
+            return PlayResult(
+                Outcome.FAILED,
+                0,
+                f"no audio reached the output ({self.output}): is the sound card available?",
+            )
+        return judge(played, cue.expected_ms)
+
+    def _halt(self) -> None:
+        if not _call_with_timeout(self._player.stop, "stop"):
+            self._player = self._new_player()  # the old one is left to its fate
+        self._drain()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._events.get_nowait()
+            except queue.Empty:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        player, instance = self._player, self._instance
+        _call_with_timeout(player.stop, "stop")
+        _call_with_timeout(player.release, "release")
+        _call_with_timeout(instance.release, "release")
+
+
+def audio_outputs() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(module, description, [(device id, description)]) for every libvlc audio output."""
+    instance = vlc.Instance(["--quiet"])
+    found = []
+    try:
+        for out in instance.audio_output_enumerate_devices() or []:
+            name = out["name"].decode() if isinstance(out["name"], bytes) else str(out["name"])
+            desc = out.get("description", name)
+            desc = desc.decode() if isinstance(desc, bytes) else str(desc)
+            devices = [
+                (
+                    d["device"].decode() if isinstance(d["device"], bytes) else str(d["device"]),
+                    d["description"].decode()
+                    if isinstance(d["description"], bytes)
+                    else str(d["description"]),
+                )
+                for d in out.get("devices", [])
+            ]
+            found.append((name, desc, devices))
+    finally:
+        instance.release()
+    return found
