@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import click
 
-from playout.schedule.types import parse_date
+from playout.schedule.types import parse_date, parse_duration
 
 
 class DateParam(click.ParamType[date, Any]):
@@ -21,3 +21,18 @@ class DateParam(click.ParamType[date, Any]):
 
 
 DATE = DateParam()
+
+
+class DurationParam(click.ParamType[timedelta, Any]):
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = DurationParam()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playout.planning.checks import capacity_warnings
 from playout.planning.frequency import NORMAL_LEVEL, per_day
 from playout.planning.model import Airing, DayCount, Placement, Plan, Shortfall
-from playout.planning.planner import PlanningError, plan
+from playout.planning.planner import PlanningError, place_make_goods, plan
 
 __all__ = [
     "NORMAL_LEVEL",
@@ -17,5 +17,6 @@ __all__ = [
     "Shortfall",
     "capacity_warnings",
     "per_day",
+    "place_make_goods",
     "plan",
 ]

@@ -16,6 +16,7 @@ class Placement(StrEnum):
     SLOT = "slot"  # at its explicit 'at' time
     MOVED = "moved"  # an 'at' time that had to move (conflict or outside a session)
     SPREAD = "spread"  # one of the per_day airings spread over the sessions
+    MAKE_GOOD = "make-good"  # aired later the same day because the station was off the air
 
 
 @dataclass(frozen=True, order=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from playout.clock import Clock, SystemClock
 from playout.player.base import Cue, Outcome, Player, PlayerError, PlayResult, check_file, judge
 
-TICK_S = 0.02
+TICK_MS = 20
 
 
 def playable_ms(path: Path) -> int:
@@ -61,19 +61,19 @@ class FakePlayer(Player):
             if on_start is not None:
                 on_start()
             assert isinstance(cue.handle, int)
-            remaining = cue.handle / 1000
-            played = 0.0
+            remaining = cue.handle
+            played = 0
             while remaining > 0:
-                step = min(TICK_S, remaining)
-                if self.clock.wait(step, self._stop):
+                step = min(TICK_MS, remaining)
+                if self.clock.wait(step / 1000, self._stop):
                     self.calls.append(("stopped", cue.path.name))
-                    return PlayResult(Outcome.INTERRUPTED, int(played * 1000), "stopped")
+                    return PlayResult(Outcome.INTERRUPTED, played, "stopped")
                 played += step
                 remaining -= step
             self.calls.append(("ended", cue.path.name))
             if self.fail_output:
                 return PlayResult(Outcome.FAILED, 0, "no audio reached the output")
-            return judge(int(played * 1000), cue.expected_ms)
+            return judge(played, cue.expected_ms)
         finally:
             self._playing.release()
 

@@ -1,0 +1,135 @@
+"""``playout run``: the daemon that airs the plan and logs every airing."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from playout.cli.context import AppContext, pass_app
+from playout.cli.output import print_problems
+from playout.cli.params import DURATION
+from playout.daemon import Daemon
+from playout.daemon.demo import shift_to_now
+from playout.library.catalog import Catalog, sha256_of
+from playout.library.paths import AUDIO_DIR
+from playout.player import Player, PlayerError
+from playout.problems import PlayoutError
+from playout.station_folder import load_station
+
+
+def setup_logging(level: str, log_file: Path | None) -> None:
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+            )
+        )
+    root = logging.getLogger()
+    for h in handlers:
+        h.setFormatter(fmt)
+        root.addHandler(h)
+    root.setLevel(level.upper())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def make_player(output: str, device: str | None, output_file: Path | None) -> Player:
+    from playout.player.vlc import VlcPlayer
+
+    options: tuple[str, ...] = ()
+    if output == "afile":
+        target = output_file or Path("on-air.wav")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        options = (f"--audiofile-file={target}",)
+    try:
+        return VlcPlayer(output=output, device=device, options=options)
+    except PlayerError as exc:
+        raise PlayoutError(
+            str(exc), "check the audio settings (playout devices lists them)"
+        ) from exc
+
+
+@click.command("run")
+@click.option(
+    "--level", type=click.IntRange(1, 9), default=1, show_default=True, help="Alert level to air."
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Move every campaign to a 3-minute session starting in 15 s (try-out).",
+)
+@click.option("--exit-after", type=DURATION, help="Stop after this long (e.g. 3m).")
+@click.option("--output", help="libvlc audio output (default: station.audio.output).")
+@click.option("--device", help="Audio device of that output (see playout devices).")
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --output afile: the WAV file to write the air signal to.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also log to this file (rotated at 5 MB, 5 kept).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@pass_app
+def command(
+    app: AppContext,
+    level: int,
+    demo: bool,
+    exit_after: timedelta | None,
+    output: str | None,
+    device: str | None,
+    output_file: Path | None,
+    log_file: Path | None,
+    log_level: str,
+) -> None:
+    """Air the plan through the sound card and log every airing (stop with Ctrl-C)."""
+    setup_logging(log_level, log_file)
+    with app.database() as db:
+        assert db is not None
+        catalog = Catalog(db)
+        loaded = load_station(app.root, catalog=catalog, capacity=False)
+        if loaded.schedule is None or loaded.errors:
+            raise PlayoutError(
+                "the schedule has errors, so the daemon cannot start",
+                "fix them (playout validate lists them)",
+                loaded.problems,
+            )
+        print_problems(loaded.warnings, err=True)
+        schedule = loaded.schedule
+        if demo:
+            schedule = shift_to_now(schedule, app.clock.now())
+        audio = schedule.station.audio
+        player = make_player(output or audio.output, device or audio.device, output_file)
+        checksums = {}
+        for clip in loaded.durations:
+            row = catalog.current(clip)
+            checksums[clip] = row.sha256 if row else sha256_of(app.root / AUDIO_DIR / clip)
+        click.echo(f"playout: audio output {player.output}; database {db.path}", err=True)
+        daemon = Daemon(
+            schedule=schedule,
+            durations=loaded.durations,
+            library=app.root / AUDIO_DIR,
+            db=db,
+            player=player,
+            clock=app.clock,
+            checksums=checksums,
+            level=level,
+            exit_after=exit_after,
+        )
+        try:
+            daemon.run()
+        finally:
+            player.close()
