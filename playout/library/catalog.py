@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from playout.library.ingest import Prepared, already_prepared, prepare
 from playout.library.paths import AUDIO_DIR, ClipPathError, resolve_clip
 from playout.library.probe import AudioError, ClipChecker
 from playout.schedule.model import LibrarySettings
 from playout.store import ClipRow, Database
+
+if TYPE_CHECKING:
+    from playout.library.ingest import Prepared
 
 DURATION_TOLERANCE_MS = 50
 
@@ -126,6 +129,8 @@ def import_clip(
     known = catalog.by_source(source_sha)
     if known is not None:
         return ImportResult(source, ImportStatus.DUPLICATE, known)
+    from playout.library.ingest import already_prepared  # numpy/scipy: only when importing
+
     in_library = _inside(library, source)
     prepared = already_prepared(source, settings) if in_library is not None else None
     if prepared is not None and in_library is not None:
@@ -172,6 +177,8 @@ def _write_copy(
     catalog: Catalog, library: Path, source: Path, into: str, settings: LibrarySettings
 ) -> tuple[Prepared | None, str, str]:
     """Write the playout copy of ``source``; (None, sha, "") when that audio is catalogued."""
+    from playout.library.ingest import prepare
+
     folder, rel_folder = _target_folder(library, into)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{slug(source.stem)}.wav"

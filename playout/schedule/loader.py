@@ -57,7 +57,8 @@ def find_files(root: Path, paths: Sequence[Path] = ()) -> tuple[list[Path], list
 
     A file counts as a playlist when it lies in a folder named ``playlists``.
     """
-    targets = list(paths) or [root / SCHEDULES_DIR, root / PLAYLISTS_DIR]
+    defaults = [root / SCHEDULES_DIR, root / PLAYLISTS_DIR]
+    targets = list(paths) or [d for d in defaults if d.exists()]
     schedules: list[Path] = []
     playlists: list[Path] = []
     for target in targets:

@@ -1,0 +1,146 @@
+"""End to end: a real `playout run` process, real libvlc, a virtual sound card, a recording."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.audio_bench import PulseBench, Recorder
+from tests.daemon_bench import (
+    DaemonProcess,
+    Slot,
+    as_run,
+    build_station,
+    dominant_frequency,
+    integrity,
+    parse_utc,
+)
+
+pytestmark = pytest.mark.slow
+
+CLIPS = {"a.wav": (440, 1.5), "b.wav": (660, 1.5), "c.wav": (880, 1.5)}
+
+
+def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_path: Path) -> None:
+    slots = [Slot(i * 3.0, "abc"[i % 3] + ".wav") for i in range(8)]  # ~24 s of airings
+    station = build_station(tmp_path / "st", CLIPS, slots)
+    with Recorder(pulse) as rec:
+        daemon = DaemonProcess.start(station, pulse)
+        assert daemon.wait_for("on air: station test/e2e"), daemon.output()
+        assert "audio output pulse" in daemon.output()
+        last = station.instant(slots[-1]).timestamp() + 2.5
+        while time.time() < last:
+            time.sleep(0.2)
+        assert daemon.terminate() < 5
+    onsets = rec.recording.onsets()
+    freq = {name: f for name, (f, _) in CLIPS.items()}
+    errors = []
+    for slot in slots:
+        planned = station.instant(slot).timestamp()
+        nearest = min(onsets, key=lambda o: abs(o - planned))
+        errors.append(nearest - planned)
+        assert abs(nearest - planned) <= 0.100, (slot, nearest - planned)
+        heard = dominant_frequency(rec.recording, nearest)
+        assert abs(heard - freq[slot.clip]) < 30, (slot, heard)
+    assert len([o for o in onsets if o > station.zero.timestamp() - 1]) == len(slots)
+    rows = [r for r in as_run(station.db) if r["status"] != "interrupted"]
+    assert [r["clip"] for r in rows] == [s.clip for s in slots]
+    assert all(r["status"] == "completed" for r in rows), rows
+    for row, slot in zip(rows, slots, strict=True):
+        logged = parse_utc(str(row["actual_start"])).timestamp()
+        assert abs(logged - station.instant(slot).timestamp()) < 0.1
+        assert abs(int(row["played_ms"]) - 1500) < 150  # type: ignore[call-overload]
+        assert len(str(row["clip_sha256"])) == 64
+    print("onset - scheduled (ms):", [round(e * 1000, 1) for e in errors])
+
+
+def test_kill_9_in_a_loop_loses_and_repeats_nothing(pulse: PulseBench, tmp_path: Path) -> None:
+    clips = {"s.wav": (500, 0.6)}
+    slots = [Slot(i * 1.5, "s.wav") for i in range(200)]  # an airing every 1.5 s for 5 min
+    station = build_station(tmp_path / "st", clips, slots, lead_s=4, fallback=None)
+    rng = random.Random(20200805)
+    completed: set[str] = set()
+    for round_ in range(20):
+        daemon = DaemonProcess.start(station, pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        time.sleep(rng.uniform(0.2, 2.5))
+        daemon.kill9()
+        assert integrity(station.db) == "ok"
+        rows = as_run(station.db)
+        ids = [r["airing_id"] for r in rows]
+        assert len(ids) == len(set(ids)), f"round {round_}: an airing was logged twice"
+        now_completed = {str(r["airing_id"]) for r in rows if r["status"] == "completed"}
+        assert completed <= now_completed, f"round {round_}: completed rows were lost"
+        completed = now_completed
+    # a clean start closes what the last kill left playing
+    daemon = DaemonProcess.start(station, pulse)
+    assert daemon.wait_for("on air: station")
+    daemon.terminate()
+    rows = as_run(station.db)
+    assert not [r for r in rows if r["status"] == "playing"]
+    assert len(completed) >= 10, "some airings completed between the kills"
+    assert {r["status"] for r in rows} <= {"completed", "interrupted", "missed"}
+
+
+def test_broken_clips_fail_the_fallback_plays_and_the_next_is_on_time(
+    pulse: PulseBench, tmp_path: Path
+) -> None:
+    clips = {"gone.wav": (440, 1.5), "empty.wav": (550, 1.5), "cut.wav": (660, 1.5),
+             "good.wav": (880, 1.5)}  # fmt: skip
+    slots = [Slot(0, "gone.wav"), Slot(4, "empty.wav"), Slot(8, "cut.wav"), Slot(12, "good.wav")]
+    station = build_station(tmp_path / "st", clips, slots, lead_s=7)
+    with Recorder(pulse) as rec:
+        daemon = DaemonProcess.start(station, pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        audio = station.root / "audio"
+        (audio / "gone.wav").unlink()
+        (audio / "empty.wav").write_bytes(b"")
+        data = (audio / "cut.wav").read_bytes()
+        (audio / "cut.wav").write_bytes(data[: len(data) // 5])
+        while time.time() < station.instant(slots[-1]).timestamp() + 2.5:
+            time.sleep(0.2)
+        daemon.terminate()
+    rows = {str(r["airing_id"]).split("-", 1)[1]: r for r in as_run(station.db)}
+    assert rows["c-gone-01"]["status"] == "failed"
+    assert "does not exist" in str(rows["c-gone-01"]["reason"])
+    assert rows["c-empty-01"]["status"] == "failed"
+    assert "empty" in str(rows["c-empty-01"]["reason"])
+    assert rows["c-cut-01"]["status"] == "failed"
+    assert "ended early" in str(rows["c-cut-01"]["reason"])
+    for name in ("gone", "empty", "cut"):
+        fallback = rows[f"c-{name}-01-fallback"]
+        assert (fallback["status"], fallback["trigger"]) == ("completed", "fallback")
+    assert rows["c-good-01"]["status"] == "completed"
+    good = station.instant(slots[-1]).timestamp()
+    onset = min(rec.recording.onsets(), key=lambda o: abs(o - good))
+    assert abs(onset - good) <= 0.1
+    assert abs(dominant_frequency(rec.recording, onset) - 880) < 30
+    # the fallback (1200 Hz) was heard in place of the missing clip
+    first = station.instant(slots[0]).timestamp()
+    onset = min(rec.recording.onsets(), key=lambda o: abs(o - first))
+    assert abs(onset - first) < 0.5
+    assert abs(dominant_frequency(rec.recording, onset) - 1200) < 30
+
+
+def test_second_daemon_is_refused_and_sigterm_interrupts_the_airing(
+    pulse: PulseBench, tmp_path: Path
+) -> None:
+    clips = {"long.wav": (440, 20.0)}
+    station = build_station(tmp_path / "st", clips, [Slot(0, "long.wav")], lead_s=5)
+    first = DaemonProcess.start(station, pulse)
+    assert first.wait_for("on air: station"), first.output()
+    second = DaemonProcess.start(station, pulse)
+    assert second.proc.wait(timeout=30) == 3
+    assert "another playout daemon is already running for this station" in second.output()
+    assert f"pid {first.proc.pid}" in second.output()
+    assert first.wait_for("on air 20", timeout=15)
+    time.sleep(1.0)
+    took = first.terminate()
+    assert took < 5
+    (row,) = as_run(station.db)
+    assert row["status"] == "interrupted"
+    assert row["reason"] == "the daemon was stopped during the airing"
+    assert 500 <= int(row["played_ms"]) <= 3000  # type: ignore[call-overload]
