@@ -58,7 +58,10 @@ def build_station(
     lead_s: float = 6.0,
     fallback: tuple[int, float] | None = (1200, 0.8),
 ) -> E2EStation:
-    """Clips {name: (frequency, seconds)}; each slot airs at zero + offset (zero = now + lead)."""
+    """Clips {name: (frequency, seconds)}; each slot airs at zero + offset (zero = now + lead).
+
+    Offsets are whole seconds: 'at' times in a schedule have a resolution of one second."""
+    assert all(float(s.offset_s).is_integer() for s in slots), "offsets must be whole seconds"
     for name, (freq, seconds) in clips.items():
         make_audio(root / "audio" / name, f"sine=frequency={freq}:sample_rate=44100", seconds)
     if fallback is not None:
@@ -94,7 +97,7 @@ station:
   name: "Đài thử nghiệm"
   timezone: {tz}
   database: var/playout.db
-{fallback_line}  audio: {{output: pulse, latency: 70ms, cue_ahead: 2s, late_grace: 5m}}
+{fallback_line}  audio: {{output: pulse, latency: 5ms, cue_ahead: 2s, late_grace: 5m}}
 sessions:
   all: {{start: "{start}", end: "{end}"}}
 campaigns:{campaigns}

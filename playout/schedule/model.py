@@ -67,7 +67,7 @@ class AudioSettings(_Strict):
 
     output: str = "pulse"  # libvlc audio output module: pulse, alsa, directsound, afile, ...
     device: str | None = None  # a device of that output (see 'playout devices')
-    latency: Duration = timedelta(milliseconds=70)  # start this much early (output buffering)
+    latency: Duration = timedelta(milliseconds=5)  # start this much early (output buffering)
     cue_ahead: Duration = timedelta(seconds=2)  # open and parse the clip this much early
     late_grace: Duration = timedelta(minutes=5)  # an airing later than this is logged missed
 
