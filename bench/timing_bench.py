@@ -27,9 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.audio_bench import PulseBench, Recorder  # noqa: E402
-from tests.daemon_bench import DaemonProcess, Slot, build_station  # noqa: E402
-from tests.helpers import make_audio  # noqa: E402
+from tests.audio_bench import PulseBench, Recorder
+from tests.daemon_bench import DaemonProcess, Slot, build_station
+from tests.helpers import make_audio
 
 
 def errors_ms(onsets: list[float], planned: list[float]) -> np.ndarray:
