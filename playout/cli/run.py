@@ -62,7 +62,7 @@ def make_player(output: str, device: str | None, output_file: Path | None) -> Pl
 @click.option(
     "--demo",
     is_flag=True,
-    help="Move every campaign to a 3-minute session starting in 15 s (try-out).",
+    help="Move every campaign to a 2-minute session starting in 15 s (try-out).",
 )
 @click.option("--exit-after", type=DURATION, help="Stop after this long (e.g. 3m).")
 @click.option("--output", help="libvlc audio output (default: station.audio.output).")

@@ -10,9 +10,9 @@ DEMO_SESSION = "demo"
 
 
 def shift_to_now(
-    schedule: Schedule, now: datetime, length: timedelta = timedelta(minutes=3)
+    schedule: Schedule, now: datetime, length: timedelta = timedelta(minutes=2)
 ) -> Schedule:
-    """One session starting 15 s from now; every campaign active today, a few airings each.
+    """One 2-minute session starting 15 s from now; every campaign active today, 3 airings each.
 
     Blackouts and fixed times are dropped: the point is to hear the station within a minute.
     """
