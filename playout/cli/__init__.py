@@ -59,9 +59,9 @@ def cli(ctx: click.Context, root: Path, db: Path | None) -> None:
 
 
 def _register() -> None:
-    from playout.cli import aslog, devices, library, plan, run, validate
+    from playout.cli import aslog, devices, library, plan, report, run, validate
 
-    for module in (validate, plan, library, run, aslog, devices):
+    for module in (validate, plan, library, run, aslog, devices, report):
         cli.add_command(module.command)
 
 

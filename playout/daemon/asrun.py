@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -246,10 +246,27 @@ class AsRunLog:
     # ------------------------------------------------------------------ plans
 
     def store_plan(
-        self, day: date, airings: Sequence[Airing], level: int, reason: str, now: datetime
+        self,
+        day: date,
+        airings: Sequence[Airing],
+        level: int,
+        reason: str,
+        now: datetime,
+        requested: Mapping[str, int] | None = None,
     ) -> int | None:
-        """Store the plan of ``day`` if it differs from the one in force. Returns the version."""
-        payload = json.dumps([a.as_dict() for a in airings], ensure_ascii=False, sort_keys=True)
+        """Store the plan of ``day`` if it differs from the one in force. Returns the version.
+
+        ``requested`` is what each campaign asked for that day (the target the monthly report
+        compares with); by default the planned count."""
+        if requested is None:
+            requested = {}
+            for a in airings:
+                requested[a.campaign] = requested.get(a.campaign, 0) + 1
+        payload = json.dumps(
+            {"airings": [a.as_dict() for a in airings], "requested": dict(requested)},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         digest = hashlib.sha256(f"{level}\n{payload}".encode()).hexdigest()
         with self.db.session() as s, s.begin():
             latest = s.scalars(

@@ -187,7 +187,10 @@ class Daemon:
 
     def schedule_day(self, day: date, reason: str) -> None:
         result = plan(self.schedule, day, day, durations=self.durations, level=self.level)
-        version = self.asrun.store_plan(day, result.airings, self.level, reason, self.clock.now())
+        requested = {c.campaign: c.requested for c in result.counts}
+        version = self.asrun.store_plan(
+            day, result.airings, self.level, reason, self.clock.now(), requested
+        )
         if version is not None:
             log.info(
                 "plan for %s stored (version %d, %s)", day.strftime("%d/%m/%Y"), version, reason

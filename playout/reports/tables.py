@@ -1,0 +1,79 @@
+"""The report's tables as plain rows, shared by the CSV, XLSX and HTML renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playout.reports.data import Report
+from playout.reports.text import Words, airtime, percent
+from playout.schedule.types import format_date
+
+Cell = str | int
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]]
+
+
+def campaign_table(report: Report, w: Words) -> Table:
+    rows: list[list[Cell]] = []
+    for f in report.campaigns:
+        c = f.counts
+        rows.append(
+            [f.title, c.planned, c.completed, c.interrupted, c.failed, c.missed, c.skipped,
+             airtime(c.played_ms), f.days_aired, f.days_below, f.target, percent(f.share)]
+        )  # fmt: skip
+    headers = ["campaign", "planned", "aired", "interrupted", "failed", "missed", "skipped",
+               "airtime", "days_aired", "days_below", "target", "share"]  # fmt: skip
+    return Table("campaigns", w["campaigns"], [w[h] for h in headers], rows)
+
+
+def clip_table(report: Report, w: Words) -> Table:
+    rows: list[list[Cell]] = []
+    for f in report.campaigns:
+        for clip, c in sorted(f.clips.items()):
+            rows.append(
+                [f.title, clip, c.planned, c.completed, c.interrupted, c.failed, c.missed,
+                 c.skipped, airtime(c.played_ms)]
+            )  # fmt: skip
+    headers = ["campaign", "clip", "planned", "aired", "interrupted", "failed", "missed",
+               "skipped", "airtime"]  # fmt: skip
+    return Table("clips", w["clips"], [w[h] for h in headers], rows)
+
+
+def daily_table(report: Report, w: Words) -> Table:
+    """Rows = days; for each campaign two numbers: aired, target."""
+    headers = [w["date"]]
+    for f in report.campaigns:
+        headers += [f"{f.title}: {w['aired']}", f"{f.title}: {w['target']}"]
+    rows: list[list[Cell]] = []
+    for day in report.days:
+        row: list[Cell] = [format_date(day)]
+        for f in report.campaigns:
+            aired, target = report.grid[(day, f.campaign)]
+            row += [aired, target]
+        rows.append(row)
+    return Table("daily", w["daily"], headers, rows)
+
+
+def not_completed_table(report: Report, w: Words) -> Table:
+    rows: list[list[Cell]] = [
+        [format_date(n.day), n.planned_start.strftime("%H:%M:%S"), n.campaign, n.clip,
+         w.status(n.status), airtime(n.played_ms), n.reason]
+        for n in report.not_completed
+    ]  # fmt: skip
+    headers = ["date", "time", "campaign", "clip", "status", "played", "reason"]
+    return Table("not_completed", w["not_completed"], [w[h] for h in headers], rows)
+
+
+def all_tables(report: Report, w: Words) -> list[Table]:
+    return [
+        campaign_table(report, w),
+        clip_table(report, w),
+        daily_table(report, w),
+        not_completed_table(report, w),
+    ]

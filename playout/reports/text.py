@@ -1,0 +1,160 @@
+"""Words and formats of the report, in Vietnamese (default) and English."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from playout.reports.data import Report
+from playout.schedule.types import format_date, format_duration
+
+LANGS = ("vi", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        "title": "BÁO CÁO THỜI LƯỢNG PHÁT SÓNG",
+        "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "motto": "Độc lập - Tự do - Hạnh phúc",
+        "station": "Đơn vị",
+        "campaigns": "Tổng hợp theo chiến dịch",
+        "clips": "Chi tiết theo tin bài",
+        "daily": "Chi tiết theo ngày (đã phát / chỉ tiêu)",
+        "not_completed": "Các lượt phát không hoàn thành",
+        "chart": "Số lượt phát mỗi ngày so với chỉ tiêu",
+        "campaign": "Chiến dịch",
+        "clip": "Tin bài",
+        "planned": "Kế hoạch",
+        "aired": "Đã phát",
+        "interrupted": "Phát dở",
+        "failed": "Lỗi",
+        "missed": "Bỏ lỡ",
+        "skipped": "Bỏ qua",
+        "airtime": "Thời lượng",
+        "days_aired": "Số ngày có phát",
+        "days_below": "Số ngày dưới chỉ tiêu",
+        "target": "Chỉ tiêu",
+        "share": "Tỷ lệ đạt",
+        "date": "Ngày",
+        "time": "Giờ",
+        "status": "Trạng thái",
+        "played": "Đã phát (thời lượng)",
+        "reason": "Lý do",
+        "none": "Không có.",
+        "prepared_by": "Người lập biểu",
+        "head": "Thủ trưởng đơn vị",
+        "sign": "(Ký, ghi rõ họ tên)",
+        "total": "Tổng cộng",
+        "summary": "{aired} lượt phát sóng, {items} tin bài, tổng thời lượng {minutes} phút",
+        "completed": "hoàn thành",
+    },
+    "en": {
+        "title": "MONTHLY AIRTIME REPORT",
+        "nation": "",
+        "motto": "",
+        "station": "Station",
+        "campaigns": "Summary by campaign",
+        "clips": "Detail by clip",
+        "daily": "Day by day (aired / target)",
+        "not_completed": "Airings not completed",
+        "chart": "Airings per day against the target",
+        "campaign": "Campaign",
+        "clip": "Clip",
+        "planned": "Planned",
+        "aired": "Aired",
+        "interrupted": "Interrupted",
+        "failed": "Failed",
+        "missed": "Missed",
+        "skipped": "Skipped",
+        "airtime": "Airtime",
+        "days_aired": "Days aired",
+        "days_below": "Days below target",
+        "target": "Target",
+        "share": "Target met",
+        "date": "Date",
+        "time": "Time",
+        "status": "Status",
+        "played": "Played",
+        "reason": "Reason",
+        "none": "None.",
+        "prepared_by": "Prepared by",
+        "head": "Head of the station",
+        "sign": "(signature and full name)",
+        "total": "Total",
+        "summary": "{aired} airings, {items} items, {minutes} minutes in total",
+        "completed": "completed",
+    },
+}
+
+
+class Words:
+    def __init__(self, lang: str) -> None:
+        if lang not in LABELS:
+            raise ValueError(f"unknown language {lang!r}")
+        self.lang = lang
+        self.t = LABELS[lang]
+
+    def __getitem__(self, key: str) -> str:
+        return self.t[key]
+
+    def status(self, status: str) -> str:
+        return self.t.get(status, status).lower() if self.lang == "vi" else status
+
+    def period(self, report: Report) -> str:
+        first, last = report.first, report.last
+        whole_month = first.day == 1 and last == _month_end(first)
+        if whole_month:
+            if self.lang == "vi":
+                return f"Tháng {first.month} năm {first.year}"
+            return f"{calendar.month_name[first.month]} {first.year}"
+        if self.lang == "vi":
+            return f"Từ ngày {format_date(first)} đến ngày {format_date(last)}"
+        return f"From {format_date(first)} to {format_date(last)}"
+
+    def issued(self, report: Report) -> str:
+        place = place_name(report.district) or place_name(report.province)
+        d = report.issued
+        if self.lang == "vi":
+            month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+            text = f"ngày {d.day:02d} tháng {month} năm {d.year}"
+            return f"{place}, {text}" if place else text.capitalize()
+        return f"{place}, {format_date(d)}" if place else format_date(d)
+
+    def summary(self, report: Report) -> str:
+        minutes = round(report.played_ms / 60000)
+        return self.t["summary"].format(aired=report.aired, items=report.items, minutes=minutes)
+
+
+_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ", "Xã ", "Phường ", "Thị trấn ")
+
+
+def place_name(admin: str) -> str:
+    """ "Thành phố Tân An" -> "Tân An" (the place in the issue line of a document)."""
+    for prefix in _PREFIXES:
+        if admin.lower().startswith(prefix.lower()):
+            return admin[len(prefix) :].strip()
+    return admin.strip()
+
+
+def _month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def month_bounds(month: int, year: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    return first, _month_end(first)
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def airtime(ms: int) -> str:
+    return format_duration(ms / 1000)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(text: str) -> str:
+    """Text that a spreadsheet will never read as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
