@@ -36,8 +36,9 @@ def main() -> None:
         pulse.start()
         try:
             slots = [Slot(i, "s.wav") for i in range(args.kills * 4)]  # one a second
-            station = build_station(work / "st", {"s.wav": (500, 0.6)}, slots, lead_s=4,
-                                    fallback=None)  # fmt: skip
+            station = build_station(
+                work / "st", {"s.wav": (500, 0.6)}, slots, lead_s=4, fallback=None
+            )
             completed: set[str] = set()
             startups = []
             lost = duplicates = corrupt = 0

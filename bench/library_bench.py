@@ -66,19 +66,36 @@ subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", sys.argv[3], "-
 def run(code: str, work: Path, clip: Path) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, code, str(work), str(clip)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def make_clip(path: Path, seconds: int) -> None:
     # pink noise, chopped into 'words' by a slow tremolo: loudness behaves like speech
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-         f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
-         "-af", "tremolo=f=3:d=0.9", "-ac", "2", "-b:a", "128k", str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
+            "-af",
+            "tremolo=f=3:d=0.9",
+            "-ac",
+            "2",
+            "-b:a",
+            "128k",
+            str(path),
+        ],
         check=True,
-    )  # fmt: skip
+    )
 
 
 def main() -> None:

@@ -70,8 +70,18 @@ def run_cvlc(pulse: PulseBench, work: Path, n: int) -> np.ndarray:
     home.mkdir()
     shutil.chown(home, "nobody")
     env = [f"PULSE_SERVER={pulse.server}", f"HOME={home}"]
-    cmd = ["runuser", "-u", "nobody", "--", "env", *env, "cvlc", "--play-and-exit", "--quiet",
-           str(clip)]  # fmt: skip
+    cmd = [
+        "runuser",
+        "-u",
+        "nobody",
+        "--",
+        "env",
+        *env,
+        "cvlc",
+        "--play-and-exit",
+        "--quiet",
+        str(clip),
+    ]
     start = time.time() + 3
     planned = [start + i * 1.5 for i in range(n)]
     procs = []
@@ -133,8 +143,10 @@ def main() -> None:
         print(f"{name:24} {med:8.1f} {p99:8.1f} {mx:8.1f} {mean:9.1f}")
     ratio = rows[1][2] / rows[0][2] if rows[0][2] else float("inf")
     print(f"baseline p99 / daemon p99: {ratio:.1f}x  (target: daemon p99 <= 20 ms, >= 10x)")
-    print(f"daemon idle over {args.idle:.0f} s: {cpu:.2f} % CPU, {rss:.0f} MB RSS "
-          "(target <= 0.5 %, <= 80 MB)")  # fmt: skip
+    print(
+        f"daemon idle over {args.idle:.0f} s: {cpu:.2f} % CPU, {rss:.0f} MB RSS "
+        "(target <= 0.5 %, <= 80 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,12 +29,23 @@ class PulseBench:
             raise RuntimeError("pulseaudio is not installed: run ./dev setup")
         env = {**os.environ, "PULSE_SERVER": self.server, "HOME": str(self.dir)}
         subprocess.run(
-            ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=no",
-             "--disallow-exit=no", f"--log-target=file:{self.dir / 'pulse.log'}",
-             "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
-             "-L", f"module-null-sink sink_name=radio rate={RATE} channels=2"],
-            check=True, env=env, timeout=30,
-        )  # fmt: skip
+            [
+                "pulseaudio",
+                "-D",
+                "-n",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--disallow-exit=no",
+                f"--log-target=file:{self.dir / 'pulse.log'}",
+                "-L",
+                f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
+                "-L",
+                f"module-null-sink sink_name=radio rate={RATE} channels=2",
+            ],
+            check=True,
+            env=env,
+            timeout=30,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.pactl("info").returncode == 0:
@@ -44,9 +55,13 @@ class PulseBench:
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["pactl", *args], env={**os.environ, "PULSE_SERVER": self.server},
-            capture_output=True, text=True, check=False, timeout=10,
-        )  # fmt: skip
+            ["pactl", *args],
+            env={**os.environ, "PULSE_SERVER": self.server},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
 
     def stop(self) -> None:
         self.pactl("exit")
@@ -108,10 +123,19 @@ class Recorder:
 
     def __enter__(self) -> Recorder:
         self._proc = subprocess.Popen(
-            ["parec", "-d", "radio.monitor", "--raw", "--format=s16le", f"--rate={RATE}",
-             "--channels=1", "--latency-msec=5"],
-            stdout=subprocess.PIPE, env={**os.environ, **self.bench.env()},
-        )  # fmt: skip
+            [
+                "parec",
+                "-d",
+                "radio.monitor",
+                "--raw",
+                "--format=s16le",
+                f"--rate={RATE}",
+                "--channels=1",
+                "--latency-msec=5",
+            ],
+            stdout=subprocess.PIPE,
+            env={**os.environ, **self.bench.env()},
+        )
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
         # parec delivers nothing for ~0.85 s after launch

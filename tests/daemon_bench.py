@@ -65,8 +65,11 @@ def build_station(
     for name, (freq, seconds) in clips.items():
         make_audio(root / "audio" / name, f"sine=frequency={freq}:sample_rate=44100", seconds)
     if fallback is not None:
-        make_audio(root / "audio" / "fallback.wav",
-                   f"sine=frequency={fallback[0]}:sample_rate=44100", fallback[1])  # fmt: skip
+        make_audio(
+            root / "audio" / "fallback.wav",
+            f"sine=frequency={fallback[0]}:sample_rate=44100",
+            fallback[1],
+        )
     now = datetime.now(UTC)
     zero = (now + timedelta(seconds=lead_s)).replace(microsecond=0) + timedelta(seconds=1)
     tz = midday_zone(now)
@@ -118,8 +121,11 @@ class DaemonProcess:
         env.pop("PLAYOUT_DB", None)
         proc = subprocess.Popen(
             [PLAYOUT, "run", "--log-level", "info", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         daemon = cls(proc)
         threading.Thread(target=daemon._read, daemon=True).start()
         return daemon

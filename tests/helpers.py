@@ -15,12 +15,21 @@ def make_tone(path: Path, seconds: float = 3.0, freq: int = 440, fmt: str = "wav
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-            "-i", f"sine=frequency={freq}:sample_rate=22050:duration={seconds}",
-            "-ac", "1", str(path),
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={freq}:sample_rate=22050:duration={seconds}",
+            "-ac",
+            "1",
+            str(path),
         ],
         check=True,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -28,10 +37,21 @@ def make_audio(path: Path, source: str, seconds: float, *extra: str) -> Path:
     """A real audio file from an ffmpeg lavfi source, e.g. "sine=frequency=440"."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-         "-i", f"{source}:duration={seconds}", *extra, str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}:duration={seconds}",
+            *extra,
+            str(path),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     return path
 
 

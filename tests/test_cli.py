@@ -161,8 +161,12 @@ def test_installed_command(sample: Path) -> None:
     env = {**os.environ, "PLAYOUT_DIR": str(sample)}
     proc = subprocess.run(
         [str(exe), "plan", "--from", "05/08/2020", "--to", "05/08/2020"],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "20200805-bluezone-01" in proc.stdout
     nowhere = {**env, "PLAYOUT_DIR": str(sample / "nowhere")}

@@ -88,8 +88,12 @@ def test_kill_9_in_a_loop_loses_and_repeats_nothing(pulse: PulseBench, tmp_path:
 def test_broken_clips_fail_the_fallback_plays_and_the_next_is_on_time(
     pulse: PulseBench, tmp_path: Path
 ) -> None:
-    clips = {"gone.wav": (440, 1.5), "empty.wav": (550, 1.5), "cut.wav": (660, 1.5),
-             "good.wav": (880, 1.5)}  # fmt: skip
+    clips = {
+        "gone.wav": (440, 1.5),
+        "empty.wav": (550, 1.5),
+        "cut.wav": (660, 1.5),
+        "good.wav": (880, 1.5),
+    }
     slots = [Slot(0, "gone.wav"), Slot(4, "empty.wav"), Slot(8, "cut.wav"), Slot(12, "good.wav")]
     station = build_station(tmp_path / "st", clips, slots, lead_s=7)
     with Recorder(pulse) as rec:

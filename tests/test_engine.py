@@ -201,8 +201,14 @@ def previous_run(asrun: AsRunLog, last_seen: datetime) -> object:
 
 def test_first_start_counts_nothing_before_it(db: Database) -> None:
     asrun = AsRunLog(db, "test/station")
-    result = recover(asrun, sample_schedule(), DUR, at("17:00:00"), previous=None,
-                     late_grace=timedelta(minutes=5))  # fmt: skip
+    result = recover(
+        asrun,
+        sample_schedule(),
+        DUR,
+        at("17:00:00"),
+        previous=None,
+        late_grace=timedelta(minutes=5),
+    )
     assert (result.missed, result.make_goods) == ([], [])
     assert asrun.rows(DAY, DAY) == []
 
@@ -211,8 +217,9 @@ def test_power_cut_closes_the_airing_on_air_with_what_played(db: Database) -> No
     asrun = AsRunLog(db, "test/station")
     run_id = asrun.begin_run(1, "host", at("05:00:00"), "fake")
     a = airing(1, "06:00:00", ms=30_000)
-    asrun.begin(a, trigger=Trigger.SCHEDULE, actual_start=at("06:00:00"),
-                clip_sha256=None, run_id=run_id)  # fmt: skip
+    asrun.begin(
+        a, trigger=Trigger.SCHEDULE, actual_start=at("06:00:00"), clip_sha256=None, run_id=run_id
+    )
     asrun.heartbeat(run_id, at("06:00:12"))
     (closed,) = asrun.close_playing(STOPPED_DURING)
     assert closed.played_ms == 12_000
@@ -225,8 +232,14 @@ def test_off_air_airings_are_made_good_later_today_without_a_burst(db: Database)
     schedule = sample_schedule()
     prev = previous_run(asrun, at("05:00:00"))
     now = at("16:31:00")  # off air all morning: 2 morning airings passed
-    result = recover(asrun, schedule, DUR, now, previous=prev,  # type: ignore[arg-type]
-                     late_grace=timedelta(minutes=5))  # fmt: skip
+    result = recover(
+        asrun,
+        schedule,
+        DUR,
+        now,
+        previous=prev,  # type: ignore[arg-type]
+        late_grace=timedelta(minutes=5),
+    )
     assert result.missed == []
     assert [a.airing_id for a in result.make_goods] == ["20200805-c-01", "20200805-c-02"]
     booked = [a for a in plan(schedule, DAY, DAY, durations=DUR).airings if a.start >= now]
@@ -242,22 +255,40 @@ def test_off_air_airings_are_made_good_later_today_without_a_burst(db: Database)
 def test_off_air_airings_without_make_good_are_missed(db: Database) -> None:
     asrun = AsRunLog(db, "test/station")
     prev = previous_run(asrun, at("05:00:00"))
-    result = recover(asrun, sample_schedule(make_good=False), DUR, at("16:31:00"),
-                     previous=prev, late_grace=timedelta(minutes=5))  # type: ignore[arg-type]  # fmt: skip
+    result = recover(
+        asrun,
+        sample_schedule(make_good=False),
+        DUR,
+        at("16:31:00"),
+        previous=prev,
+        late_grace=timedelta(minutes=5),
+    )  # type: ignore[arg-type]
     assert [a.airing_id for a in result.missed] == ["20200805-c-01", "20200805-c-02"]
     rows = asrun.rows(DAY, DAY)
     assert [(r.status, r.reason) for r in rows] == [("missed", OFF_AIR)] * 2
     # a second start finds them logged and does not log them again
-    again = recover(asrun, sample_schedule(make_good=False), DUR, at("16:32:00"),
-                    previous=prev, late_grace=timedelta(minutes=5))  # type: ignore[arg-type]  # fmt: skip
+    again = recover(
+        asrun,
+        sample_schedule(make_good=False),
+        DUR,
+        at("16:32:00"),
+        previous=prev,
+        late_grace=timedelta(minutes=5),
+    )  # type: ignore[arg-type]
     assert again.missed == []
 
 
 def test_a_day_off_air_is_missed_not_made_good(db: Database) -> None:
     asrun = AsRunLog(db, "test/station")
     prev = previous_run(asrun, at("05:00:00") - timedelta(days=1))
-    result = recover(asrun, sample_schedule(), DUR, at("05:00:00"), previous=prev,  # type: ignore[arg-type]
-                     late_grace=timedelta(minutes=5))  # fmt: skip
+    result = recover(
+        asrun,
+        sample_schedule(),
+        DUR,
+        at("05:00:00"),
+        previous=prev,  # type: ignore[arg-type]
+        late_grace=timedelta(minutes=5),
+    )
     assert len(result.missed) == 4  # yesterday's four
     assert all(a.day == DAY - timedelta(days=1) for a in result.missed)
 

@@ -99,10 +99,19 @@ def test_silence_is_trimmed(tmp_path: Path, catalog: Catalog, library: Path) -> 
     tone = make_audio(tmp_path / "tone.wav", "sine=frequency=440:sample_rate=44100", 3)
     padded = tmp_path / "padded.wav"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(tone), "-af",
-         "adelay=2000,apad=pad_dur=1.5", str(padded)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(tone),
+            "-af",
+            "adelay=2000,apad=pad_dur=1.5",
+            str(padded),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     row = do_import(catalog, library, padded).clip
     assert abs(row.duration_ms - 3000) <= 30
     assert abs(row.trimmed_ms - 3500) <= 30
@@ -295,8 +304,10 @@ def test_loudness_meter_matches_ffmpeg_ebur128(tmp_path: Path) -> None:
     source = make_speech(tmp_path / "s.wav", SPEECH)
     proc = subprocess.run(
         ["ffmpeg", "-nostdin", "-i", str(source), "-af", "ebur128", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     summary = proc.stderr[proc.stderr.rindex("Summary:") :]
     ffmpeg_i = float(summary.split("I:")[1].split("LUFS")[0])
     ours, _ = measure(source)

@@ -72,19 +72,37 @@ def command(app: AppContext, day: date | None, today: bool, follow: bool, as_jso
                 else ""
             )
             return [
-                planned.strftime("%H:%M:%S"), actual, row.campaign, row.clip,
-                format_duration(row.played_ms / 1000), row.status, row.trigger, row.reason,
+                planned.strftime("%H:%M:%S"),
+                actual,
+                row.campaign,
+                row.clip,
+                format_duration(row.played_ms / 1000),
+                row.status,
+                row.trigger,
+                row.reason,
                 row.airing_id,
-            ]  # fmt: skip
+            ]
 
-        headers = ["Planned", "Started", "Campaign", "Clip", "Played", "Status", "Trigger",
-                   "Reason", "Airing"]  # fmt: skip
+        headers = [
+            "Planned",
+            "Started",
+            "Campaign",
+            "Clip",
+            "Played",
+            "Status",
+            "Trigger",
+            "Reason",
+            "Airing",
+        ]
         if as_json:
             for row in rows:
                 click.echo(json.dumps(_as_dict(row), ensure_ascii=False))
         else:
-            print_table(f"As-run log {station.id}, {format_date(day)}: {len(rows)} airing(s)",
-                        headers, [line(r) for r in rows])  # fmt: skip
+            print_table(
+                f"As-run log {station.id}, {format_date(day)}: {len(rows)} airing(s)",
+                headers,
+                [line(r) for r in rows],
+            )
         if not follow:
             return
         seen = {r.id: r.status for r in rows}
@@ -94,5 +112,8 @@ def command(app: AppContext, day: date | None, today: bool, follow: bool, as_jso
                 if seen.get(row.id) == row.status:
                     continue
                 seen[row.id] = row.status
-                click.echo(json.dumps(_as_dict(row), ensure_ascii=False) if as_json
-                           else "  ".join(line(row)).rstrip())  # fmt: skip
+                click.echo(
+                    json.dumps(_as_dict(row), ensure_ascii=False)
+                    if as_json
+                    else "  ".join(line(row)).rstrip()
+                )

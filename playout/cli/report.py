@@ -34,11 +34,15 @@ def _month(text: str) -> tuple[int, int]:
 @click.option("--month", "month_text", metavar="MM/YYYY", help="The month (default: last month).")
 @click.option("--from", "first", type=DATE, help="First day, instead of a whole month.")
 @click.option("--to", "last", type=DATE, help="Last day, included.")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="xlsx",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="xlsx", show_default=True
+)
 @click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file (default: playout-report-<period>.<format>).")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: playout-report-<period>.<format>).",
+)
 @click.option("--by", "prepared_by", help="Prepared by (default: the OS user).")
 @pass_app
 def command(

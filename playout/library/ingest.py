@@ -178,11 +178,34 @@ def _render(source: Path, out: Path, gain_db: float, ceiling_db: float, channels
         f"aresample={OUTPUT_RATE}"
     )
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-af", chain,
-         "-ac", str(channels), "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le",
-         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-         str(out)],
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-af",
+            chain,
+            "-ac",
+            str(channels),
+            "-ar",
+            str(OUTPUT_RATE),
+            "-c:a",
+            "pcm_s16le",
+            "-map_metadata",
+            "-1",
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     if proc.returncode != 0:
         raise AudioError(f"ffmpeg could not convert the clip ({proc.stderr.strip()[-200:]})")

@@ -24,11 +24,35 @@ def campaign_table(report: Report, w: Words) -> Table:
     for f in report.campaigns:
         c = f.counts
         rows.append(
-            [f.title, c.planned, c.completed, c.interrupted, c.failed, c.missed, c.skipped,
-             airtime(c.played_ms), f.days_aired, f.days_below, f.target, percent(f.share)]
-        )  # fmt: skip
-    headers = ["campaign", "planned", "aired", "interrupted", "failed", "missed", "skipped",
-               "airtime", "days_aired", "days_below", "target", "share"]  # fmt: skip
+            [
+                f.title,
+                c.planned,
+                c.completed,
+                c.interrupted,
+                c.failed,
+                c.missed,
+                c.skipped,
+                airtime(c.played_ms),
+                f.days_aired,
+                f.days_below,
+                f.target,
+                percent(f.share),
+            ]
+        )
+    headers = [
+        "campaign",
+        "planned",
+        "aired",
+        "interrupted",
+        "failed",
+        "missed",
+        "skipped",
+        "airtime",
+        "days_aired",
+        "days_below",
+        "target",
+        "share",
+    ]
     return Table("campaigns", w["campaigns"], [w[h] for h in headers], rows)
 
 
@@ -37,11 +61,29 @@ def clip_table(report: Report, w: Words) -> Table:
     for f in report.campaigns:
         for clip, c in sorted(f.clips.items()):
             rows.append(
-                [f.title, clip, c.planned, c.completed, c.interrupted, c.failed, c.missed,
-                 c.skipped, airtime(c.played_ms)]
-            )  # fmt: skip
-    headers = ["campaign", "clip", "planned", "aired", "interrupted", "failed", "missed",
-               "skipped", "airtime"]  # fmt: skip
+                [
+                    f.title,
+                    clip,
+                    c.planned,
+                    c.completed,
+                    c.interrupted,
+                    c.failed,
+                    c.missed,
+                    c.skipped,
+                    airtime(c.played_ms),
+                ]
+            )
+    headers = [
+        "campaign",
+        "clip",
+        "planned",
+        "aired",
+        "interrupted",
+        "failed",
+        "missed",
+        "skipped",
+        "airtime",
+    ]
     return Table("clips", w["clips"], [w[h] for h in headers], rows)
 
 
@@ -61,11 +103,19 @@ def daily_table(report: Report, w: Words) -> Table:
 
 
 def not_completed_table(report: Report, w: Words) -> Table:
+    titles = {f.campaign: f.title for f in report.campaigns}
     rows: list[list[Cell]] = [
-        [format_date(n.day), n.planned_start.strftime("%H:%M:%S"), n.campaign, n.clip,
-         w.status(n.status), airtime(n.played_ms), n.reason]
+        [
+            format_date(n.day),
+            n.planned_start.strftime("%H:%M:%S"),
+            titles.get(n.campaign, n.campaign),
+            n.clip,
+            w.status(n.status),
+            airtime(n.played_ms),
+            n.reason,
+        ]
         for n in report.not_completed
-    ]  # fmt: skip
+    ]
     headers = ["date", "time", "campaign", "clip", "status", "played", "reason"]
     return Table("not_completed", w["not_completed"], [w[h] for h in headers], rows)
 

@@ -47,9 +47,17 @@ def render_xlsx(report: Report, lang: str) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = names["summary"]
-    header = [w["nation"], w["motto"], "", w["title"],
-              f"{w['station']}: {report.station_name or report.station_id}",
-              w.period(report), w.issued(report), "", w.summary(report)]  # fmt: skip
+    header = [
+        w["nation"],
+        w["motto"],
+        "",
+        w["title"],
+        f"{w['station']}: {report.station_name or report.station_id}",
+        w.period(report),
+        w.issued(report),
+        "",
+        w.summary(report),
+    ]
     row = 1
     for line in header:
         if line:

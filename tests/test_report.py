@@ -1,0 +1,434 @@
+"""The monthly report: a month of as-run log, every figure checked in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from playout.cli import cli
+from playout.cli.context import AppContext
+from playout.clock import FixedClock
+from playout.daemon.asrun import AsRunLog
+from playout.planning import Airing, plan
+from playout.reports import RENDERERS, build_report
+from playout.reports.data import Report
+from playout.reports.text import Words, place_name
+from playout.schedule.model import (
+    Campaign,
+    Playlist,
+    PlaylistClip,
+    Rotation,
+    Schedule,
+    Session,
+    Station,
+)
+from playout.store import Database, Status, Trigger, open_database
+
+TZ = "Asia/Ho_Chi_Minh"
+FIRST, LAST = date(2020, 8, 1), date(2020, 8, 31)
+CHANGE_DAY = date(2020, 8, 20)
+EVIL_TITLE = '=HYPERLINK("http://x","click")'
+
+
+def schedule(bluezone_after: int | None = None) -> Schedule:
+    bluezone = {
+        "id": "bluezone",
+        "playlist": "bz",
+        "from": "05/08/2020",
+        "until": "31/08/2020",
+        "frequency": [
+            {"from": "05/08/2020", "per_day": 2},
+            {"from": "15/08/2020", "per_day": 3},
+        ],
+    }
+    if bluezone_after is not None:
+        bluezone["frequency"] = [{"from": "05/08/2020", "per_day": bluezone_after}]
+    return Schedule(
+        station=Station(id="long-an/tan-an", name="Đài Tân An", timezone=TZ),
+        sessions={
+            "morning": Session.model_validate({"start": "05:30", "end": "06:30"}),
+            "afternoon": Session.model_validate({"start": "16:30", "end": "17:30"}),
+        },
+        blackouts=(),
+        campaigns=(
+            Campaign.model_validate(bluezone),
+            Campaign.model_validate(
+                {"id": "covid-5k", "playlist": "c", "from": "01/08/2020", "at": ["05:45", "16:45"]}
+            ),
+        ),
+        playlists={
+            "bz": Playlist(
+                "bz",
+                "",
+                Rotation.IN_ORDER,
+                (PlaylistClip(file="bz/a.wav"), PlaylistClip(file="bz/b.wav")),
+            ),
+            "c": Playlist("c", "", Rotation.IN_ORDER, (PlaylistClip(file="@covid.wav"),)),
+        },
+    )
+
+
+DUR = {"bz/a.wav": 13_000, "bz/b.wav": 4_000, "@covid.wav": 7_000}
+
+
+def local(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=7)
+
+
+def fate(i: int) -> Status:
+    if i % 7 == 3:
+        return Status.MISSED
+    if i % 11 == 5:
+        return Status.FAILED
+    if i % 13 == 6:
+        return Status.INTERRUPTED
+    return Status.COMPLETED
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, list[tuple[Airing, Status]]]:
+    """A month of as-run log; returns the database and each final-plan airing with its fate."""
+    db = open_database(tmp_path_factory.mktemp("report") / "playout.db")
+    asrun = AsRunLog(db, "long-an/tan-an")
+    before, after = schedule(), schedule(bluezone_after=5)
+    fates: list[tuple[Airing, Status]] = []
+    i = 0
+    day = FIRST
+    while day <= LAST:
+        first_plan = plan(before, day, day, durations=DUR)
+        asrun.store_plan(
+            day,
+            first_plan.airings,
+            1,
+            "start",
+            local(day, 0),
+            {c.campaign: c.requested for c in first_plan.counts},
+        )
+        final = first_plan
+        if day >= CHANGE_DAY:  # the operator raised Bluezone to 5 a day on the 20th at noon
+            final = plan(after, day, day, durations=DUR)
+            asrun.store_plan(
+                day,
+                final.airings,
+                1,
+                "reload",
+                local(day, 12),
+                {c.campaign: c.requested for c in final.counts},
+            )
+        for a in final.airings:
+            status = fate(i)
+            i += 1
+            fates.append((a, status))
+            if status is Status.MISSED:
+                asrun.record(a, status, "station off air", at=a.start)
+                continue
+            asrun.begin(
+                a, trigger=Trigger.SCHEDULE, actual_start=a.start, clip_sha256="0" * 64, run_id=None
+            )
+            played = {
+                Status.COMPLETED: a.duration_ms,
+                Status.INTERRUPTED: a.duration_ms // 2,
+                Status.FAILED: 0,
+            }[status]
+            reason = {
+                Status.FAILED: "<script>alert(1)</script> broken",
+                Status.INTERRUPTED: "-1 power cut",
+            }.get(status, "")
+            asrun.finish(a.airing_id, status, played, reason, a.end)
+            if status is Status.FAILED:  # the fallback stood in: not a campaign airing
+                stand_in = Airing(**{**a.__dict__, "airing_id": a.airing_id + "-fallback"})
+                asrun.begin(
+                    stand_in,
+                    trigger=Trigger.FALLBACK,
+                    actual_start=a.start,
+                    clip_sha256=None,
+                    run_id=None,
+                )
+                asrun.finish(stand_in.airing_id, Status.COMPLETED, 3000, "", a.end)
+        day += timedelta(days=1)
+    return db, fates
+
+
+def make_report(db: Database) -> Report:
+    from zoneinfo import ZoneInfo
+
+    return build_report(
+        db,
+        "long-an/tan-an",
+        FIRST,
+        LAST,
+        tz=ZoneInfo(TZ),
+        issued=date(2020, 9, 5),
+        station_name="Trung tâm VH-TT-TT thành phố Tân An",
+        district="Thành phố Tân An",
+        province="Long An",
+        prepared_by="Nguyễn Văn A",
+        titles={"bluezone": "Cài đặt Bluezone", "covid-5k": EVIL_TITLE},
+    )
+
+
+def expected(fates: list[tuple[Airing, Status]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for a, status in fates:
+        e = out.setdefault(a.campaign, Counter())  # type: ignore[arg-type]
+        e["planned"] += 1
+        e[status.value] += 1
+        e["played_ms"] += {
+            Status.COMPLETED: a.duration_ms,
+            Status.INTERRUPTED: a.duration_ms // 2,
+        }.get(status, 0)
+    return out
+
+
+def test_figures(month: tuple[Database, list[tuple[Airing, Status]]]) -> None:
+    db, fates = month
+    report = make_report(db)
+    exp = expected(fates)
+    by_id = {f.campaign: f for f in report.campaigns}
+    assert set(by_id) == {"bluezone", "covid-5k"}
+    for cid, e in exp.items():
+        c = by_id[cid].counts
+        assert (c.planned, c.completed, c.interrupted, c.failed, c.missed, c.played_ms) == (
+            e["planned"],
+            e["completed"],
+            e["interrupted"],
+            e["failed"],
+            e["missed"],
+            e["played_ms"],
+        )
+    # the plan in force each day counts: 2/day from the 5th, 3 from the 15th, 5 from the 20th
+    bz = by_id["bluezone"]
+    assert bz.counts.planned == 10 * 2 + 5 * 3 + 12 * 5
+    assert bz.target == bz.counts.planned
+    aired_by_day = Counter(
+        a.day for a, s in fates if a.campaign == "bluezone" and s is Status.COMPLETED
+    )
+    assert report.grid[(date(2020, 8, 4), "bluezone")] == (0, 0)
+    assert report.grid[(CHANGE_DAY, "bluezone")] == (aired_by_day[CHANGE_DAY], 5)
+    assert bz.days_aired == len(aired_by_day)
+    planned_by_day = Counter(a.day for a, _ in fates if a.campaign == "bluezone")
+    assert bz.days_below == sum(aired_by_day[d] < n for d, n in planned_by_day.items())
+    assert bz.target_met == sum(min(aired_by_day[d], n) for d, n in planned_by_day.items())
+    # per clip
+    assert sum(c.planned for c in bz.clips.values()) == bz.counts.planned
+    assert set(bz.clips) == {"bz/a.wav", "bz/b.wav"}
+    # the list of what did not complete: no fallback rows, ordered by time
+    not_done = [s for _, s in fates if s is not Status.COMPLETED]
+    assert len(report.not_completed) == len(not_done)
+    assert not any(n.airing_id.endswith("-fallback") for n in report.not_completed)
+    assert report.not_completed[0].planned_start.utcoffset() == timedelta(hours=7)
+    assert report.aired == sum(s is Status.COMPLETED for _, s in fates)
+
+
+def test_vietnamese_header() -> None:
+    w = Words("vi")
+    assert place_name("Thành phố Tân An") == "Tân An"
+    report = Report(
+        "s", "Đài", "Thành phố Tân An", "Long An", FIRST, LAST, date(2020, 9, 5), "", [], [], {}, []
+    )
+    assert w.period(report) == "Tháng 8 năm 2020"
+    assert w.issued(report) == "Tân An, ngày 05 tháng 9 năm 2020"
+    report.issued = date(2021, 2, 14)
+    assert w.issued(report) == "Tân An, ngày 14 tháng 02 năm 2021"
+    assert Words("en").period(report) == "August 2020"
+
+
+def test_csv(month: tuple[Database, list[tuple[Airing, Status]]]) -> None:
+    db, fates = month
+    data = RENDERERS["csv"](make_report(db), "vi")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["BÁO CÁO THỜI LƯỢNG PHÁT SÓNG"]
+    assert ["Tháng 8 năm 2020"] in rows
+    assert ["Tân An, ngày 05 tháng 9 năm 2020"] in rows
+    header = rows.index(
+        [
+            "Chiến dịch",
+            "Kế hoạch",
+            "Đã phát",
+            "Phát dở",
+            "Lỗi",
+            "Bỏ lỡ",
+            "Bỏ qua",
+            "Thời lượng",
+            "Số ngày có phát",
+            "Số ngày dưới chỉ tiêu",
+            "Chỉ tiêu",
+            "Tỷ lệ đạt",
+        ]
+    )
+    table = {r[0]: r for r in rows[header + 1 : header + 3]}
+    exp = expected(fates)
+    bz = table["Cài đặt Bluezone"]
+    assert bz[1:7] == [
+        str(exp["bluezone"][k])
+        for k in ("planned", "completed", "interrupted", "failed", "missed", "skipped")
+    ]
+    minutes, seconds = divmod(round(exp["bluezone"]["played_ms"] / 1000), 60)
+    assert bz[7] in (
+        f"{minutes}:{seconds:02d}",
+        f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}",
+    )
+    # formula injection: the evil title, the "@" clip and the "-1" reason are neutralised
+    cells = [c for r in rows for c in r]
+    assert "'" + EVIL_TITLE in cells and EVIL_TITLE not in cells
+    assert "'@covid.wav" in cells
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+def test_xlsx(month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Path) -> None:
+    db, fates = month
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(RENDERERS["xlsx"](make_report(db), "vi"))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Tổng hợp", "Theo ngày", "Không hoàn thành"]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"formula cell {cell.coordinate}: {cell.value}"
+    summary = wb["Tổng hợp"]
+    values = [[c.value for c in r] for r in summary.iter_rows()]
+    bz = next(r for r in values if r[0] == "Cài đặt Bluezone")
+    exp = expected(fates)["bluezone"]
+    assert bz[1:7] == [
+        exp["planned"],
+        exp["completed"],
+        exp["interrupted"],
+        exp["failed"],
+        exp["missed"],
+        0,
+    ]
+    assert any(r[0] == EVIL_TITLE for r in values)  # kept as text, never a formula
+    daily = wb["Theo ngày"]
+    assert len(daily._charts) == 1
+    grid = [[c.value for c in r] for r in daily.iter_rows(min_row=3, max_row=33)]
+    assert grid[19][0] == "20/08/2020"
+    assert grid[19][2] == 5  # bluezone's target on the 20th
+    missing = wb["Không hoàn thành"]
+    assert missing.max_row - 2 == sum(s is not Status.COMPLETED for _, s in fates)
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self.in_cell = False
+        self.svgs = 0
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th"):
+            self.in_cell = True
+            self.cells.append("")
+        self.svgs += tag == "svg"
+        self.scripts += tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self.in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_cell:
+            self.cells[-1] += data.strip()
+
+
+def test_html(month: tuple[Database, list[tuple[Airing, Status]]]) -> None:
+    db, fates = month
+    page = RENDERERS["html"](make_report(db), "vi").decode("utf-8")
+    parser = _Cells()
+    parser.feed(page)
+    assert parser.scripts == 0, "text from the log is escaped"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; broken" in page
+    assert parser.svgs == 2  # one chart per campaign
+    assert "@page { size: A4" in page
+    exp = expected(fates)["covid-5k"]
+    i = parser.cells.index(EVIL_TITLE)
+    assert parser.cells[i + 1 : i + 6] == [
+        str(exp[k]) for k in ("planned", "completed", "interrupted", "failed", "missed")
+    ]
+    assert "Tân An, ngày 05 tháng 9 năm 2020" in page
+    english = RENDERERS["html"](make_report(db), "en").decode("utf-8")
+    assert "MONTHLY AIRTIME REPORT" in english and "August 2020" in english
+
+
+def test_html_prints_on_a4(
+    month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Path
+) -> None:
+    db, _ = month
+    assert shutil.which("chromium"), "chromium is missing: ./dev setup installs it"
+    page = tmp_path / "report.html"
+    page.write_bytes(RENDERERS["html"](make_report(db), "vi"))
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    sizes = {
+        tuple(round(float(x)) for x in m.split())
+        for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+ [\d.]+)\s*\]", data)
+    }
+    assert sizes == {(596, 843)} or sizes == {(595, 842)}, sizes  # A4 in points
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert 2 <= pages <= 8
+
+
+def test_report_command(
+    month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Path
+) -> None:
+    db, _ = month
+    root = tmp_path / "station"
+    (root / "schedules").mkdir(parents=True)
+    (root / "schedules" / "s.yaml").write_text(
+        f'station: {{id: long-an/tan-an, name: "Đài Tân An", district: "Thành phố Tân An", '
+        f'database: "{db.path}"}}\n',
+        encoding="utf-8",
+    )
+    obj = AppContext(root=root, clock=FixedClock(datetime(2020, 9, 5, 2, tzinfo=UTC)))
+    for fmt in RENDERERS:
+        out = tmp_path / f"r.{fmt}"
+        result = CliRunner().invoke(
+            cli,
+            ["--dir", str(root), "report", "--format", fmt, "--out", str(out), "--by", "B"],
+            obj=obj,
+        )
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+        assert "campaign(s)" in result.output
+    # the default month is the previous one
+    result = CliRunner().invoke(
+        cli,
+        ["--dir", str(root), "report", "--format", "csv", "--out", str(tmp_path / "d.csv")],
+        obj=obj,
+    )
+    assert "Tháng 8 năm 2020" in (tmp_path / "d.csv").read_text(encoding="utf-8-sig")
+    bad = CliRunner().invoke(cli, ["--dir", str(root), "report", "--month", "13/2020"], obj=obj)
+    assert bad.exit_code == 2 and "there is no month 13" in bad.output
