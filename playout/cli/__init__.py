@@ -59,10 +59,37 @@ def cli(ctx: click.Context, root: Path, db: Path | None) -> None:
 
 
 def _register() -> None:
-    from playout.cli import aslog, devices, library, plan, report, run, validate
+    from playout.cli import (
+        announce,
+        aslog,
+        devices,
+        level,
+        library,
+        pause,
+        plan,
+        reload,
+        report,
+        run,
+        status,
+        validate,
+    )
 
-    for module in (validate, plan, library, run, aslog, devices, report):
+    for module in (
+        validate,
+        plan,
+        library,
+        run,
+        aslog,
+        devices,
+        report,
+        status,
+        reload,
+        level,
+        announce,
+        pause,
+    ):
         cli.add_command(module.command)
+    cli.add_command(pause.resume)
 
 
 _register()

@@ -14,6 +14,7 @@ from playout.cli.output import print_problems
 from playout.cli.params import DURATION
 from playout.daemon import Daemon
 from playout.daemon.demo import shift_to_now
+from playout.daemon.service import Loaded
 from playout.library.catalog import Catalog, sha256_of
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
@@ -100,27 +101,37 @@ def command(
     with app.database() as db:
         assert db is not None
         catalog = Catalog(db)
-        loaded = load_station(app.root, catalog=catalog, capacity=False)
-        if loaded.schedule is None or loaded.errors:
+
+        def load() -> Loaded | list[str]:
+            loaded = load_station(app.root, catalog=catalog, capacity=False)
+            if loaded.schedule is None or loaded.errors:
+                return [p.format() for p in loaded.errors]
+            schedule = loaded.schedule
+            if demo:
+                schedule = shift_to_now(schedule, app.clock.now())
+            checksums = {}
+            for clip in loaded.durations:
+                row = catalog.current(clip)
+                checksums[clip] = row.sha256 if row else sha256_of(app.root / AUDIO_DIR / clip)
+            return schedule, loaded.durations, checksums
+
+        first = load_station(app.root, catalog=catalog, capacity=False)
+        if first.schedule is None or first.errors:
             raise PlayoutError(
                 "the schedule has errors, so the daemon cannot start",
                 "fix them (playout validate lists them)",
-                loaded.problems,
+                first.problems,
             )
-        print_problems(loaded.warnings, err=True)
-        schedule = loaded.schedule
-        if demo:
-            schedule = shift_to_now(schedule, app.clock.now())
+        print_problems(first.warnings, err=True)
+        loaded = load()
+        assert not isinstance(loaded, list)
+        schedule, durations, checksums = loaded
         audio = schedule.station.audio
         player = make_player(output or audio.output, device or audio.device, output_file)
-        checksums = {}
-        for clip in loaded.durations:
-            row = catalog.current(clip)
-            checksums[clip] = row.sha256 if row else sha256_of(app.root / AUDIO_DIR / clip)
         click.echo(f"playout: audio output {player.output}; database {db.path}", err=True)
         daemon = Daemon(
             schedule=schedule,
-            durations=loaded.durations,
+            durations=durations,
             library=app.root / AUDIO_DIR,
             db=db,
             player=player,
@@ -128,6 +139,8 @@ def command(
             checksums=checksums,
             level=level,
             exit_after=exit_after,
+            root=app.root,
+            loader=load,
         )
         try:
             daemon.run()

@@ -18,7 +18,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from playout.planning import Airing
-from playout.store import AiringRow, DaemonRunRow, Database, DayPlanRow, Status, Trigger
+from playout.store import (
+    AiringRow,
+    AlertLevelRow,
+    DaemonRunRow,
+    Database,
+    DayPlanRow,
+    Status,
+    Trigger,
+)
 
 
 @dataclass(frozen=True)
@@ -305,3 +313,45 @@ class AsRunLog:
                     .order_by(DayPlanRow.day, DayPlanRow.version)
                 )
             )
+
+    # ------------------------------------------------------------------ alert level
+
+    def set_level(
+        self, level: int, since: datetime, until: datetime | None, reason: str, operator: str
+    ) -> None:
+        with self.db.session() as s, s.begin():
+            s.add(
+                AlertLevelRow(
+                    station_id=self.station_id,
+                    level=level,
+                    since=since,
+                    until=until,
+                    reason=reason[:500],
+                    operator=operator[:80],
+                )
+            )
+
+    def level_at(self, now: datetime) -> AlertLevelRow | None:
+        """The level set last, if it has not expired."""
+        with self.db.session() as s:
+            row = s.scalars(
+                select(AlertLevelRow)
+                .where(AlertLevelRow.station_id == self.station_id)
+                .order_by(AlertLevelRow.id.desc())
+                .limit(1)
+            ).first()
+        if row is None or (row.until is not None and row.until <= now):
+            return None
+        return row
+
+    def today_counts(self, day: date) -> dict[str, dict[str, int]]:
+        with self.db.session() as s:
+            rows = s.execute(
+                select(AiringRow.campaign, AiringRow.status, func.count())
+                .where(AiringRow.station_id == self.station_id, AiringRow.day == day)
+                .group_by(AiringRow.campaign, AiringRow.status)
+            )
+            counts: dict[str, dict[str, int]] = {}
+            for campaign, status, n in rows:
+                counts.setdefault(campaign, {})[status] = n
+        return counts

@@ -40,6 +40,11 @@ class Item:
     rank: int  # lower airs first at the same instant
     airing: Airing = field(compare=False)
     trigger: Trigger = field(compare=False, default=Trigger.SCHEDULE)
+    operator: str = field(compare=False, default="")
+
+
+class Preempted(Exception):
+    """The item was waiting for its time when something more urgent came: queue it again."""
 
 
 @dataclass
@@ -62,6 +67,32 @@ class Engine:
     checksums: Callable[[str], str | None] = lambda _clip: None
     shutdown: threading.Event = field(default_factory=threading.Event)
     on_air: OnAir | None = None
+    paused_until: datetime | None = None  # scheduled spots are held (a live relay)
+    pause_note: str = ""
+    interrupt_reason: str = ""  # why the next stop() interrupts the airing on air
+    wake: threading.Event = field(default_factory=threading.Event)  # ends a wait early
+    preempting: bool = False
+    on_interrupted: Callable[[Airing], None] | None = None  # e.g. book a make-good
+
+    def interrupt(self, reason: str) -> None:
+        """Stop the airing on air (if any) now; it is logged interrupted with ``reason``.
+        An item still waiting for its time gives way (``Preempted``)."""
+        self.interrupt_reason = reason
+        self.preempting = True
+        self.wake.set()
+        if self.on_air is not None:
+            self.player.stop()
+
+    def stop(self) -> None:
+        self.shutdown.set()
+        self.wake.set()
+        self.player.stop()
+
+    def _path(self, item: Item) -> Path:
+        clip = Path(item.airing.clip)
+        if clip.is_absolute() and item.trigger in (Trigger.EMERGENCY, Trigger.PRIORITY):
+            return clip  # an announcement file the operator named on the command line
+        return resolve_clip(self.library, item.airing.clip)
 
     def air(self, item: Item) -> Status | None:
         """Air one item; returns what became of it (None when it was logged already)."""
@@ -76,8 +107,16 @@ class Engine:
             self.log.record(airing, Status.MISSED, reason, at=now, run_id=self.run_id)
             log.warning("missed %s (%s)", airing.airing_id, reason)
             return Status.MISSED
+        scheduled = item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
+        if scheduled and self.paused_until is not None and airing.start < self.paused_until:
+            reason = f"paused until {self.paused_until:%H:%M}" + (
+                f" ({self.pause_note})" if self.pause_note else ""
+            )
+            self.log.record(airing, Status.SKIPPED, reason, at=now, run_id=self.run_id)
+            log.info("skipped %s: %s", airing.airing_id, reason)
+            return Status.SKIPPED
         try:
-            path = resolve_clip(self.library, airing.clip)
+            path = self._path(item)
             cue = self.player.cue(path, airing.duration_ms)
         except (ClipPathError, PlayerError) as exc:
             reason = exc.message if isinstance(exc, ClipPathError) else str(exc)
@@ -88,9 +127,19 @@ class Engine:
             self._fallback(item, reason)
             return Status.FAILED
         lead = self.audio.latency.total_seconds()
-        wait = (airing.start - self.clock.now()).total_seconds() - lead
-        if wait > 0 and self.clock.wait(wait, self.shutdown):
-            return None  # shutting down before it started: it stays unlogged
+        while (wait := (airing.start - self.clock.now()).total_seconds() - lead) > 0:
+            if self.shutdown.is_set():
+                return None
+            if not self.clock.wait(wait, self.wake):
+                continue
+            self.wake.clear()
+            if self.shutdown.is_set():
+                return None  # shutting down before it started: it stays unlogged
+            if self.preempting and item.trigger is not Trigger.EMERGENCY:
+                self.preempting = False
+                raise Preempted(airing.airing_id)
+        if self.shutdown.is_set():
+            return None
         start = self.clock.now() + self.audio.latency
         late = start - airing.start
         note = f"started {_span(late)} late" if late > timedelta(seconds=1) else ""
@@ -101,9 +150,12 @@ class Engine:
             clip_sha256=self.checksums(airing.clip),
             run_id=self.run_id,
             reason=note,
+            operator=item.operator,
         ):
             return None
         self.on_air = OnAir(airing, item.trigger, start)
+        self.interrupt_reason = ""
+        self.preempting = False
         log.info(
             "on air %s %s (%s)%s",
             airing.airing_id,
@@ -119,6 +171,10 @@ class Engine:
         reason = result.reason
         if status is Status.INTERRUPTED and self.shutdown.is_set():
             reason = "the daemon was stopped during the airing"
+        elif status is Status.INTERRUPTED and self.interrupt_reason:
+            reason = self.interrupt_reason
+            if self.on_interrupted is not None and scheduled:
+                self.on_interrupted(airing)
         if note and status is Status.COMPLETED:
             reason = note
         self.log.finish(airing.airing_id, status, result.played_ms, reason, self.clock.now())

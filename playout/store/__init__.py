@@ -7,10 +7,19 @@ migration applied in place when the database is opened (see ``migrations.py``).
 from __future__ import annotations
 
 from playout.store.db import Database, open_database
-from playout.store.models import AiringRow, ClipRow, DaemonRunRow, DayPlanRow, Status, Trigger
+from playout.store.models import (
+    AiringRow,
+    AlertLevelRow,
+    ClipRow,
+    DaemonRunRow,
+    DayPlanRow,
+    Status,
+    Trigger,
+)
 
 __all__ = [
     "AiringRow",
+    "AlertLevelRow",
     "ClipRow",
     "DaemonRunRow",
     "Database",

@@ -111,7 +111,24 @@ def _v2_as_run(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips, _v2_as_run]
+def _v3_alert_levels(conn: Connection) -> None:
+    md = MetaData()
+    levels = Table(
+        "alert_levels",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("station_id", String(80), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("since", DateTime(timezone=True), nullable=False),
+        Column("until", DateTime(timezone=True), nullable=True),
+        Column("reason", String(500), nullable=False),
+        Column("operator", String(80), nullable=False),
+    )
+    Index("ix_alert_levels_station", levels.c.station_id, levels.c.id)
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips, _v2_as_run, _v3_alert_levels]
 
 _md = MetaData()
 schema_version = Table("schema_version", _md, Column("version", Integer, nullable=False))

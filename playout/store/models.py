@@ -118,3 +118,17 @@ class DaemonRunRow(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     audio_output: Mapped[str] = mapped_column(String(200))
+
+
+class AlertLevelRow(Base):
+    """Every change of the station's alert level; the latest one in force applies."""
+
+    __tablename__ = "alert_levels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(80))
+    level: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    operator: Mapped[str] = mapped_column(String(80))

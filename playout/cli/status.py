@@ -1,0 +1,62 @@
+"""``playout status``: what the running daemon is doing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from playout.cli.context import AppContext, pass_app
+from playout.cli.control import ask
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def command(app: AppContext, as_json: bool) -> None:
+    """On air now, the next airings, level, last reload, today's counts (exit 3: no daemon)."""
+    data: dict[str, Any] = ask(app, "status")
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    on_air = data["on_air"]
+    click.echo(f"station {data['station']} at {data['now'][:19]}, up {data['uptime_s']} s")
+    if on_air:
+        click.echo(
+            f"ON AIR   {on_air['clip']} ({on_air['campaign']}, {on_air['trigger']}) "
+            f"{on_air['elapsed_s']:.0f} s played, {on_air['remaining_s']:.0f} s to go"
+        )
+    else:
+        click.echo("ON AIR   nothing")
+    level = f"alert level {data['level']}"
+    if data["level_until"]:
+        level += f" until {data['level_until'][:16]}"
+    click.echo(
+        level + (f"; PAUSED until {data['paused_until'][11:16]}" if data["paused_until"] else "")
+    )
+    reload = data["last_reload"]
+    click.echo(
+        f"schedule version {data['schedule_version']}"
+        + (
+            ""
+            if not reload["at"]
+            else f"; last reload {reload['at'][11:19]} {'ok' if reload['ok'] else 'FAILED'}"
+        )
+    )
+    for error in reload["errors"]:
+        click.secho(f"  {error}", fg="red")
+    click.echo("next:")
+    for item in data["next"]:
+        click.echo(
+            f"  {item['start'][11:19]}  {item['campaign']:16} {item['clip']}"
+            + (f"  ({item['trigger']})" if item["trigger"] != "schedule" else "")
+        )
+    click.echo("today (planned / completed / failed / missed / skipped / interrupted):")
+    for campaign, c in sorted(data["today"].items()):
+        click.echo(
+            f"  {campaign:16} {c.get('planned', 0)} / {c.get('completed', 0)} / "
+            f"{c.get('failed', 0)} / {c.get('missed', 0)} / {c.get('skipped', 0)} / "
+            f"{c.get('interrupted', 0)}"
+        )
+    click.echo(f"audio output {data['audio_output']}; database {data['database']}")

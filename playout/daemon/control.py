@@ -1,0 +1,176 @@
+"""The local control channel between the CLI and the running daemon.
+
+A Unix domain socket next to the database (a named pipe on Windows), through
+``multiprocessing.connection`` with an authkey kept in a file only the station user can read:
+no network port. Messages are JSON (never pickle): ``{"cmd": ..., "args": {...}, "operator":
+...}`` answered by ``{"ok": true, "data": ...}`` or ``{"ok": false, "error": "..."}``. Garbage,
+unknown commands and a wrong authkey get an error (or a refused connection) and a log line; the
+daemon never dies of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+from typing import Any
+
+from playout.problems import PlayoutError
+
+log = logging.getLogger("playout.control")
+
+REPLY_TIMEOUT_S = 30.0
+MAX_MESSAGE = 64 * 1024
+
+Handler = Callable[[str, dict[str, Any], str], Any]
+
+
+class NoDaemon(PlayoutError):
+    exit_code = 3
+
+
+class ControlError(PlayoutError):
+    pass
+
+
+def address_for(db_path: Path) -> tuple[str, str]:
+    """(address, family) of the station's control channel."""
+    digest = hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:16]
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return rf"\\.\pipe\playout-{digest}", "AF_PIPE"
+    path = str(db_path) + ".sock"
+    if len(path) > 100:  # the limit of a Unix socket path is about 108 bytes
+        runtime = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+        path = str(Path(runtime) / f"playout-{digest}.sock")
+    return path, "AF_UNIX"
+
+
+def authkey_for(db_path: Path, *, create: bool) -> bytes:
+    key_file = Path(str(db_path) + ".key")
+    if not key_file.exists():
+        if not create:
+            raise NoDaemon(
+                "no daemon has run for this station yet (no control key)",
+                "start it with 'playout run' (or systemctl start playout)",
+            )
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    try:
+        return key_file.read_text().strip().encode()
+    except PermissionError as exc:
+        raise ControlError(
+            f"cannot read the control key {key_file}",
+            "run the command as the station user (the one the daemon runs as)",
+        ) from exc
+
+
+class ControlServer:
+    def __init__(self, db_path: Path, handler: Handler) -> None:
+        self.address, self.family = address_for(db_path)
+        self.authkey = authkey_for(db_path, create=True)
+        self.handler = handler
+        self._listener: Listener | None = None
+        self._thread: threading.Thread | None = None
+        self._closing = threading.Event()
+
+    def start(self) -> None:
+        if self.family == "AF_UNIX" and os.path.exists(self.address):
+            os.unlink(self.address)  # stale: the station lock says no other daemon runs
+        self._listener = Listener(self.address, self.family, authkey=self.authkey)
+        if self.family == "AF_UNIX":
+            os.chmod(self.address, 0o600)
+        self._thread = threading.Thread(target=self._accept, name="control", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._closing.is_set():
+            try:
+                conn = self._listener.accept()
+            except (OSError, EOFError, AuthenticationError) as exc:
+                if self._closing.is_set():
+                    return
+                log.warning("control connection refused: %r", exc)
+                continue
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: Connection) -> None:
+        try:
+            if not conn.poll(10):
+                return
+            raw = conn.recv_bytes(MAX_MESSAGE)
+            conn.send_bytes(json.dumps(self._answer(raw), default=str).encode())
+        except (OSError, EOFError) as exc:
+            log.warning("control connection failed: %r", exc)
+        finally:
+            conn.close()
+
+    def _answer(self, raw: bytes) -> dict[str, Any]:
+        try:
+            message = json.loads(raw)
+            if not isinstance(message, dict) or not isinstance(message.get("cmd"), str):
+                raise ValueError("a message is an object with a 'cmd'")
+            args = message.get("args") or {}
+            if not isinstance(args, dict):
+                raise ValueError("'args' must be an object")
+            operator = str(message.get("operator") or "")
+        except (ValueError, UnicodeDecodeError) as exc:
+            log.warning("malformed control message: %s", exc)
+            return {"ok": False, "error": f"malformed message: {exc}"}
+        try:
+            return {"ok": True, "data": self.handler(message["cmd"], args, operator)}
+        except ControlError as exc:
+            log.warning("control %s refused: %s", message["cmd"], exc.message)
+            return {"ok": False, "error": exc.message, "hint": exc.hint}
+        except Exception as exc:  # a bad request must never take the daemon down
+            log.exception("control %s failed", message["cmd"])
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+    def stop(self) -> None:
+        self._closing.set()
+        if self._listener is not None:
+            self._listener.close()
+        if self.family == "AF_UNIX" and os.path.exists(self.address):
+            os.unlink(self.address)
+
+
+def request(db_path: Path, cmd: str, args: dict[str, Any] | None = None, operator: str = "") -> Any:
+    """Send one command to the station's daemon; its data, or a PlayoutError."""
+    address, family = address_for(db_path)
+    key = authkey_for(db_path, create=False)
+    if family == "AF_UNIX" and not os.path.exists(address):
+        raise NoDaemon(
+            "no playout daemon is running for this station",
+            "start it with 'playout run' (or systemctl start playout)",
+        )
+    try:
+        conn = Client(address, family, authkey=key)
+    except (ConnectionRefusedError, FileNotFoundError) as exc:
+        raise NoDaemon(
+            "no playout daemon is running for this station",
+            "start it with 'playout run' (or systemctl start playout)",
+        ) from exc
+    except (AuthenticationError, EOFError, OSError) as exc:
+        raise ControlError(f"the daemon refused the connection: {exc!r}") from exc
+    try:
+        conn.send_bytes(json.dumps({"cmd": cmd, "args": args or {}, "operator": operator}).encode())
+        if not conn.poll(REPLY_TIMEOUT_S):
+            raise ControlError(f"the daemon did not answer within {REPLY_TIMEOUT_S:.0f} s")
+        reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
+    except (OSError, EOFError) as exc:
+        raise ControlError(f"the connection to the daemon broke: {exc!r}") from exc
+    finally:
+        conn.close()
+    if not reply.get("ok"):
+        raise ControlError(str(reply.get("error")), str(reply.get("hint") or ""))
+    return reply.get("data")
