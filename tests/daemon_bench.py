@@ -116,8 +116,10 @@ class DaemonProcess:
     lines: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, station: E2EStation, pulse: PulseBench, *args: str) -> DaemonProcess:
-        env = {**os.environ, **pulse.env(), "PLAYOUT_DIR": str(station.root)}
+    def start(
+        cls, station: E2EStation, pulse: PulseBench, *args: str, env: dict[str, str] | None = None
+    ) -> DaemonProcess:
+        env = {**os.environ, **pulse.env(), "PLAYOUT_DIR": str(station.root), **(env or {})}
         env.pop("PLAYOUT_DB", None)
         proc = subprocess.Popen(
             [PLAYOUT, "run", "--log-level", "info", *args],

@@ -20,7 +20,13 @@ import tempfile
 import threading
 from collections.abc import Callable
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import (
+    Client,
+    Connection,
+    Listener,
+    answer_challenge,
+    deliver_challenge,
+)
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,7 @@ from playout.problems import PlayoutError
 log = logging.getLogger("playout.control")
 
 REPLY_TIMEOUT_S = 30.0
+HANDSHAKE_TIMEOUT_S = 10.0
 MAX_MESSAGE = 64 * 1024
 
 Handler = Callable[[str, dict[str, Any], str], Any]
@@ -86,7 +93,9 @@ class ControlServer:
     def start(self) -> None:
         if self.family == "AF_UNIX" and os.path.exists(self.address):
             os.unlink(self.address)  # stale: the station lock says no other daemon runs
-        self._listener = Listener(self.address, self.family, authkey=self.authkey)
+        # no authkey here: the handshake runs on each connection's own thread (below), so a
+        # client that connects and says nothing cannot block the others
+        self._listener = Listener(self.address, self.family)
         if self.family == "AF_UNIX":
             os.chmod(self.address, 0o600)
         self._thread = threading.Thread(target=self._accept, name="control", daemon=True)
@@ -105,8 +114,19 @@ class ControlServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: Connection) -> None:
+        guard = threading.Timer(HANDSHAKE_TIMEOUT_S, conn.close)  # a silent client is cut off
+        guard.start()
         try:
-            if not conn.poll(10):
+            deliver_challenge(conn, self.authkey)
+            answer_challenge(conn, self.authkey)
+        except (OSError, EOFError, AuthenticationError) as exc:
+            log.warning("control connection refused: %r", exc)
+            conn.close()
+            return
+        finally:
+            guard.cancel()
+        try:
+            if not conn.poll(HANDSHAKE_TIMEOUT_S):
                 return
             raw = conn.recv_bytes(MAX_MESSAGE)
             conn.send_bytes(json.dumps(self._answer(raw), default=str).encode())
