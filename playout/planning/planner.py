@@ -124,20 +124,7 @@ def _plan_day(
     level: int,
     offsets: Mapping[str, int],
 ) -> tuple[list[Airing], list[Shortfall], list[DayCount]]:
-    weekday = day.weekday()
-    windows = []
-    for name, s in schedule.sessions.items():
-        if weekday not in s.days:
-            continue
-        start, end = _instant(day, s.start, tz), _instant(day, s.end, tz)
-        if end <= start:  # only possible across a daylight-saving jump
-            continue
-        cap = int(s.max_spots.total_seconds() * MS) if s.max_spots is not None else None
-        windows.append(_Window(name, start, end, cap))
-    state = _Day(day, windows)
-    for bo in schedule.blackouts:
-        if bo.active_on(day):
-            state.busy.append(_Busy(_instant(day, bo.start, tz), _instant(day, bo.end, tz)))
+    state = _day_state(schedule, day, tz)
 
     demands: list[_Demand] = []
     shortfalls: list[Shortfall] = []
@@ -187,6 +174,25 @@ def _plan_day(
         placed[a.campaign] = placed.get(a.campaign, 0) + 1
     counts = [DayCount(c.day, c.campaign, c.requested, placed.get(c.campaign, 0)) for c in counts]
     return airings, shortfalls, counts
+
+
+def _day_state(schedule: Schedule, day: date, tz: ZoneInfo, not_before: int = 0) -> _Day:
+    """The day's session windows (from ``not_before`` on) with its blackouts booked."""
+    windows = []
+    for name, s in schedule.sessions.items():
+        if day.weekday() not in s.days:
+            continue
+        start = max(_instant(day, s.start, tz), not_before)
+        end = _instant(day, s.end, tz)
+        if end <= start:  # a session already over, or a daylight-saving jump
+            continue
+        cap = int(s.max_spots.total_seconds() * MS) if s.max_spots is not None else None
+        windows.append(_Window(name, start, end, cap))
+    state = _Day(day, windows)
+    for bo in schedule.blackouts:
+        if bo.active_on(day):
+            state.busy.append(_Busy(_instant(day, bo.start, tz), _instant(day, bo.end, tz)))
+    return state
 
 
 def _local(ms: int, tz: ZoneInfo) -> datetime:
@@ -359,18 +365,8 @@ def place_make_goods(
     """
     tz = schedule.station.tz
     after_ms = int(after.timestamp() * MS)
-    windows = []
-    for name, s in schedule.sessions.items():
-        if day.weekday() not in s.days:
-            continue
-        start, end = max(_instant(day, s.start, tz), after_ms), _instant(day, s.end, tz)
-        if end > start:
-            cap = int(s.max_spots.total_seconds() * MS) if s.max_spots is not None else None
-            windows.append(_Window(name, start, end, cap))
-    state = _Day(day, windows)
-    for bo in schedule.blackouts:
-        if bo.active_on(day):
-            state.busy.append(_Busy(_instant(day, bo.start, tz), _instant(day, bo.end, tz)))
+    state = _day_state(schedule, day, tz, not_before=after_ms)
+    windows = state.windows
     for a in booked:
         if a.day == day:
             state.busy.append(
