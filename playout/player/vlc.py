@@ -33,7 +33,7 @@ STALL_S = 3.0
 OVERRUN_S = 5.0
 STOP_TIMEOUT_S = 2.0
 POLL_S = 0.02
-STATS_WAIT_S = 0.5
+STATS_WAIT_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class VlcPlayer(Player):
                 return PlayResult(Outcome.FAILED, played, "the clip did not end when expected")
 
     def _finish(self, cue: Cue, media: Any, played: int) -> PlayResult:
-        # libvlc updates the statistics a little after the end: give them up to 0.5 s
+        # libvlc updates the statistics a little after the end: give them up to 1.5 s
         stats = vlc.MediaStats()
         deadline = time.monotonic() + STATS_WAIT_S
         while media.get_stats(stats) and stats.played_abuffers == 0:
