@@ -307,3 +307,80 @@ def test_plans_are_stored_once_per_change(db: Database) -> None:
     ]
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_an_emergency_interrupts_the_airing_on_air_and_asks_for_a_make_good(
+    db: Database, library: Path
+) -> None:
+    import threading
+    import time
+
+    from playout.clock import SystemClock
+
+    clock = SystemClock()
+    player = FakePlayer(clock)
+    asrun = AsRunLog(db, "test/station")
+    again: list[str] = []
+    engine = Engine(
+        log=asrun,
+        player=player,
+        clock=clock,
+        library=library,
+        audio=AudioSettings(),
+        on_interrupted=lambda a: again.append(a.airing_id),
+    )
+    now = clock.now()
+    a = Airing(
+        start=now,
+        end=now + timedelta(seconds=2),
+        campaign="c",
+        airing_id="x-01",
+        day=now.date(),
+        session="s",
+        clip="spot.wav",
+        duration_ms=2000,
+        priority=Priority.NORMAL,
+        placement=Placement.SLOT,
+    )
+    threading.Timer(
+        0.3, engine.interrupt, args=["interrupted by an emergency announcement"]
+    ).start()
+    t0 = time.monotonic()
+    assert engine.air(Item(now, 0, a)) is Status.INTERRUPTED
+    assert time.monotonic() - t0 < 1.0
+    (row,) = asrun.rows(now.date(), now.date())
+    assert (row.status, row.reason) == ("interrupted", "interrupted by an emergency announcement")
+    assert again == ["x-01"]
+
+
+def test_a_waiting_item_gives_way_to_an_announcement(db: Database, library: Path) -> None:
+    import threading
+
+    from playout.clock import SystemClock
+    from playout.daemon.engine import Preempted
+
+    clock = SystemClock()
+    engine = Engine(
+        log=AsRunLog(db, "test/station"),
+        player=FakePlayer(clock),
+        clock=clock,
+        library=library,
+        audio=AudioSettings(),
+    )
+    start = clock.now() + timedelta(seconds=5)
+    a = Airing(
+        start=start,
+        end=start + timedelta(seconds=2),
+        campaign="c",
+        airing_id="x-02",
+        day=start.date(),
+        session="s",
+        clip="spot.wav",
+        duration_ms=2000,
+        priority=Priority.NORMAL,
+        placement=Placement.SLOT,
+    )
+    threading.Timer(0.2, engine.interrupt, args=["announcement"]).start()
+    with pytest.raises(Preempted):
+        engine.air(Item(start, 0, a))
+    assert AsRunLog(db, "test/station").rows(start.date(), start.date()) == []
