@@ -10,27 +10,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def make_tone(path: Path, seconds: float = 3.0, freq: int = 440, fmt: str = "wav") -> Path:
-    """A real audio file made by ffmpeg (sine tone)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={freq}:sample_rate=22050:duration={seconds}",
-            "-ac",
-            "1",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+def make_tone(path: Path, seconds: float = 3.0, freq: int = 440) -> Path:
+    """A real mono audio file made by ffmpeg (sine tone, 22.05 kHz)."""
+    return make_audio(path, f"sine=frequency={freq}:sample_rate=22050", seconds, "-ac", "1")
 
 
 def make_audio(path: Path, source: str, seconds: float, *extra: str) -> Path:

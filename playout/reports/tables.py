@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playout.reports.data import Report
+from playout.reports.data import Counts, Report
 from playout.reports.text import Words, airtime, percent
 from playout.schedule.types import format_date
 
@@ -19,71 +19,38 @@ class Table:
     rows: list[list[Cell]]
 
 
-def campaign_table(report: Report, w: Words) -> Table:
-    rows: list[list[Cell]] = []
-    for f in report.campaigns:
-        c = f.counts
-        rows.append(
-            [
-                f.title,
-                c.planned,
-                c.completed,
-                c.interrupted,
-                c.failed,
-                c.missed,
-                c.skipped,
-                airtime(c.played_ms),
-                f.days_aired,
-                f.days_below,
-                f.target,
-                percent(f.share),
-            ]
-        )
-    headers = [
-        "campaign",
-        "planned",
-        "aired",
-        "interrupted",
-        "failed",
-        "missed",
-        "skipped",
-        "airtime",
-        "days_aired",
-        "days_below",
-        "target",
-        "share",
+COUNT_COLUMNS = ["planned", "aired", "interrupted", "failed", "missed", "skipped", "airtime"]
+
+
+def _count_cells(c: Counts) -> list[Cell]:
+    """The cells of COUNT_COLUMNS for one campaign or clip."""
+    return [
+        c.planned,
+        c.completed,
+        c.interrupted,
+        c.failed,
+        c.missed,
+        c.skipped,
+        airtime(c.played_ms),
     ]
+
+
+def campaign_table(report: Report, w: Words) -> Table:
+    rows: list[list[Cell]] = [
+        [f.title, *_count_cells(f.counts), f.days_aired, f.days_below, f.target, percent(f.share)]
+        for f in report.campaigns
+    ]
+    headers = ["campaign", *COUNT_COLUMNS, "days_aired", "days_below", "target", "share"]
     return Table("campaigns", w["campaigns"], [w[h] for h in headers], rows)
 
 
 def clip_table(report: Report, w: Words) -> Table:
-    rows: list[list[Cell]] = []
-    for f in report.campaigns:
-        for clip, c in sorted(f.clips.items()):
-            rows.append(
-                [
-                    f.title,
-                    clip,
-                    c.planned,
-                    c.completed,
-                    c.interrupted,
-                    c.failed,
-                    c.missed,
-                    c.skipped,
-                    airtime(c.played_ms),
-                ]
-            )
-    headers = [
-        "campaign",
-        "clip",
-        "planned",
-        "aired",
-        "interrupted",
-        "failed",
-        "missed",
-        "skipped",
-        "airtime",
+    rows: list[list[Cell]] = [
+        [f.title, clip, *_count_cells(c)]
+        for f in report.campaigns
+        for clip, c in sorted(f.clips.items())
     ]
+    headers = ["campaign", "clip", *COUNT_COLUMNS]
     return Table("clips", w["clips"], [w[h] for h in headers], rows)
 
 
