@@ -11,7 +11,7 @@ import pytest
 from playout.problems import Problem
 from playout.schedule.yamlsrc import MAX_BYTES
 from playout.station_folder import LoadedStation, load_station
-from tests.helpers import StationFolder, write
+from tests.helpers import StationFolder, make_tone, write
 
 GOOD_SESSIONS = """
 sessions:
@@ -226,11 +226,7 @@ def test_undecodable_audio(valid: StationFolder, content: bytes, reason: str) ->
 
 
 def test_truncated_audio_is_caught(valid: StationFolder) -> None:
-    clip = valid.clip("bluezone/long.mp3", 3.0)
-    data = clip.read_bytes()
-    # a WAV named .mp3 still decodes; make a real MP3 and cut it in the middle of a frame
-    from tests.helpers import make_tone
-
+    # a real MP3, cut in the middle of a frame and followed by garbage
     mp3 = make_tone(valid.root / "audio/bluezone/long.mp3", 3.0)
     data = mp3.read_bytes()
     mp3.write_bytes(data[: len(data) // 2 + 7] + b"\xff\xfb\x00" + os.urandom(64))
