@@ -218,7 +218,8 @@ def test_watchdog_and_ready(pulse: PulseBench, tmp_path: Path) -> None:
             except TimeoutError:
                 continue
 
-    threading.Thread(target=listen, daemon=True).start()
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
     env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000", "PLAYOUT_TEST_HOOKS": "1"}
     daemon = DaemonProcess.start(station, pulse, env=env)
     try:
@@ -235,4 +236,5 @@ def test_watchdog_and_ready(pulse: PulseBench, tmp_path: Path) -> None:
     finally:
         done.set()
         daemon.kill9()
+        listener.join(timeout=5)
         sock.close()
