@@ -20,6 +20,10 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.helpers import make_audio
+
 MEASURE = textwrap.dedent(
     """
     import json, resource, subprocess, sys, time
@@ -75,26 +79,16 @@ def run(code: str, work: Path, clip: Path) -> dict[str, float]:
 
 def make_clip(path: Path, seconds: int) -> None:
     # pink noise, chopped into 'words' by a slow tremolo: loudness behaves like speech
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
-            "-af",
-            "tremolo=f=3:d=0.9",
-            "-ac",
-            "2",
-            "-b:a",
-            "128k",
-            str(path),
-        ],
-        check=True,
+    make_audio(
+        path,
+        "anoisesrc=color=pink:amplitude=0.3:sample_rate=48000",
+        seconds,
+        "-af",
+        "tremolo=f=3:d=0.9",
+        "-ac",
+        "2",
+        "-b:a",
+        "128k",
     )
 
 

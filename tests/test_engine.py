@@ -57,20 +57,23 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def airing(n: int, start: str, clip: str = "spot.wav", ms: int = 2000) -> Airing:
-    s = at(start)
+def airing_at(airing_id: str, start: datetime, clip: str = "spot.wav", ms: int = 2000) -> Airing:
     return Airing(
-        start=s,
-        end=s + timedelta(milliseconds=ms),
+        start=start,
+        end=start + timedelta(milliseconds=ms),
         campaign="c",
-        airing_id=f"20200805-c-{n:02d}",
-        day=DAY,
+        airing_id=airing_id,
+        day=(start + TZ_OFFSET).date(),
         session="morning",
         clip=clip,
         duration_ms=ms,
         priority=Priority.NORMAL,
         placement=Placement.SLOT,
     )
+
+
+def airing(n: int, start: str, clip: str = "spot.wav", ms: int = 2000) -> Airing:
+    return airing_at(f"20200805-c-{n:02d}", at(start), clip, ms)
 
 
 def make_engine(
@@ -330,25 +333,14 @@ def test_an_emergency_interrupts_the_airing_on_air_and_asks_for_a_make_good(
         on_interrupted=lambda a: again.append(a.airing_id),
     )
     now = clock.now()
-    a = Airing(
-        start=now,
-        end=now + timedelta(seconds=2),
-        campaign="c",
-        airing_id="x-01",
-        day=now.date(),
-        session="s",
-        clip="spot.wav",
-        duration_ms=2000,
-        priority=Priority.NORMAL,
-        placement=Placement.SLOT,
-    )
+    a = airing_at("x-01", now)
     threading.Timer(
         0.3, engine.interrupt, args=["interrupted by an emergency announcement"]
     ).start()
     t0 = time.monotonic()
     assert engine.air(Item(now, 0, a)) is Status.INTERRUPTED
     assert time.monotonic() - t0 < 1.0
-    (row,) = asrun.rows(now.date(), now.date())
+    (row,) = asrun.rows(a.day, a.day)
     assert (row.status, row.reason) == ("interrupted", "interrupted by an emergency announcement")
     assert again == ["x-01"]
 
@@ -368,19 +360,8 @@ def test_a_waiting_item_gives_way_to_an_announcement(db: Database, library: Path
         audio=AudioSettings(),
     )
     start = clock.now() + timedelta(seconds=5)
-    a = Airing(
-        start=start,
-        end=start + timedelta(seconds=2),
-        campaign="c",
-        airing_id="x-02",
-        day=start.date(),
-        session="s",
-        clip="spot.wav",
-        duration_ms=2000,
-        priority=Priority.NORMAL,
-        placement=Placement.SLOT,
-    )
+    a = airing_at("x-02", start)
     threading.Timer(0.2, engine.interrupt, args=["announcement"]).start()
     with pytest.raises(Preempted):
         engine.air(Item(start, 0, a))
-    assert AsRunLog(db, "test/station").rows(start.date(), start.date()) == []
+    assert AsRunLog(db, "test/station").rows(a.day, a.day) == []
