@@ -41,10 +41,7 @@ class E2EStation:
     zero: datetime  # the reference instant (UTC, whole second)
     slots: list[Slot]
     tz: str
-
-    @property
-    def db(self) -> Path:
-        return self.root / "var" / "playout.db"
+    db: Path
 
     def instant(self, slot: Slot) -> datetime:
         return self.zero + timedelta(seconds=slot.offset_s)
@@ -57,6 +54,9 @@ def build_station(
     *,
     lead_s: float = 6.0,
     fallback: tuple[int, float] | None = (1200, 0.8),
+    audio: str = "",
+    make_good: bool = True,
+    database: str = "var/playout.db",
 ) -> E2EStation:
     """Clips {name: (frequency, seconds)}; each slot airs at zero + offset (zero = now + lead).
 
@@ -87,6 +87,7 @@ def build_station(
   - id: c-{Path(clip).stem}
     clip: {clip}
     from: {local:%d/%m/%Y}
+    make_good: {"true" if make_good else "false"}
     at: [{", ".join(f'"{t}"' for t in times)}]
 """
         for clip, times in by_clip.items()
@@ -99,15 +100,15 @@ station:
   id: test/e2e
   name: "Đài thử nghiệm"
   timezone: {tz}
-  database: var/playout.db
-{fallback_line}  audio: {{output: pulse, latency: 5ms, cue_ahead: 2s, late_grace: 5m}}
+  database: {database}
+{fallback_line}  audio: {{output: pulse, latency: 5ms, cue_ahead: 2s, late_grace: 5m{audio}}}
 sessions:
   all: {{start: "{start}", end: "{end}"}}
 campaigns:{campaigns}
 """,
         encoding="utf-8",
     )
-    return E2EStation(root, zero, slots, tz)
+    return E2EStation(root, zero, slots, tz, root / database)
 
 
 @dataclass

@@ -202,8 +202,14 @@ def test_level_announce_and_pause(pulse: PulseBench, tmp_path: Path) -> None:
     assert levels == [(2, "outbreak", getpass.getuser())]
 
 
-def test_watchdog_and_ready(pulse: PulseBench, tmp_path: Path) -> None:
-    station = build_station(tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(120, "a.wav")])
+def test_watchdog_and_ready_and_a_dead_output(pulse: PulseBench, tmp_path: Path) -> None:
+    """No sound server at all: every airing fails, status says since when, and once the output
+    has been dead longer than output_dead_restart the watchdog is no longer fed (so systemd
+    restarts the service)."""
+    slots = [Slot(2 + 3 * i, "a.wav") for i in range(8)]
+    station = build_station(
+        tmp_path / "st", {"a.wav": (440, 1.0)}, slots, audio=", output_dead_restart: 3s"
+    )
     path = str(tmp_path / "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
@@ -220,21 +226,31 @@ def test_watchdog_and_ready(pulse: PulseBench, tmp_path: Path) -> None:
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000", "PLAYOUT_TEST_HOOKS": "1"}
+    env = {
+        "NOTIFY_SOCKET": path,
+        "WATCHDOG_USEC": "2000000",
+        "PULSE_SERVER": f"unix:{tmp_path}/no-such-server",
+    }
     daemon = DaemonProcess.start(station, pulse, env=env)
     try:
         assert daemon.wait_for("on air: station"), daemon.output()
-        time.sleep(4)
         assert any(m.startswith("READY=1") for _, m in messages)
-        assert sum(m == "WATCHDOG=1" for _, m in messages) >= 3
-        request(station.db, "debug-hang-scheduler")
-        hung = time.monotonic()
-        time.sleep(22)  # the heartbeat is every 5 s; 15 s without one is unhealthy
-        late = [t for t, m in messages if m == "WATCHDOG=1" and t > hung + 16]
-        assert late == [], "the watchdog must stop when the scheduler hangs"
+        assert daemon.wait_for("the audio output does not work", timeout=30), daemon.output()
+        dead = time.monotonic()
+        assert sum(m == "WATCHDOG=1" for t, m in messages if t < dead) >= 2
+        status = request(station.db, "status")
+        assert status["output_dead_since"] is not None
+        time.sleep(12)  # 3 s dead allowed, then at most one heartbeat (5 s) to notice
+        late = [t for t, m in messages if m == "WATCHDOG=1" and t > dead + 9]
+        assert late == [], "the watchdog must stop when the output stays dead"
         assert "not telling the watchdog" in daemon.output()
+        assert "the audio output has not worked since" in daemon.output()
+        status = request(station.db, "status")
+        assert any("audio output" in p for p in status["problems"])
     finally:
         done.set()
         daemon.kill9()
         listener.join(timeout=5)
         sock.close()
+    failed = [r for r in as_run(station.db) if r["status"] == "failed"]
+    assert failed and all("no audio reached the output" in str(r["reason"]) for r in failed)

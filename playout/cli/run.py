@@ -14,16 +14,19 @@ from playout.cli.output import print_problems
 from playout.cli.params import DURATION
 from playout.daemon import Daemon
 from playout.daemon.demo import shift_to_now
+from playout.daemon.logsummary import FloodFilter
 from playout.daemon.service import Loaded
-from playout.library.catalog import Catalog, sha256_of
+from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.problems import PlayoutError
 from playout.station_folder import load_station
 
 
-def setup_logging(level: str, log_file: Path | None) -> None:
+def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
+    """Log to stderr (and a rotated file); a repeated message is summarised, not repeated."""
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    flood = FloodFilter()
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -35,9 +38,11 @@ def setup_logging(level: str, log_file: Path | None) -> None:
     root = logging.getLogger()
     for h in handlers:
         h.setFormatter(fmt)
+        h.addFilter(flood)
         root.addHandler(h)
     root.setLevel(level.upper())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return flood
 
 
 def make_player(output: str, device: str | None, output_file: Path | None) -> Player:
@@ -97,7 +102,7 @@ def command(
     log_level: str,
 ) -> None:
     """Air the plan through the sound card and log every airing (stop with Ctrl-C)."""
-    setup_logging(log_level, log_file)
+    flood = setup_logging(log_level, log_file)
     with app.database() as db:
         assert db is not None
         catalog = Catalog(db)
@@ -109,10 +114,11 @@ def command(
             schedule = loaded.schedule
             if demo:
                 schedule = shift_to_now(schedule, app.clock.now())
-            checksums = {}
+            checksums = {}  # the approved audio: what the catalogue recorded at import
             for clip in loaded.durations:
                 row = catalog.current(clip)
-                checksums[clip] = row.sha256 if row else sha256_of(app.root / AUDIO_DIR / clip)
+                if row is not None:
+                    checksums[clip] = row.sha256
             return schedule, loaded.durations, checksums
 
         first = load_station(app.root, catalog=catalog, capacity=False)
@@ -141,6 +147,7 @@ def command(
             exit_after=exit_after,
             root=app.root,
             loader=load,
+            flood=flood,
         )
         try:
             daemon.run()

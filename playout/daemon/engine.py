@@ -12,18 +12,21 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from playout.clock import Clock
-from playout.daemon.asrun import AsRunLog
 from playout.library import ClipPathError, resolve_clip
+from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
 from playout.player import Outcome, Player, PlayerError
 from playout.schedule.model import AudioSettings
 from playout.store import Status, Trigger
 
 log = logging.getLogger("playout.daemon")
+
+WAIT_CHUNK_S = 0.5  # waits are cut in pieces so a step of the wall clock is seen at once
 
 _OUTCOME_STATUS = {
     Outcome.COMPLETED: Status.COMPLETED,
@@ -47,6 +50,41 @@ class Preempted(Exception):
     """The item was waiting for its time when something more urgent came: queue it again."""
 
 
+class AsRunSink(Protocol):
+    """Where the engine logs: AsRunLog (direct) or BufferedAsRun (the daemon's, never blocks)."""
+
+    def is_logged(self, airing_id: str) -> bool: ...
+
+    def logged_ids(self, first: date, last: date) -> set[str]: ...
+
+    def begin(
+        self,
+        airing: Airing,
+        *,
+        trigger: Trigger,
+        actual_start: datetime,
+        clip_sha256: str | None,
+        run_id: int | None,
+        reason: str = "",
+        operator: str = "",
+    ) -> bool: ...
+
+    def finish(
+        self, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
+    ) -> None: ...
+
+    def record(
+        self,
+        airing: Airing,
+        status: Status,
+        reason: str,
+        *,
+        trigger: Trigger = Trigger.SCHEDULE,
+        at: datetime | None = None,
+        run_id: int | None = None,
+    ) -> bool: ...
+
+
 @dataclass
 class OnAir:
     airing: Airing
@@ -56,7 +94,7 @@ class OnAir:
 
 @dataclass
 class Engine:
-    log: AsRunLog
+    log: AsRunSink
     player: Player
     clock: Clock
     library: Path
@@ -64,7 +102,9 @@ class Engine:
     run_id: int | None = None
     fallback_clip: str | None = None
     durations: Mapping[str, int] = field(default_factory=dict)
-    checksums: Callable[[str], str | None] = lambda _clip: None
+    checksums: Callable[[str], str | None] = lambda _clip: None  # the catalogue's sha256
+    fingerprints: Fingerprints = field(default_factory=Fingerprints)
+    current: Callable[[Item], bool] = lambda _item: True  # False: the item was withdrawn
     shutdown: threading.Event = field(default_factory=threading.Event)
     on_air: OnAir | None = None
     paused_until: datetime | None = None  # scheduled spots are held (a live relay)
@@ -100,6 +140,9 @@ class Engine:
         if self.log.is_logged(airing.airing_id):
             log.info("skip %s: already in the as-run log", airing.airing_id)
             return None
+        if not self.current(item):
+            log.info("skip %s: withdrawn (the schedule was derived again)", airing.airing_id)
+            return None
         now = self.clock.now()
         late = now - airing.start
         if late > self.audio.late_grace:
@@ -118,19 +161,23 @@ class Engine:
         try:
             path = self._path(item)
             cue = self.player.cue(path, airing.duration_ms)
+            sha256, note = self._approve(airing.clip, path)
         except (ClipPathError, PlayerError) as exc:
             reason = exc.message if isinstance(exc, ClipPathError) else str(exc)
             self.log.record(
                 airing, Status.FAILED, reason, trigger=item.trigger, at=now, run_id=self.run_id
             )
-            log.error("failed %s: %s", airing.airing_id, reason)
+            log.warning("failed %s: %s", airing.airing_id, reason)
             self._fallback(item, reason)
             return Status.FAILED
         lead = self.audio.latency.total_seconds()
         while (wait := (airing.start - self.clock.now()).total_seconds() - lead) > 0:
             if self.shutdown.is_set():
                 return None
-            if not self.clock.wait(wait, self.wake):
+            if not self.current(item):
+                log.info("withdrawn %s before its time", airing.airing_id)
+                return None
+            if not self.clock.wait(min(wait, WAIT_CHUNK_S), self.wake):
                 continue
             self.wake.clear()
             if self.shutdown.is_set():
@@ -138,16 +185,17 @@ class Engine:
             if self.preempting and item.trigger is not Trigger.EMERGENCY:
                 self.preempting = False
                 raise Preempted(airing.airing_id)
-        if self.shutdown.is_set():
+        if self.shutdown.is_set() or not self.current(item):
             return None
         start = self.clock.now() + self.audio.latency
         late = start - airing.start
-        note = f"started {_span(late)} late" if late > timedelta(seconds=1) else ""
+        if late > timedelta(seconds=1):
+            note = "; ".join(x for x in (f"started {_span(late)} late", note) if x)
         if not self.log.begin(
             airing,
             trigger=item.trigger,
             actual_start=start,
-            clip_sha256=self.checksums(airing.clip),
+            clip_sha256=sha256,
             run_id=self.run_id,
             reason=note,
             operator=item.operator,
@@ -169,21 +217,43 @@ class Engine:
             self.on_air = None
         status = _OUTCOME_STATUS[result.outcome]
         reason = result.reason
+        played = max(0, min(result.played_ms, airing.duration_ms))
         if status is Status.INTERRUPTED and self.shutdown.is_set():
             reason = "the daemon was stopped during the airing"
-        elif status is Status.INTERRUPTED and self.interrupt_reason:
-            reason = self.interrupt_reason
+        elif status is Status.INTERRUPTED:
+            reason = self.interrupt_reason or reason
             if self.on_interrupted is not None and scheduled:
                 self.on_interrupted(airing)
         if note and status is Status.COMPLETED:
             reason = note
-        self.log.finish(airing.airing_id, status, result.played_ms, reason, self.clock.now())
-        log.info(
-            "%s %s: played %.1f s %s", status, airing.airing_id, result.played_ms / 1000, reason
-        )
-        if status is Status.FAILED and result.played_ms < airing.duration_ms / 2:
+        self.log.finish(airing.airing_id, status, played, reason, self.clock.now())
+        level = logging.INFO if status is Status.COMPLETED else logging.WARNING
+        if not self.player.output_ok:
+            level = logging.ERROR
+        log.log(level, "%s %s: played %.1f s %s", status, airing.airing_id, played / 1000, reason)
+        if status is Status.FAILED and played < airing.duration_ms / 2:
             self._fallback(item, reason)
         return status
+
+    def _approve(self, clip: str, path: Path) -> tuple[str | None, str]:
+        """The sha256 of the file about to air, checked against the catalogue's.
+
+        A catalogued clip whose file changed since import is refused (unless the station
+        allows unapproved audio, and then its real sha256 is logged)."""
+        try:
+            actual = self.fingerprints.sha256(path)
+        except OSError as exc:
+            raise PlayerError(f"the clip file cannot be read: {path}: {exc.strerror}") from exc
+        expected = self.checksums(clip)
+        if expected is None or actual == expected:
+            return actual, ""
+        if not self.audio.allow_unapproved:
+            raise PlayerError(
+                f"the clip {clip} changed since import (its sha256 is {actual[:12]}…, the "
+                f"catalogue's {expected[:12]}…): it is not the approved audio; import it again "
+                "with 'playout library import' or put the approved file back"
+            )
+        return actual, f"unapproved audio: the file differs from the catalogue ({expected[:12]}…)"
 
     def _fallback(self, item: Item, why: str) -> None:
         """Play the station's fallback clip in place of a broken one."""
@@ -203,7 +273,12 @@ class Engine:
             wanted=None,
         )
         log.info("fallback for %s: %s", item.airing.airing_id, self.fallback_clip)
-        self.air(Item(now, item.rank, stand_in, Trigger.FALLBACK))
+        if self.air(Item(now, item.rank, stand_in, Trigger.FALLBACK)) is not Status.COMPLETED:
+            log.error(
+                "the fallback clip %s did not play either: nothing aired for %s",
+                self.fallback_clip,
+                item.airing.airing_id,
+            )
 
 
 def _span(delta: timedelta) -> str:

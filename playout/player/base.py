@@ -76,6 +76,11 @@ class Player(ABC):
     #: the audio output in use, for logs and status ("pulse", "alsa: hw:0", ...)
     output: str = ""
 
+    @property
+    def output_ok(self) -> bool:
+        """False after an airing whose audio did not reach the output, until one does."""
+        return True
+
     @abstractmethod
     def cue(self, path: Path, expected_ms: int) -> Cue: ...
 

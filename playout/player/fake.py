@@ -77,6 +77,10 @@ class FakePlayer(Player):
         finally:
             self._playing.release()
 
+    @property
+    def output_ok(self) -> bool:
+        return not self.fail_output
+
     def stop(self) -> None:
         self.calls.append(("stop", ""))
         self._stop.set()

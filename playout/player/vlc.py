@@ -6,14 +6,25 @@
   module's own thread reads the queue and calls libvlc.
 * A clip is completed only if audio buffers really reached the output: with no usable output
   libvlc still reports Playing and EndReached, so the media statistics are checked.
+* libvlc's own log is read through a callback: an error from the audio output during an
+  airing (a PulseAudio server that went away, a USB card unplugged) interrupts it with what
+  really played, because libvlc goes on counting buffers into a dead output. The player is
+  then rebuilt before the next clip (with back-off), so airings play again when the output
+  comes back.
+* Seconds played are media time: when the process is frozen (SIGSTOP, an overloaded or
+  suspended machine) the output runs dry; the airing is stopped and logged interrupted at the
+  point the audio stopped, never with the wall-clock time of the freeze.
 * ``stop`` and ``release`` run in a helper thread with a timeout, so a hung libvlc cannot
   freeze the daemon; the player is then replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +45,58 @@ OVERRUN_S = 5.0
 STOP_TIMEOUT_S = 2.0
 POLL_S = 0.02
 STATS_WAIT_S = 1.5
+FREEZE_S = 1.0  # a gap this long between two polls: the process was frozen, the output ran dry
+REBUILD_BACKOFF_S = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+LIBVLC_ERROR = 4  # libvlc log level of errors
+
+
+def _libc_vsnprintf() -> Any:
+    name = "msvcrt" if sys.platform == "win32" else ctypes.util.find_library("c")
+    try:
+        fn = ctypes.CDLL(name).vsnprintf if name else None
+    except (OSError, AttributeError):
+        return None
+    if fn is not None:
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+    return fn
+
+
+_VSNPRINTF = _libc_vsnprintf()
+
+
+class _OutputErrors:
+    """libvlc error messages, taken from libvlc's log callback (any libvlc thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.first = ""
+        self.callback = vlc.CallbackDecorators.LogCb(self._on_log)  # kept: ctypes needs it
+
+    def _on_log(self, _data: Any, level: int, _ctx: Any, fmt: Any, args: Any) -> None:
+        if level < LIBVLC_ERROR:
+            return
+        text = ""
+        try:
+            if _VSNPRINTF is not None:
+                buf = ctypes.create_string_buffer(512)
+                _VSNPRINTF(buf, 512, fmt, args)
+                text = buf.value.decode("utf-8", "replace")
+            else:
+                raw = ctypes.cast(fmt, ctypes.c_char_p).value
+                text = raw.decode("utf-8", "replace") if raw else "libvlc error"
+        except (ValueError, UnicodeError, AttributeError):
+            text = "libvlc error"
+        with self._lock:
+            if self.count == 0:
+                self.first = text
+            self.count += 1
+
+    def take(self) -> tuple[int, str]:
+        with self._lock:
+            found = (self.count, self.first)
+            self.count, self.first = 0, ""
+        return found
 
 
 @dataclass(frozen=True)
@@ -67,14 +130,44 @@ class VlcPlayer(Player):
         if output:
             args.append(f"--aout={output}")
         args.extend(options)
-        self._instance = vlc.Instance(args)
-        if self._instance is None:
-            raise PlayerError(f"libvlc could not start with the options {' '.join(args)}")
+        self._args = args
+        self._errors = _OutputErrors()
+        self._instance = self._new_instance()
         self.output = output + (f": {device}" if device else "")
         self._device = device
         self._events: queue.Queue[_Event] = queue.Queue()
         self._stop = threading.Event()
         self._player = self._new_player()
+        self._broken = 0  # output failures in a row; the player is rebuilt before the next clip
+        self._rebuilt_at = 0.0
+
+    def _new_instance(self) -> Any:
+        instance = vlc.Instance(self._args)
+        if instance is None:
+            raise PlayerError(f"libvlc could not start with the options {' '.join(self._args)}")
+        instance.log_set(self._errors.callback, None)
+        return instance
+
+    @property
+    def output_ok(self) -> bool:
+        return self._broken == 0
+
+    def _rebuild(self) -> None:
+        """A new libvlc instance and player after an output failure (with back-off)."""
+        wait = REBUILD_BACKOFF_S[min(self._broken - 1, len(REBUILD_BACKOFF_S) - 1)]
+        if time.monotonic() - self._rebuilt_at < wait:
+            return
+        self._rebuilt_at = time.monotonic()
+        old_player, old_instance = self._player, self._instance
+        try:
+            self._instance = self._new_instance()
+        except PlayerError as exc:
+            log.error("cannot rebuild the audio player: %s", exc)
+            return
+        self._player = self._new_player()
+        _call_with_timeout(old_player.release, "release")
+        _call_with_timeout(old_instance.release, "release")
+        log.warning("audio player rebuilt after an output failure (%s)", self.output)
 
     def _new_player(self) -> Any:
         player = self._instance.media_player_new()
@@ -97,6 +190,8 @@ class VlcPlayer(Player):
 
     def cue(self, path: Path, expected_ms: int) -> Cue:
         check_file(path)
+        if self._broken:
+            self._rebuild()
         media = self._instance.media_new_path(str(path))
         if media is None:
             raise PlayerError(f"libvlc cannot open the clip: {path}")
@@ -119,25 +214,36 @@ class VlcPlayer(Player):
         self._take(cue)
         media: Any = cue.handle
         self._drain()
+        self._errors.take()
         self._stop.clear()
         self._player.set_media(media)
         if self._player.play() != 0:
             return PlayResult(Outcome.FAILED, 0, "libvlc refused to play the clip")
         try:
-            return self._follow(cue, media, on_start)
+            result = self._follow(cue, media, on_start)
         finally:
             media.release()
+        if result.outcome is Outcome.INTERRUPTED and result.reason == "stopped":
+            return result
+        if result.reason.startswith(("no audio reached", "the audio output failed")):
+            self._broken += 1
+        else:
+            self._broken = 0
+        return result
 
     def _follow(self, cue: Cue, media: Any, on_start: Callable[[], None] | None) -> PlayResult:
         started: float | None = None
         requested = time.monotonic()
         last_pos, last_move = -1, requested
+        previous = requested
         while True:
             try:
                 event = self._events.get(timeout=POLL_S)
             except queue.Empty:
                 event = None
             now = time.monotonic()
+            frozen = now - previous
+            previous = now
             if event is not None and event.kind == "playing" and started is None:
                 started = event.at
                 last_move = now
@@ -148,6 +254,26 @@ class VlcPlayer(Player):
             if self._stop.is_set():
                 self._halt()
                 return PlayResult(Outcome.INTERRUPTED, played, "stopped")
+            if started is not None and frozen > FREEZE_S:
+                self._halt()
+                heard = max(last_pos, 0)
+                return PlayResult(
+                    Outcome.INTERRUPTED,
+                    heard,
+                    f"the daemon was frozen for {frozen:.1f} s during the airing (computer "
+                    f"overloaded or suspended): the audio stopped at {heard / 1000:.1f} s",
+                )
+            errors, first = self._errors.take() if started is not None else (0, "")
+            if errors:
+                self._halt()
+                heard = max(last_pos, 0)
+                if heard == 0:
+                    return PlayResult(Outcome.FAILED, 0, self._no_audio(first))
+                return PlayResult(
+                    Outcome.INTERRUPTED,
+                    heard,
+                    f"the audio output failed at {heard / 1000:.1f} s ({self.output}: {first})",
+                )
             if event is not None and event.kind == "end":
                 played = int((event.at - started) * 1000) if started is not None else 0
                 return self._finish(cue, media, played)
@@ -165,7 +291,7 @@ class VlcPlayer(Player):
             elif now - last_move > STALL_S:
                 self._halt()
                 return PlayResult(
-                    Outcome.FAILED, played, f"the player stalled at {pos / 1000:.1f} s"
+                    Outcome.FAILED, max(pos, 0), f"the player stalled at {pos / 1000:.1f} s"
                 )
             if played > cue.expected_ms + OVERRUN_S * 1000:
                 self._halt()
@@ -179,13 +305,14 @@ class VlcPlayer(Player):
             if time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-        if stats.played_abuffers == 0:
-            return PlayResult(
-                Outcome.FAILED,
-                0,
-                f"no audio reached the output ({self.output}): is the sound card available?",
-            )
+        errors, first = self._errors.take()
+        if errors or stats.played_abuffers == 0:
+            return PlayResult(Outcome.FAILED, 0, self._no_audio(first))
         return judge(played, cue.expected_ms)
+
+    def _no_audio(self, error: str) -> str:
+        why = f": {error}" if error else ""
+        return f"no audio reached the output ({self.output}{why}): is the sound card available?"
 
     def _halt(self) -> None:
         if not _call_with_timeout(self._player.stop, "stop"):

@@ -70,6 +70,8 @@ class AudioSettings(_Strict):
     latency: Duration = timedelta(milliseconds=5)  # start this much early (output buffering)
     cue_ahead: Duration = timedelta(seconds=2)  # open and parse the clip this much early
     late_grace: Duration = timedelta(minutes=5)  # an airing later than this is logged missed
+    allow_unapproved: bool = False  # air a catalogued clip whose file changed since import
+    output_dead_restart: Duration = timedelta(minutes=10)  # then the watchdog lets it restart
 
 
 class Station(_Strict):

@@ -1,0 +1,316 @@
+"""What operators ask of the running daemon: status, reload, level, announce, pause.
+
+Each command arrives on the control channel (``control.py``) on its own thread and acts on the
+:class:`~playout.daemon.service.Daemon` through its scheduling methods; the file watcher that
+reloads on edits lives here too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.triggers.date import DateTrigger
+
+from playout.daemon.control import ControlError
+from playout.library import AudioError, ClipPathError, probe, resolve_clip
+from playout.planning import Airing, Placement
+from playout.schedule import Priority
+from playout.schedule.loader import PLAYLISTS_DIR, SCHEDULES_DIR
+from playout.store import Trigger
+
+if TYPE_CHECKING:
+    from playout.daemon.service import Daemon
+
+log = logging.getLogger("playout.daemon")
+
+WATCH_S = 1.0
+ANNOUNCE = "announcement"
+
+
+class Commands:
+    def __init__(self, daemon: Daemon) -> None:
+        self.d = daemon
+        self._announced = 0
+
+    def handle(self, cmd: str, args: dict[str, Any], operator: str) -> Any:
+        """A command from the control channel (see control.py). Runs on its own thread."""
+        commands: dict[str, Callable[[], Any]] = {
+            "ping": lambda: "pong",
+            "status": self.status,
+            "reload": lambda: self.reload("playout reload"),
+            "level": lambda: self.set_level(
+                _int(args, "level"),
+                _when(args.get("until")),
+                str(args.get("reason", "")),
+                operator,
+            ),
+            "announce": lambda: self.announce(
+                str(args.get("clip", "")),
+                str(args.get("mode", "now")),
+                _int(args, "repeat", 1),
+                _int(args, "every", 600),
+                operator,
+            ),
+            "pause": lambda: self.pause(_when(args.get("until")), operator),
+            "resume": lambda: self.pause(None, operator),
+        }
+        if cmd not in commands:
+            raise ControlError(f"unknown command {cmd!r}")
+        return commands[cmd]()
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> dict[str, Any]:
+        d = self.d
+        assert d.engine is not None and d.asrun is not None
+        now = d.clock.now()
+        today = d.today(now)
+        on_air = None
+        if (current := d.engine.on_air) is not None:
+            elapsed = (now - current.started).total_seconds()
+            on_air = {
+                "airing_id": current.airing.airing_id,
+                "campaign": current.airing.campaign,
+                "clip": current.airing.clip,
+                "trigger": current.trigger.value,
+                "elapsed_s": round(elapsed, 1),
+                "remaining_s": round(max(current.airing.duration_ms / 1000 - elapsed, 0), 1),
+            }
+        logged = d.asrun.logged_ids(today - timedelta(days=1), today + timedelta(days=2))
+        with d.plan_lock:
+            waiting = sorted({*d.booked.values(), *d.queue.items()})
+        upcoming = [
+            {
+                "airing_id": i.airing.airing_id,
+                "start": i.start.astimezone(d.tz).isoformat(),
+                "campaign": i.airing.campaign,
+                "clip": i.airing.clip,
+                "trigger": i.trigger.value,
+            }
+            for i in waiting
+            if i.airing.airing_id not in logged and i.start >= now - d.audio.late_grace
+        ][:10]
+        counts: dict[str, dict[str, int]] = {}
+        for a in d.plans.get(today, []):
+            row = counts.setdefault(a.campaign, {"planned": 0})
+            row["planned"] += 1
+        try:
+            by_campaign = d.direct.today_counts(today)
+        except Exception as exc:  # noqa: BLE001 - status must answer while the database is down
+            by_campaign = {}
+            log.warning("status: cannot read today's counts: %s", exc)
+        for campaign, by_status in by_campaign.items():
+            row = counts.setdefault(campaign, {"planned": 0})
+            row.update(by_status)
+        dead = d.output_dead_since
+        return {
+            "station": d.schedule.station.id,
+            "now": now.astimezone(d.tz).isoformat(),
+            "on_air": on_air,
+            "next": upcoming,
+            "level": d.level,
+            "level_until": d.level_until.isoformat() if d.level_until else None,
+            "paused_until": d.engine.paused_until.isoformat() if d.engine.paused_until else None,
+            "schedule_version": d.version,
+            "last_reload": d.last_reload,
+            "today": counts,
+            "uptime_s": round((now - d.started_at).total_seconds()),
+            "audio_output": d.player.output,
+            "output_dead_since": dead.astimezone(d.tz).isoformat() if dead else None,
+            "database": str(d.db.path),
+            "as_run_backlog": d.asrun.backlog(),
+            "clock_jumps": d.jumps,
+            "problems": d.health(),
+        }
+
+    # ------------------------------------------------------------------ reload
+
+    def reload(self, reason: str) -> dict[str, Any]:
+        """Check the station folder again; if valid, the new plan applies from now on."""
+        d = self.d
+        now = d.clock.now()
+        if d.loader is None:
+            raise ControlError("this daemon cannot reload (it was started without a folder)")
+        loaded = d.loader()
+        if isinstance(loaded, list):
+            d.last_reload = {"at": now.isoformat(), "ok": False, "errors": loaded, "reason": reason}
+            log.error(
+                "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(loaded)
+            )
+            return d.last_reload
+        schedule, durations, checksums = loaded
+        with d.plan_lock:
+            d.schedule, d.durations, d.checksums = schedule, durations, checksums
+            if d.engine is not None:
+                d.engine.durations = durations
+                d.engine.fallback_clip = schedule.station.fallback_clip
+            d.version = files_digest(d.root)
+            self.replan(reason)
+        d.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}
+        log.info("reloaded (%s): schedule version %s", reason, d.version)
+        return d.last_reload
+
+    def replan(self, reason: str) -> None:
+        """Plan today and tomorrow again; what aired or is on air is not touched."""
+        d = self.d
+        with d.plan_lock:
+            for job_id in [j for j in d.booked if j.startswith(f"{Trigger.SCHEDULE}:")]:
+                d.withdraw(job_id)
+            d.queue.remove_if(lambda i: i.trigger is Trigger.SCHEDULE)
+            today = d.today()
+            for day in sorted(d.scheduled):
+                if day >= today:
+                    d.schedule_day(day, reason=reason)
+
+    def watch_files(self) -> None:
+        """Reload when a file under schedules/ or playlists/ changes (after 1 s of quiet)."""
+        d = self.d
+        if d.root is None or d.loader is None:
+            return
+        seen = files_digest(d.root)
+        while not d.stopping.wait(WATCH_S):
+            current = files_digest(d.root)
+            if current == seen:
+                continue
+            time.sleep(WATCH_S)  # let the editor finish writing
+            if files_digest(d.root) != current:
+                continue
+            seen = current
+            self.reload("a schedule file changed")
+
+    # ------------------------------------------------------------------ level
+
+    def set_level(
+        self, level: int, until: datetime | None, reason: str, operator: str
+    ) -> dict[str, Any]:
+        d = self.d
+        if not 1 <= level <= 9:
+            raise ControlError(f"level {level} is out of range (1-9)")
+        now = d.clock.now()
+        if until is not None and until <= now:
+            raise ControlError("the --until time has already passed")
+        d.direct.set_level(level, now, until, reason, operator)
+        d.level, d.level_until = level, until
+        log.info(
+            "alert level %d (%s, %s)%s",
+            level,
+            reason or "no reason given",
+            operator,
+            f" until {until.astimezone(d.tz):%d/%m/%Y %H:%M}" if until else "",
+        )
+        if until is not None:
+            self.schedule_level_end(until)
+        self.replan(f"level {level}")
+        return {"level": level, "until": until.isoformat() if until else None}
+
+    def schedule_level_end(self, until: datetime) -> None:
+        self.d.scheduler.add_job(
+            self._level_expired, DateTrigger(until), id="level-end", replace_existing=True
+        )
+
+    def _level_expired(self) -> None:
+        self.set_level(1, None, "the raised level expired", "playout")
+
+    # ------------------------------------------------------------------ announcements, pause
+
+    def announce(
+        self, clip: str, mode: str, repeat: int, every_s: int, operator: str
+    ) -> dict[str, Any]:
+        """An announcement now (interrupting what is on air) or at the next break."""
+        d = self.d
+        assert d.engine is not None
+        if mode not in ("now", "next-break"):
+            raise ControlError(f"unknown announcement mode {mode!r}")
+        if not 1 <= repeat <= 20:
+            raise ControlError("--repeat must be between 1 and 20")
+        try:
+            path = Path(clip) if Path(clip).is_absolute() else resolve_clip(d.library, clip)
+            duration = probe(path).duration_ms
+        except (ClipPathError, AudioError, OSError) as exc:
+            raise ControlError(f"cannot announce {clip}: {getattr(exc, 'message', exc)}") from exc
+        trigger = Trigger.EMERGENCY if mode == "now" else Trigger.PRIORITY
+        now = d.clock.now()
+        self._announced += 1
+        ids = []
+        for n in range(repeat):
+            start = now + timedelta(seconds=every_s * n)
+            local = start.astimezone(d.tz)
+            airing = Airing(
+                start=start,
+                end=start + timedelta(milliseconds=duration),
+                campaign=ANNOUNCE,
+                airing_id=f"{local:%Y%m%d}-{ANNOUNCE}-{now.astimezone(d.tz):%H%M%S}"
+                f"-{self._announced}-{n + 1}",
+                day=local.date(),
+                session=ANNOUNCE,
+                clip=str(path) if Path(clip).is_absolute() else clip,
+                duration_ms=duration,
+                priority=Priority.HIGH,
+                placement=Placement.SLOT,
+            )
+            ids.append(airing.airing_id)
+            rank = -100 if trigger is Trigger.EMERGENCY else -50
+            d.book(airing, trigger, rank=rank, operator=operator)
+        if trigger is Trigger.EMERGENCY:
+            d.engine.interrupt("interrupted by an emergency announcement")
+        else:
+            d.engine.interrupt_reason = ""
+            d.engine.preempting = True
+            d.engine.wake.set()
+        log.info("announcement %s (%s, by %s): %s", ids[0], mode, operator or "?", clip)
+        return {"airings": ids}
+
+    def pause(self, until: datetime | None, operator: str) -> dict[str, Any]:
+        d = self.d
+        assert d.engine is not None
+        if until is not None and until <= d.clock.now():
+            raise ControlError("the pause would end in the past")
+        d.engine.paused_until = until
+        d.engine.pause_note = f"live relay, {operator}" if operator else "live relay"
+        log.info("%s by %s", f"paused until {until}" if until else "resumed", operator or "?")
+        return {"paused_until": until.isoformat() if until else None}
+
+
+def files_digest(root: Path | None) -> str:
+    """A short version of the schedule: a digest of the files' names and contents."""
+    if root is None:
+        return ""
+    digest = hashlib.sha256()
+    for folder in (SCHEDULES_DIR, PLAYLISTS_DIR):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                try:
+                    digest.update(path.read_bytes())
+                except OSError:
+                    digest.update(b"?")
+    return digest.hexdigest()[:12]
+
+
+def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = args.get(key, default)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ControlError(f"{key!r} must be a whole number") from exc
+
+
+def _when(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ControlError(f"not a time: {value!r}") from exc
+    if when.tzinfo is None:
+        raise ControlError("times must carry their time zone")
+    return when
