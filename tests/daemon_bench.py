@@ -42,6 +42,11 @@ class E2EStation:
     slots: list[Slot]
     tz: str
     db: Path
+    clock_offset_s: float = 0.0  # the daemon's wall clock minus the real one
+
+    def real(self, slot: Slot) -> float:
+        """The real (recording) time of a slot, for a daemon whose clock runs at an offset."""
+        return self.instant(slot).timestamp() - self.clock_offset_s
 
     def instant(self, slot: Slot) -> datetime:
         return self.zero + timedelta(seconds=slot.offset_s)
@@ -57,6 +62,9 @@ def build_station(
     audio: str = "",
     make_good: bool = True,
     database: str = "var/playout.db",
+    clock_offset_s: float = 0.0,
+    tz: str | None = None,
+    session_minutes: int = 40,
 ) -> E2EStation:
     """Clips {name: (frequency, seconds)}; each slot airs at zero + offset (zero = now + lead).
 
@@ -70,14 +78,14 @@ def build_station(
             f"sine=frequency={fallback[0]}:sample_rate=44100",
             fallback[1],
         )
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) + timedelta(seconds=clock_offset_s)  # the daemon's clock
     zero = (now + timedelta(seconds=lead_s)).replace(microsecond=0) + timedelta(seconds=1)
-    tz = midday_zone(now)
+    tz = tz or midday_zone(now)
     from zoneinfo import ZoneInfo
 
     local = zero.astimezone(ZoneInfo(tz))
     start = (local - timedelta(minutes=2)).strftime("%H:%M:%S")
-    end = (local + timedelta(minutes=40)).strftime("%H:%M:%S")
+    end = (local + timedelta(minutes=session_minutes)).strftime("%H:%M:%S")
     by_clip: dict[str, list[str]] = {}
     for slot in slots:
         t = (zero + timedelta(seconds=slot.offset_s)).astimezone(ZoneInfo(tz))
@@ -108,7 +116,7 @@ campaigns:{campaigns}
 """,
         encoding="utf-8",
     )
-    return E2EStation(root, zero, slots, tz, root / database)
+    return E2EStation(root, zero, slots, tz, root / database, clock_offset_s)
 
 
 @dataclass

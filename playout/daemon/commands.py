@@ -147,9 +147,11 @@ class Commands:
         schedule, durations, checksums = loaded
         with d.plan_lock:
             d.schedule, d.durations, d.checksums = schedule, durations, checksums
+            d.audio = schedule.station.audio  # output and device apply at the next start
             if d.engine is not None:
                 d.engine.durations = durations
                 d.engine.fallback_clip = schedule.station.fallback_clip
+                d.engine.audio = d.audio
             d.version = files_digest(d.root)
             self.replan(reason)
         d.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}

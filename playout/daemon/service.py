@@ -379,11 +379,13 @@ class Daemon:
             if not jump.forward:
                 return
             before = datetime.fromtimestamp(jump.before, now.tzinfo)
+            assert self.asrun is not None
             late = [
                 key
                 for key, item in self.booked.items()
                 if item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
                 and before < item.start <= now - JUMP_TOLERANCE
+                and not self.asrun.is_logged(item.airing.airing_id)
             ]
             passed = [item for key in late if (item := self.withdraw(key)) is not None]
             self.queue.remove_if(lambda i: any(i is p for p in passed))

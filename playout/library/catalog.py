@@ -212,6 +212,7 @@ class ClipIssue:
     message: str
     hint: str = ""
     uncatalogued: bool = False
+    changed: bool = False  # the file is not the audio the catalogue approved
 
 
 def verify_clips(
@@ -256,6 +257,7 @@ def compare_with_catalog(
                 f"the file changed since it was imported (checksum differs from "
                 f"{row.sha256[:12]}…, imported {row.imported_at:%d/%m/%Y %H:%M})",
                 "import the approved clip again; do not edit files in audio/ by hand",
+                changed=True,
             )
         )
     elif abs(duration_ms - row.duration_ms) > DURATION_TOLERANCE_MS:
