@@ -365,3 +365,48 @@ def test_a_waiting_item_gives_way_to_an_announcement(db: Database, library: Path
     with pytest.raises(Preempted):
         engine.air(Item(start, 0, a))
     assert AsRunLog(db, "test/station").rows(a.day, a.day) == []
+
+
+# --------------------------------------------------------------------------- approved audio
+
+
+def test_a_clip_changed_since_import_is_refused_and_the_fallback_plays(
+    db: Database, library: Path
+) -> None:
+    clock = FixedClock(at("05:59:58"))
+    engine, player, asrun = make_engine(db, library, clock)
+    engine.checksums = lambda clip: "0" * 64 if clip == "spot.wav" else None
+    assert engine.air(Item(at("06:00:00"), 0, airing(1, "06:00:00"))) is Status.FAILED
+    failed, fallback = asrun.rows(DAY, DAY)
+    assert "changed since import" in failed.reason
+    assert (fallback.trigger, fallback.status) == ("fallback", "completed")
+    assert ("play", "spot.wav") not in player.calls
+
+
+def test_unapproved_audio_airs_when_allowed_with_its_real_sha256(
+    db: Database, library: Path
+) -> None:
+    clock = FixedClock(at("05:59:58"))
+    engine, _, asrun = make_engine(db, library, clock)
+    engine.audio = AudioSettings(allow_unapproved=True)
+    engine.checksums = lambda clip: "0" * 64
+    assert engine.air(Item(at("06:00:00"), 0, airing(1, "06:00:00"))) is Status.COMPLETED
+    (row,) = asrun.rows(DAY, DAY)
+    assert row.clip_sha256 == engine.fingerprints.sha256(library / "spot.wav")
+    assert "unapproved audio" in row.reason
+
+
+def test_a_withdrawn_item_is_dropped_while_it_waits(db: Database, library: Path) -> None:
+    clock = FixedClock(at("05:59:50"))
+    engine, player, asrun = make_engine(db, library, clock)
+    asked = []
+
+    def current(item: Item) -> bool:
+        asked.append(clock.now())
+        return clock.now() < at("05:59:55")  # a clock step re-derived the schedule meanwhile
+
+    engine.current = current
+    assert engine.air(Item(at("06:00:00"), 0, airing(1, "06:00:00"))) is None
+    assert asrun.rows(DAY, DAY) == []
+    assert ("play", "spot.wav") not in player.calls
+    assert len(asked) > 5, "the wait is cut in pieces so a withdrawal is seen at once"

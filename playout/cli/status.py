@@ -46,10 +46,27 @@ def command(app: AppContext, as_json: bool) -> None:
     )
     for error in reload["errors"]:
         click.secho(f"  {error}", fg="red")
+    for problem in data.get("problems", []):
+        click.secho(f"PROBLEM  {problem}", fg="red")
+    backlog = data.get("as_run_backlog") or {}
+    if backlog.get("rows_waiting"):
+        click.secho(
+            f"AS-RUN   {backlog['rows_waiting']} row(s) wait for the database since "
+            f"{_when(backlog['failing_since'], data['now'])}: {backlog['last_error']}",
+            fg="red",
+        )
+    if data.get("output_dead_since"):
+        click.secho(
+            f"OUTPUT   the audio output has not worked since "
+            f"{_when(data['output_dead_since'], data['now'])}",
+            fg="red",
+        )
+    for jump in data.get("clock_jumps", [])[-3:]:
+        click.echo(f"CLOCK    {_when(jump['at'], data['now'])}: {jump['what']}")
     click.echo("next:")
     for item in data["next"]:
         click.echo(
-            f"  {item['start'][11:19]}  {item['campaign']:16} {item['clip']}"
+            f"  {_when(item['start'], data['now'])}  {item['campaign']:16} {item['clip']}"
             + (f"  ({item['trigger']})" if item["trigger"] != "schedule" else "")
         )
     click.echo("today (planned / completed / failed / missed / skipped / interrupted):")
@@ -60,3 +77,12 @@ def command(app: AppContext, as_json: bool) -> None:
             f"{c.get('interrupted', 0)}"
         )
     click.echo(f"audio output {data['audio_output']}; database {data['database']}")
+
+
+def _when(iso: str | None, now: str) -> str:
+    """HH:MM:SS today, else dd/mm HH:MM:SS (so tomorrow's airings do not look overdue)."""
+    if not iso:
+        return "?"
+    if iso[:10] == now[:10]:
+        return iso[11:19]
+    return f"{iso[8:10]}/{iso[5:7]} {iso[11:19]}"

@@ -1,0 +1,335 @@
+"""The daemon's fault-handling parts on their own: time watch, log flood filter, spill file,
+buffered as-run writer against a really locked SQLite database, settling passed airings."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from playout.clock import FixedClock
+from playout.daemon.asrun import AsRunLog, Op
+from playout.daemon.logsummary import FloodFilter
+from playout.daemon.recovery import UNKNOWN, recover, settle
+from playout.daemon.spill import DATA_START, Spill
+from playout.daemon.timewatch import TimeWatch
+from playout.daemon.writer import BufferedAsRun, replay_spill
+from playout.library.fingerprint import Fingerprints
+from playout.store import Database, Status, Trigger, open_database
+from tests.test_engine import DUR, DAY, airing, at, previous_run, sample_schedule
+
+# --------------------------------------------------------------------------- time watch
+
+
+class Clocks:
+    def __init__(self) -> None:
+        self.wall = 1_000_000.0
+        self.mono = 50.0
+
+    def tick(self, seconds: float, wall_extra: float = 0.0) -> None:
+        self.mono += seconds
+        self.wall += seconds + wall_extra
+
+
+@pytest.mark.parametrize(
+    ("tick", "wall_extra", "step", "frozen"),
+    [
+        (0.25, 0.0, None, None),  # time flows
+        (0.25, 0.5, None, None),  # NTP slewing, small corrections: not a step
+        (0.25, 3600.0, 3600.0, 0.0),  # stepped forward an hour
+        (0.25, -3600.0, -3600.0, 0.0),  # stepped back an hour
+        (20.0, 0.0, 0.0, 20.0),  # frozen 20 s (SIGSTOP), both clocks moved
+        (0.25, -1.5, -1.5, 0.0),  # a small step back
+    ],
+)
+def test_time_watch_reports_steps_and_freezes(
+    tick: float, wall_extra: float, step: float | None, frozen: float | None
+) -> None:
+    c = Clocks()
+    watch = TimeWatch(wall=lambda: c.wall, monotonic=lambda: c.mono)
+    c.tick(tick, wall_extra)
+    jump = watch.check()
+    if step is None:
+        assert jump is None
+        return
+    assert jump is not None
+    assert jump.step_s == pytest.approx(step)
+    assert jump.frozen_s == pytest.approx(frozen)
+    assert jump.before == pytest.approx(1_000_000.0)
+    assert watch.check() is None, "each jump is reported once"
+
+
+def test_time_watch_describes_the_jump() -> None:
+    c = Clocks()
+    watch = TimeWatch(wall=lambda: c.wall, monotonic=lambda: c.mono)
+    c.tick(0.2, 3600)
+    jump = watch.check()
+    assert jump is not None and jump.forward
+    assert jump.describe() == "the system clock stepped forward by 60 min"
+    c.tick(0.2, -7200)
+    back = watch.check()
+    assert back is not None and not back.forward
+    assert back.describe() == "the system clock stepped back by 2.0 h"
+    c.tick(30)
+    frozen = watch.check()
+    assert frozen is not None and frozen.describe() == "the daemon was frozen for 30.0 s"
+
+
+# --------------------------------------------------------------------------- log floods
+
+
+def test_a_repeated_message_is_logged_once_then_summarised() -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    flood = FloodFilter(window=0.3)
+    handler = Keep()
+    handler.addFilter(flood)
+    logger = logging.getLogger("test.flood")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for _ in range(500):
+            logger.error("accept failed: %s", "Too many open files")
+        logger.error("another problem")
+        assert [r.getMessage() for r in records] == [
+            "accept failed: Too many open files",
+            "another problem",
+        ]
+        time.sleep(0.35)
+        logger.error("accept failed: %s", "Too many open files")
+        assert "(repeated 499 times since" in records[-1].getMessage()
+        for _ in range(10):
+            logger.error("accept failed: %s", "Too many open files")
+        time.sleep(0.35)
+        flood.flush()
+        assert "repeated 10 more times" in records[-1].getMessage()
+        assert len(records) == 4
+    finally:
+        logger.removeHandler(handler)
+
+
+# --------------------------------------------------------------------------- spill file
+
+
+def test_spill_keeps_what_was_not_written_and_survives_a_torn_record(tmp_path: Path) -> None:
+    path = tmp_path / "x.spill"
+    spill = Spill(path, size=64 * 1024)
+    assert spill.open() == []
+    for seq in range(1, 6):
+        assert spill.append(seq, f'{{"n": {seq}}}')
+    spill.mark_applied(2)
+    spill.alive(1234.5)
+    spill.close()
+    again = Spill(path, size=64 * 1024)
+    assert [seq for seq, _ in again.open()] == [3, 4, 5]
+    assert again.last_alive == 1234.5 and again.last_seq == 5
+    again.mark_applied(5)  # all written: the next record goes at the start again
+    assert again.append(6, '{"n": 6}')
+    again.close()
+    # a torn write (a crash in the middle of a record) ends the reading there
+    with path.open("r+b") as fh:
+        fh.seek(DATA_START + 12 + 3)
+        fh.write(b"\xff\xff")
+    third = Spill(path, size=64 * 1024)
+    assert third.open() == []
+
+
+def test_spill_refuses_when_full(tmp_path: Path) -> None:
+    spill = Spill(tmp_path / "x.spill", size=DATA_START + 200)
+    spill.open()
+    assert spill.append(1, "x" * 100)
+    assert not spill.append(2, "y" * 100)
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = open_database(tmp_path / "playout.db")
+    yield database
+    database.close()
+
+
+def lock_database(path: Path, seconds: float) -> threading.Thread:
+    locked = threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert locked.wait(5)
+    return thread
+
+
+def test_buffered_writes_never_wait_on_a_locked_database(db: Database, tmp_path: Path) -> None:
+    clock = FixedClock(at("06:00:00"))
+    spill = Spill(tmp_path / "playout.db.spill")
+    direct = AsRunLog(db, "test/station")
+    replay_spill(spill, direct)
+    asrun = BufferedAsRun(direct, clock, spill)
+    asrun.start()
+    holder = lock_database(db.path, 4)
+    started = time.monotonic()
+    for n in range(1, 4):
+        a = airing(n, f"06:0{n}:00")
+        assert asrun.begin(
+            a, trigger=Trigger.SCHEDULE, actual_start=a.start, clip_sha256=None, run_id=None
+        )
+        asrun.finish(a.airing_id, Status.COMPLETED, 2000, "", a.end)
+    assert time.monotonic() - started < 0.1, "the calls only queue"
+    assert asrun.is_logged("20200805-c-01")
+    assert not asrun.begin(
+        airing(1, "06:01:00"),
+        trigger=Trigger.SCHEDULE,
+        actual_start=at("06:01:00"),
+        clip_sha256=None,
+        run_id=None,
+    ), "an airing is never logged twice"
+    time.sleep(2.5)
+    backlog = asrun.backlog()
+    assert backlog["rows_waiting"] == 6 and backlog["failing_since"]
+    assert backlog["spilled"] == 6
+    holder.join()
+    deadline = time.monotonic() + 15
+    while asrun.backlog()["rows_waiting"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    asrun.stop(3)
+    rows = direct.rows(DAY, DAY)
+    assert [(r.airing_id, r.status, r.actual_start) for r in rows] == [
+        (f"20200805-c-{n:02d}", "completed", at(f"06:0{n}:00")) for n in range(1, 4)
+    ]
+    assert asrun.healthy
+
+
+def test_rows_spilled_by_a_dead_process_are_written_at_the_next_start(
+    db: Database, tmp_path: Path
+) -> None:
+    direct = AsRunLog(db, "test/station")
+    spill = Spill(tmp_path / "playout.db.spill")
+    spill.open()
+    a = airing(1, "06:01:00")
+    from playout.daemon.asrun import finish_op, insert_op
+
+    ops = [
+        insert_op(
+            "test/station",
+            a,
+            status=Status.PLAYING,
+            trigger=Trigger.SCHEDULE,
+            actual_start=a.start,
+        ),
+        finish_op("test/station", a.airing_id, Status.COMPLETED, 2000, "", a.end),
+    ]
+    for seq, op in enumerate(ops, start=1):
+        assert spill.append(seq, op.to_json())
+    spill.close()  # the process dies here, the database never saw the rows
+    assert direct.rows(DAY, DAY) == []
+    again = Spill(tmp_path / "playout.db.spill")
+    assert replay_spill(again, direct) == 2
+    (row,) = direct.rows(DAY, DAY)
+    assert (row.status, row.played_ms, row.actual_start) == ("completed", 2000, a.start)
+    assert replay_spill(Spill(tmp_path / "playout.db.spill"), direct) == 0
+    # replaying an op twice changes nothing
+    for op in ops:
+        direct.apply(Op.from_json(op.to_json()))
+    assert len(direct.rows(DAY, DAY)) == 1
+
+
+# --------------------------------------------------------------------------- settling
+
+
+def test_airings_passed_in_a_jump_are_made_good_spaced_or_missed(db: Database) -> None:
+    schedule = sample_schedule(make_good=True)
+    from playout.planning import plan
+
+    planned = plan(schedule, DAY, DAY, durations=DUR).airings
+    asrun = AsRunLog(db, "test/station")
+    morning = [a for a in planned if a.session == "morning"]
+    now = morning[-1].start + timedelta(minutes=1)
+    result = settle(
+        asrun,
+        schedule,
+        morning,
+        now,
+        booked=[a for a in planned if a.start > now],
+        reason="the system clock stepped forward by 60 min",
+    )
+    placed = sorted(result.make_goods, key=lambda a: a.start)
+    assert placed, "there is room in the afternoon"
+    for a, b in zip(placed, placed[1:], strict=False):
+        assert b.start - a.start >= timedelta(minutes=10), "make-goods are spaced, never a burst"
+    assert all(a.start >= now for a in placed)
+    logged = asrun.rows(DAY, DAY)
+    assert {r.airing_id for r in logged} == {a.airing_id for a in result.missed}
+    assert all(r.reason.startswith("the system clock stepped forward") for r in logged)
+    assert len(placed) + len(result.missed) == len(morning)
+
+
+def test_recovery_logs_unknown_for_airings_while_the_daemon_could_not_write(
+    db: Database,
+) -> None:
+    schedule = sample_schedule(make_good=False)
+    asrun = AsRunLog(db, "test/station")
+    # the last heartbeat the database got was at 05:31, but the spill file saw the daemon
+    # alive until 06:10: airings between are not "off air", they are unknown
+    previous = previous_run(asrun, at("05:31:00"))
+    now = at("12:00:00")
+    result = recover(
+        asrun,
+        schedule,
+        DUR,
+        now,
+        previous=previous,  # type: ignore[arg-type]
+        late_grace=timedelta(minutes=5),
+        last_alive=at("06:10:00").timestamp(),
+    )
+    rows = {r.airing_id: r for r in asrun.rows(DAY, DAY)}
+    morning = [r for r in rows.values() if r.planned_start < at("06:10:00")]
+    assert morning and all(r.status == "interrupted" and r.reason == UNKNOWN for r in morning), (
+        morning
+    )
+    later = [r for r in rows.values() if r.planned_start > at("06:10:00")]
+    assert later and all(r.status == "missed" for r in later)
+    assert len(result.missed) == len(rows)
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def test_fingerprint_follows_a_replaced_file(tmp_path: Path) -> None:
+    path = tmp_path / "clip.wav"
+    path.write_bytes(b"one")
+    prints = Fingerprints()
+    first = prints.sha256(path)
+    assert prints.sha256(path) == first
+    replacement = tmp_path / "new.wav"
+    replacement.write_bytes(b"two")
+    replacement.replace(path)
+    assert prints.sha256(path) != first
+
+
+def test_buffered_log_knows_what_the_database_holds(db: Database) -> None:
+    direct = AsRunLog(db, "test/station")
+    a = airing(1, "06:01:00")
+    direct.record(a, Status.MISSED, "station off air", at=a.start)
+    asrun = BufferedAsRun(direct, FixedClock(datetime(2020, 8, 5, tzinfo=UTC)))
+    asrun.load_known(DAY - timedelta(days=1), DAY)
+    assert asrun.is_logged(a.airing_id)
+    assert asrun.logged_ids(DAY, DAY) == {a.airing_id}
