@@ -3,6 +3,7 @@ buffered as-run writer against a really locked SQLite database, settling passed 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import threading
@@ -22,7 +23,7 @@ from playout.daemon.timewatch import TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
 from playout.library.fingerprint import Fingerprints
 from playout.store import Database, Status, Trigger, open_database
-from tests.test_engine import DUR, DAY, airing, at, previous_run, sample_schedule
+from tests.test_engine import DAY, DUR, airing, at, previous_run, sample_schedule
 
 # --------------------------------------------------------------------------- time watch
 
@@ -273,7 +274,7 @@ def test_airings_passed_in_a_jump_are_made_good_spaced_or_missed(db: Database) -
     )
     placed = sorted(result.make_goods, key=lambda a: a.start)
     assert placed, "there is room in the afternoon"
-    for a, b in zip(placed, placed[1:], strict=False):
+    for a, b in itertools.pairwise(placed):
         assert b.start - a.start >= timedelta(minutes=10), "make-goods are spaced, never a burst"
     assert all(a.start >= now for a in placed)
     logged = asrun.rows(DAY, DAY)
