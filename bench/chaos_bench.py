@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,11 @@ def _with_tmpfs(env: FaultEnv) -> FaultRun:
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], check=True)
     try:
-        return disk_full(env, mount)
+        run = disk_full(env, mount)
+        kept = env.work / "var"  # the judge reads the database after the tmpfs is gone
+        shutil.copytree(run.station.db.parent, kept)
+        run.station.db = kept / run.station.db.name
+        return run
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
@@ -77,6 +82,7 @@ def main() -> None:
                         total.problems.append(f"run {i + 1} did not complete: {exc}"[:300])
                     print(f"  {name}: run {i + 1}/{args.n} done", file=sys.stderr, flush=True)
                 rows.append((name, total))
+                print(f"  {name}: {_row(name, total)}", file=sys.stderr, flush=True)
         finally:
             pulse.stop()
     took = time.monotonic() - started
@@ -84,16 +90,20 @@ def main() -> None:
     header = f"{'fault':40} {'planned':>8} {'to air':>7} {'on time':>8} {'logged':>7} "
     print(header + f"{'true':>7} {'true %':>7} {'lost':>5}")
     for name, t in rows:
-        true_pct = 100 * t.logged_truly / t.planned if t.planned else 0
-        print(
-            f"{name:40} {t.planned:8} {t.to_air:7} {t.heard_on_time:8} {t.logged:7} "
-            f"{t.logged_truly:7} {true_pct:6.1f}% {t.lost:5}"
-        )
+        print(_row(name, t))
     problems = [(name, p) for name, t in rows for p in t.problems]
     if problems:
         print("\nproblems:")
         for name, p in problems:
             print(f"  {name}: {p}")
+
+
+def _row(name: str, t: Tally) -> str:
+    true_pct = 100 * t.logged_truly / t.planned if t.planned else 0
+    return (
+        f"{name:40} {t.planned:8} {t.to_air:7} {t.heard_on_time:8} {t.logged:7} "
+        f"{t.logged_truly:7} {true_pct:6.1f}% {t.lost:5}"
+    )
 
 
 if __name__ == "__main__":

@@ -126,12 +126,17 @@ class DaemonProcess:
 
     @classmethod
     def start(
-        cls, station: E2EStation, pulse: PulseBench, *args: str, env: dict[str, str] | None = None
+        cls,
+        station: E2EStation,
+        pulse: PulseBench,
+        *args: str,
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> DaemonProcess:
         env = {**os.environ, **pulse.env(), "PLAYOUT_DIR": str(station.root), **(env or {})}
         env.pop("PLAYOUT_DB", None)
         proc = subprocess.Popen(
-            [PLAYOUT, "run", "--log-level", "info", *args],
+            [*prefix, PLAYOUT, "run", "--log-level", "info", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -159,6 +164,18 @@ class DaemonProcess:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+    def threads(self) -> int:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(next(x for x in status.splitlines() if x.startswith("Threads:")).split()[1])
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1]) / 1024
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def terminate(self, timeout: float = 10) -> float:
         """SIGTERM; returns how long the process took to exit."""

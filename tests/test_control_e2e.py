@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import socket
@@ -254,3 +255,120 @@ def test_watchdog_and_ready_and_a_dead_output(pulse: PulseBench, tmp_path: Path)
         sock.close()
     failed = [r for r in as_run(station.db) if r["status"] == "failed"]
     assert failed and all("no audio reached the output" in str(r["reason"]) for r in failed)
+
+
+def run_cli(station_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PLAYOUT_DIR": str(station_root)}
+    env.pop("PLAYOUT_DB", None)
+    return subprocess.run(
+        [PLAYOUT, *args], capture_output=True, text=True, env=env, check=False, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    "breakage", ["bad yaml", "nul byte", "5.5 MB file", "huge min_gap"], ids=lambda b: b
+)
+def test_status_and_reload_work_while_the_schedule_is_broken(
+    pulse: PulseBench, tmp_path: Path, breakage: str
+) -> None:
+    station = build_station(tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(60, "a.wav")])
+    daemon = DaemonProcess.start(station, pulse)
+    assert daemon.wait_for("on air: station"), daemon.output()
+    path = station.root / "schedules" / "station.yaml"
+    good = path.read_text()
+    try:
+        if breakage == "bad yaml":
+            path.write_text(good + "\ncampaigns: [oops\n")
+        elif breakage == "nul byte":
+            lines = good.splitlines(keepends=True)
+            lines[3] = lines[3][:2] + "\0" + lines[3][2:]
+            path.write_text("".join(lines))
+        elif breakage == "5.5 MB file":
+            path.write_text(good + "#" + "x" * 5_500_000 + "\n")
+        else:
+            path.write_text(
+                good.replace("make_good: true", "make_good: true\n    min_gap: 1000000000d")
+            )
+        assert daemon.wait_for("refused, the last good plan stays", timeout=15), daemon.output()
+        proc = run_cli(station.root, "status")
+        assert proc.returncode == 0, proc.stderr
+        assert "FAILED" in proc.stdout and "station.yaml:" in proc.stdout, proc.stdout
+        reload = run_cli(station.root, "reload")
+        assert reload.returncode == 1 and "station.yaml:" in reload.stdout + reload.stderr
+        assert "Traceback" not in daemon.output()
+    finally:
+        path.write_text(good)
+        daemon.terminate()
+    assert not (station.root / ".playout-daemon.json").exists(), "removed at a clean stop"
+
+
+def test_silent_clients_are_cut_off_and_bounded(pulse: PulseBench, tmp_path: Path) -> None:
+    station = build_station(tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(120, "a.wav")])
+    daemon = DaemonProcess.start(station, pulse)
+    assert daemon.wait_for("on air: station"), daemon.output()
+    address, _family = address_for(station.db)
+    try:
+        time.sleep(1)
+        threads_before, rss_before = daemon.threads(), daemon.rss_mb()
+        clients = []
+        for _ in range(200):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(address)
+            clients.append(s)
+        time.sleep(2)
+        assert daemon.threads() <= threads_before + 10, "connections are bounded"
+        time.sleep(10)
+        # every silent client has been cut off by now (EOF on its socket)
+        closed = 0
+        for s in clients:
+            s.settimeout(0.5)
+            try:
+                while s.recv(4096):
+                    pass
+                closed += 1
+            except (TimeoutError, ConnectionResetError):
+                pass
+        assert closed == len(clients), f"{len(clients) - closed} silent clients still connected"
+        assert request(station.db, "ping") == "pong"
+        assert daemon.threads() <= threads_before + 2
+        assert daemon.rss_mb() < rss_before + 20, "memory stays flat"
+        for s in clients:
+            s.close()
+    finally:
+        daemon.terminate()
+    assert "Traceback" not in daemon.output()
+
+
+def test_out_of_file_descriptors_backs_off_and_the_watcher_lives(
+    pulse: PulseBench, tmp_path: Path
+) -> None:
+    station = build_station(tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(120, "a.wav")])
+    daemon = DaemonProcess.start(station, pulse, prefix=("prlimit", "--nofile=64:64", "--"))
+    assert daemon.wait_for("on air: station"), daemon.output()
+    address, _family = address_for(station.db)
+    clients = []
+    try:
+        cpu_before = daemon.cpu_s()
+        for _ in range(60):
+            s = socket.socket(socket.AF_UNIX)
+            s.setblocking(False)
+            with contextlib.suppress(BlockingIOError, ConnectionRefusedError):
+                s.connect(address)
+            clients.append(s)
+        time.sleep(12)
+        cpu = daemon.cpu_s() - cpu_before
+        for s in clients:
+            s.close()
+        lines = [x for x in daemon.lines if "control" in x]
+        assert len(lines) < 100, f"{len(lines)} control log lines: the log is flooded"
+        assert cpu < 4, f"{cpu:.1f} CPU-seconds in 12 s: the accept loop spins"
+        # the watcher still reloads on edits, and status answers
+        path = station.root / "schedules" / "station.yaml"
+        path.write_text(path.read_text() + "\n# edited\n")
+        assert daemon.wait_for("reloaded (a schedule file changed)", timeout=15), daemon.output()
+        assert request(station.db, "ping") == "pong"
+    finally:
+        for s in clients:
+            s.close()
+        daemon.terminate()
+    assert "Traceback" not in daemon.output()

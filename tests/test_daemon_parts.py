@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from playout.clock import FixedClock
-from playout.daemon.asrun import AsRunLog, Op
+from playout.daemon.asrun import AsRunLog
 from playout.daemon.logsummary import FloodFilter
+from playout.daemon.ops import Op
 from playout.daemon.recovery import UNKNOWN, recover, settle
 from playout.daemon.spill import DATA_START, Spill
 from playout.daemon.timewatch import TimeWatch
@@ -226,7 +227,7 @@ def test_rows_spilled_by_a_dead_process_are_written_at_the_next_start(
     spill = Spill(tmp_path / "playout.db.spill")
     spill.open()
     a = airing(1, "06:01:00")
-    from playout.daemon.asrun import finish_op, insert_op
+    from playout.daemon.ops import finish_op, insert_op
 
     ops = [
         insert_op(

@@ -351,3 +351,56 @@ campaigns:
         "15/08/2020-31/08/2020: 5 bluezone airings a day requested, only 3 fit in the sessions"
     )
     assert p.location.line == 8
+
+
+def test_a_nul_byte_is_reported_where_it_is(valid: StationFolder) -> None:
+    path = valid.root / "schedules" / "station.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2][:4] + "\0" + lines[2][4:]
+    path.write_text("".join(lines))
+    p = only(load_station(valid.root), "a character YAML does not allow (U+0000)")
+    assert (p.location.line, p.location.column) == (3, 5)
+
+
+MAX_SPOTS = 'sessions:\n  morning: {start: "05:30", end: "06:30", max_spots: 99999999999d}\n'
+RAMP = GOOD_CAMPAIGN.replace("per_day: 2", "ramp: {start: 1, every: 99999999999d}")
+
+
+@pytest.mark.parametrize(
+    ("snippet", "settings"),
+    [
+        (MAX_SPOTS, ""),
+        (GOOD_SESSIONS + GOOD_CAMPAIGN + "    min_gap: 1000000000d\n", ""),
+        (GOOD_SESSIONS + GOOD_CAMPAIGN + "    min_gap: 25h\n", ""),
+        (GOOD_SESSIONS + RAMP, ""),
+        (GOOD_SESSIONS + GOOD_CAMPAIGN, "  audio: {late_grace: 99999999999d}\n"),
+        (GOOD_SESSIONS + GOOD_CAMPAIGN, "  library: {max_duration: 400d}\n"),
+        (GOOD_SESSIONS + GOOD_CAMPAIGN, "  audio: {cue_ahead: 2h}\n"),
+    ],
+    ids=[
+        "max_spots",
+        "min_gap huge",
+        "min_gap 25h",
+        "ramp.every",
+        "late_grace",
+        "max_duration",
+        "cue_ahead",
+    ],
+)
+def test_extreme_durations_are_located_errors(
+    valid: StationFolder, snippet: str, settings: str
+) -> None:
+    valid.schedule(snippet)
+    if settings:
+        path = valid.root / "schedules" / "station.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        at = next(i for i, line in enumerate(lines) if line.startswith("  name:")) + 1
+        path.write_text("".join([*lines[:at], settings, *lines[at:]]))
+    loaded = load_station(valid.root)
+    errors = loaded.errors
+    assert errors, [p.format() for p in loaded.problems]
+    assert any("too long" in p.message or "out of range" in p.message for p in errors), [
+        p.format() for p in errors
+    ]
+    for p in errors:
+        assert p.location.file == "schedules/station.yaml" and p.location.line > 1, p.format()

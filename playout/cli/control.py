@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Any
 
 from playout.cli.context import AppContext
-from playout.daemon.control import request
+from playout.daemon.control import NoDaemon, request
+from playout.daemon.runtime import runtime_database
+from playout.problems import PlayoutError
 
 
 def ask(app: AppContext, cmd: str, args: dict[str, Any] | None = None) -> Any:
-    return request(app.database_path(), cmd, args, operator=getpass.getuser())
+    """Send a command to the station's daemon.
+
+    The daemon is found through the database it named in the station folder when it started
+    (so status and reload work while the schedule is broken), else through the schedule."""
+    candidates = [] if app.db is not None else [runtime_database(app.root)]
+    try:
+        candidates.append(app.database_path())
+    except PlayoutError:
+        if not any(candidates):
+            raise
+    tried: set[Path] = set()
+    last: PlayoutError | None = None
+    for db in candidates:
+        if db is None or db in tried:
+            continue
+        tried.add(db)
+        try:
+            return request(db, cmd, args, operator=getpass.getuser())
+        except NoDaemon as exc:
+            last = exc
+    assert last is not None
+    raise last

@@ -10,11 +10,14 @@ daemon never dies of them.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
+import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -37,6 +40,7 @@ log = logging.getLogger("playout.control")
 REPLY_TIMEOUT_S = 30.0
 HANDSHAKE_TIMEOUT_S = 10.0
 MAX_MESSAGE = 64 * 1024
+MAX_CLIENTS = 8
 
 Handler = Callable[[str, dict[str, Any], str], Any]
 
@@ -82,6 +86,10 @@ def authkey_for(db_path: Path, *, create: bool) -> bytes:
 
 
 class ControlServer:
+    """Accepts control connections; at most ``MAX_CLIENTS`` are served at once, each within
+    ``HANDSHAKE_TIMEOUT_S`` (the socket itself times out, so a silent client costs nothing
+    after that), and running out of file descriptors backs off instead of spinning."""
+
     def __init__(self, db_path: Path, handler: Handler) -> None:
         self.address, self.family = address_for(db_path)
         self.authkey = authkey_for(db_path, create=True)
@@ -89,51 +97,78 @@ class ControlServer:
         self._listener: Listener | None = None
         self._thread: threading.Thread | None = None
         self._closing = threading.Event()
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self.refused = 0
 
     def start(self) -> None:
         if self.family == "AF_UNIX" and os.path.exists(self.address):
             os.unlink(self.address)  # stale: the station lock says no other daemon runs
         # no authkey here: the handshake runs on each connection's own thread (below), so a
         # client that connects and says nothing cannot block the others
-        self._listener = Listener(self.address, self.family)
+        self._listener = Listener(self.address, self.family, backlog=2 * MAX_CLIENTS)
         if self.family == "AF_UNIX":
             os.chmod(self.address, 0o600)
         self._thread = threading.Thread(target=self._accept, name="control", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def _accept(self) -> None:
         assert self._listener is not None
+        pause = 0.0
         while not self._closing.is_set():
             try:
                 conn = self._listener.accept()
-            except (OSError, EOFError, AuthenticationError) as exc:
+            except OSError as exc:
                 if self._closing.is_set():
                     return
+                if exc.errno in _OUT_OF_RESOURCES:
+                    pause = min(max(pause * 2, 0.05), 1.0)
+                    log.error(
+                        "control channel: %s; accepting again in %.2f s",
+                        os.strerror(exc.errno or 0),
+                        pause,
+                    )
+                    self._closing.wait(pause)
+                    continue
                 log.warning("control connection refused: %r", exc)
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            except (EOFError, AuthenticationError) as exc:
+                log.warning("control connection refused: %r", exc)
+                continue
+            pause = 0.0
+            if not self._slots.acquire(blocking=False):
+                self.refused += 1
+                log.warning("control connection refused: %d already being served", MAX_CLIENTS)
+                conn.close()
+                continue
+            try:
+                threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            except RuntimeError as exc:  # cannot start a thread: out of resources
+                self._slots.release()
+                conn.close()
+                log.error("control connection dropped: %s", exc)
 
     def _serve(self, conn: Connection) -> None:
-        guard = threading.Timer(HANDSHAKE_TIMEOUT_S, conn.close)  # a silent client is cut off
-        guard.start()
         try:
-            deliver_challenge(conn, self.authkey)
-            answer_challenge(conn, self.authkey)
-        except (OSError, EOFError, AuthenticationError) as exc:
-            log.warning("control connection refused: %r", exc)
-            conn.close()
-            return
-        finally:
-            guard.cancel()
-        try:
-            if not conn.poll(HANDSHAKE_TIMEOUT_S):
+            _set_timeouts(conn, HANDSHAKE_TIMEOUT_S)  # a silent client is cut off
+            try:
+                deliver_challenge(conn, self.authkey)
+                answer_challenge(conn, self.authkey)
+            except (OSError, EOFError, AuthenticationError) as exc:
+                log.warning("control connection refused: %r", exc)
                 return
-            raw = conn.recv_bytes(MAX_MESSAGE)
-            conn.send_bytes(json.dumps(self._answer(raw), default=str).encode())
-        except (OSError, EOFError) as exc:
-            log.warning("control connection failed: %r", exc)
+            try:
+                if not conn.poll(HANDSHAKE_TIMEOUT_S):
+                    return
+                raw = conn.recv_bytes(MAX_MESSAGE)
+                conn.send_bytes(json.dumps(self._answer(raw), default=str).encode())
+            except (OSError, EOFError) as exc:
+                log.warning("control connection failed: %r", exc)
         finally:
             conn.close()
+            self._slots.release()
 
     def _answer(self, raw: bytes) -> dict[str, Any]:
         try:
@@ -164,6 +199,19 @@ class ControlServer:
             os.unlink(self.address)
 
 
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+
+def _set_timeouts(conn: Connection, seconds: float) -> None:
+    """OS-level send and receive timeouts on a connection's socket (Unix)."""
+    if sys.platform == "win32":  # pragma: no cover - named pipes: no socket options
+        return
+    value = struct.pack("ll", int(seconds), int((seconds % 1) * 1_000_000))
+    with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+
+
 def request(db_path: Path, cmd: str, args: dict[str, Any] | None = None, operator: str = "") -> Any:
     """Send one command to the station's daemon; its data, or a PlayoutError."""
     address, family = address_for(db_path)
@@ -180,7 +228,12 @@ def request(db_path: Path, cmd: str, args: dict[str, Any] | None = None, operato
             "no playout daemon is running for this station",
             "start it with 'playout run' (or systemctl start playout)",
         ) from exc
-    except (AuthenticationError, EOFError, OSError) as exc:
+    except EOFError as exc:
+        raise ControlError(
+            "the daemon is busy with other control connections and closed this one",
+            "try again in a few seconds",
+        ) from exc
+    except (AuthenticationError, OSError) as exc:
         raise ControlError(f"the daemon refused the connection: {exc!r}") from exc
     try:
         conn.send_bytes(json.dumps({"cmd": cmd, "args": args or {}, "operator": operator}).encode())

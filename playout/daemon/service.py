@@ -50,6 +50,7 @@ from playout.daemon.lock import StationLock
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.notify import notify, watchdog_interval
 from playout.daemon.recovery import recover, settle
+from playout.daemon.runtime import remove_runtime, write_runtime
 from playout.daemon.spill import Spill
 from playout.daemon.timewatch import Jump, TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
@@ -114,6 +115,7 @@ class Daemon:
         self.output_dead_since: datetime | None = None
         self._beat = time.monotonic()
         self._threads: dict[str, threading.Thread] = {}
+        self.control: ControlServer | None = None
         self._thread_failures: dict[str, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -207,6 +209,9 @@ class Daemon:
         self._supervise("watch", self.commands.watch_files)
         control = ControlServer(self.db.path, self.commands.handle)
         control.start()
+        self.control = control
+        if self.root is not None:
+            write_runtime(self.root, self.db.path, self.schedule.station.id)
         self._supervise("watchdog", self._watchdog)
         notify("READY=1\nSTATUS=on air")
         log.info(
@@ -229,6 +234,8 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 - the database may be the fault we stop on
             log.error("could not record the end of this run: %s", exc)
         self.spill.close()
+        if self.root is not None:
+            remove_runtime(self.root)
         log.info("stopped")
 
     def stop(self) -> None:
@@ -466,6 +473,8 @@ class Daemon:
                 problems.append(f"the {name} thread is gone")
         if self.asrun is not None and not self.asrun.alive():
             problems.append("the as-run writer thread is gone")
+        if self.control is not None and not self.control.alive():
+            problems.append("the control channel thread is gone")
         dead = self.output_dead_since
         if dead is not None and self.clock.now() - dead > self.audio.output_dead_restart:
             problems.append(f"the audio output has not worked since {_hms(dead, self.tz)}")

@@ -25,8 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from playout.clock import Clock
-from playout.daemon.asrun import (
-    AsRunLog,
+from playout.daemon.asrun import AsRunLog
+from playout.daemon.ops import (
     Op,
     apply_op,
     finish_op,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from playout.planning.planner import plan
+from playout.planning.daycounts import day_counts
 from playout.problems import Location, Problem, warning
 from playout.schedule.model import Schedule
 from playout.schedule.types import format_date
@@ -25,10 +25,7 @@ def capacity_warnings(
     first = min(c.from_ for c in schedule.campaigns)
     last = max((c.until or c.from_ + HORIZON) for c in schedule.campaigns)
     last = min(last, first + HORIZON)
-    result = plan(schedule, first, last, durations=durations, level=level)
-    reasons: dict[tuple[date, str], str] = {}
-    for s in result.shortfalls:
-        reasons.setdefault((s.day, s.campaign), s.reason)
+    counts, reasons = day_counts(schedule, first, last, durations=durations, level=level)
     problems: list[Problem] = []
     runs: dict[str, tuple[date, date, int, int, str]] = {}
 
@@ -45,7 +42,7 @@ def capacity_warnings(
             )
         )
 
-    for count in sorted(result.counts, key=lambda c: (c.campaign, c.day)):
+    for count in sorted(counts, key=lambda c: (c.campaign, c.day)):
         key = count.campaign
         short = count.placed < count.requested
         run = runs.get(key)

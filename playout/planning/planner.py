@@ -17,7 +17,8 @@ Rules, in order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,6 +43,10 @@ class _Window:
     end: int
     cap: int | None
     used: int = 0
+    # (campaign, clip, duration, gap) that found no room: bookings only grow within a day,
+    # so it never will (a full session then fails at once, not after a search)
+    no_room: set[tuple[str, str, int, int]] = field(default_factory=set)
+    packed: int = -1  # [start, packed) is booked solid: no airing can start there
 
 
 @dataclass
@@ -64,11 +69,51 @@ class _Demand:
     fixed: bool  # an explicit 'at' time
 
 
+LONG_SPAN = 10 * 60 * MS  # blackouts and long clips are kept apart from the spots
+
+
 @dataclass
 class _Day:
+    """A day being planned: its session windows and what is booked, kept sorted by start so
+    that finding a free instant near a wanted time looks only at the neighbourhood."""
+
     day: date
     windows: list[_Window]
-    busy: list[_Busy] = field(default_factory=list)
+    busy: list[_Busy] = field(default_factory=list)  # short spans, sorted by start
+    starts: list[int] = field(default_factory=list)  # busy[i].start, for bisect
+    longest: int = 0  # the longest short span
+    long: list[_Busy] = field(default_factory=list)  # long spans (blackouts): few, all checked
+
+    def book(self, item: _Busy) -> None:
+        if item.end - item.start > LONG_SPAN:
+            self.long.append(item)
+            return
+        i = bisect.bisect_right(self.starts, item.start)
+        self.starts.insert(i, item.start)
+        self.busy.insert(i, item)
+        self.longest = max(self.longest, item.end - item.start)
+
+    def all(self) -> list[_Busy]:
+        return sorted([*self.busy, *self.long], key=lambda b: b.start)
+
+    def packed_from(self, w: _Window) -> int:
+        """The first instant of the window not booked solid from its start."""
+        p = max(w.packed, w.start)
+        while True:
+            reach = max((b.end for b in self.near(p, p) if b.start <= p < b.end), default=None)
+            if reach is None:
+                break
+            p = reach
+        w.packed = p
+        return p
+
+    def near(self, low: int, high: int) -> list[_Busy]:
+        """Booked spans that may overlap [low, high]."""
+        first = bisect.bisect_left(self.starts, low - self.longest)
+        last = bisect.bisect_right(self.starts, high)
+        found = self.busy[first:last]
+        found.extend(b for b in self.long if b.end >= low and b.start <= high)
+        return found
 
 
 def _instant(day: date, t: time, tz: ZoneInfo) -> int:
@@ -149,7 +194,7 @@ def _plan_day(
         window, start = result
         end = start + d.duration
         window.used += d.duration
-        state.busy.append(_Busy(start, end, d.campaign.id, d.clip))
+        state.book(_Busy(start, end, d.campaign.id, d.clip))
         if d.fixed:
             placement = Placement.SLOT if start == d.wanted else Placement.MOVED
         else:
@@ -191,7 +236,7 @@ def _day_state(schedule: Schedule, day: date, tz: ZoneInfo, not_before: int = 0)
     state = _Day(day, windows)
     for bo in schedule.blackouts:
         if bo.active_on(day):
-            state.busy.append(_Busy(_instant(day, bo.start, tz), _instant(day, bo.end, tz)))
+            state.book(_Busy(_instant(day, bo.start, tz), _instant(day, bo.end, tz)))
     return state
 
 
@@ -236,7 +281,7 @@ def _demands(
     targets: list[tuple[int, str]] = []
     for i, w in enumerate(allowed):
         m = share + (1 if i < extra else 0)
-        targets.extend((t, w.name) for t in _spread(w, m, state.busy))
+        targets.extend((t, w.name) for t in _spread(w, m, state.all()))
     targets.sort()
     for number, (wanted, session) in enumerate(targets):
         clip, duration = clip_for(number)
@@ -308,6 +353,11 @@ def _clock(ms: int, schedule: Schedule) -> time:
 
 
 def _find_start(state: _Day, w: _Window, wanted: int, d: _Demand) -> int | str:
+    """The free start nearest ``wanted`` in the window, or why there is none.
+
+    Looks at a neighbourhood of ``wanted`` that doubles until the nearest free start found in
+    it is nearer than its edge, so a day of thousands of airings is placed in near-linear
+    time."""
     dur = d.duration
     latest = w.end - dur
     if latest < w.start:
@@ -317,19 +367,49 @@ def _find_start(state: _Day, w: _Window, wanted: int, d: _Demand) -> int | str:
             f"the spot airtime cap (max_spots {format_span(timedelta(milliseconds=w.cap))}) is full"
         )
     gap = int(d.campaign.min_gap.total_seconds() * MS)
+    floor = state.packed_from(w)
+    if (d.campaign.id, d.clip, dur, gap) in w.no_room or floor > latest:
+        return _no_room(d, gap)
+    wanted_in = min(max(wanted, floor), latest)
+    radius = dur + gap + 60 * MS
+    while True:
+        low, high = max(floor, wanted_in - radius), min(latest, wanted_in + radius)
+        best = _nearest_free(state, low, high, wanted, dur, gap, d)
+        # anything not looked at yet is farther from ``wanted`` than this
+        bound = min(
+            wanted - low if low > floor else 1 << 62,
+            high - wanted if high < latest else 1 << 62,
+        )
+        if best is not None and abs(best - wanted) <= bound:
+            return best
+        if low == floor and high == latest:
+            w.no_room.add((d.campaign.id, d.clip, dur, gap))
+            return _no_room(d, gap)
+        radius *= 4
+
+
+def _no_room(d: _Demand, gap: int) -> str:
+    why = "no free time left (blackouts and other airings"
+    return why + (f", min_gap {format_span(d.campaign.min_gap)})" if gap else ")")
+
+
+def _nearest_free(
+    state: _Day, low: int, high: int, wanted: int, dur: int, gap: int, d: _Demand
+) -> int | None:
+    """The start in [low, high] nearest ``wanted`` that overlaps nothing booked."""
     forbidden = []
-    for b in state.busy:
-        if b.end <= w.start - dur - gap or b.start >= w.end + gap:
-            continue
+    for b in state.near(low - dur - gap, high + dur + gap):
         related = b.campaign == d.campaign.id or (b.clip is not None and b.clip == d.clip)
         g = gap if related else 0
-        forbidden.append((b.start - dur - g, b.end + g))
+        lo, hi = b.start - dur - g, b.end + g
+        if hi > low and lo < high:
+            forbidden.append((lo, hi))
     forbidden.sort()
     best: int | None = None
-    cur = w.start
-    for lo, hi in [*forbidden, (latest + 1, latest + 1)]:
+    cur = low
+    for lo, hi in [*forbidden, (high + 1, high + 1)]:
         if lo >= cur:
-            r0, r1 = cur, min(lo, latest)
+            r0, r1 = cur, min(lo, high)
             if r0 <= r1:
                 s = min(max(wanted, r0), r1)
                 rounded = -(-s // MS) * MS
@@ -338,93 +418,6 @@ def _find_start(state: _Day, w: _Window, wanted: int, d: _Demand) -> int | str:
                 if best is None or abs(s - wanted) < abs(best - wanted):
                     best = s
         cur = max(cur, hi)
-        if cur > latest:
+        if cur > high:
             break
-    if best is None:
-        why = "no free time left (blackouts and other airings"
-        return why + (f", min_gap {format_span(d.campaign.min_gap)})" if gap else ")")
     return best
-
-
-def place_make_goods(
-    schedule: Schedule,
-    day: date,
-    booked: Sequence[Airing],
-    missed: Sequence[Airing],
-    *,
-    after: datetime,
-    min_spacing: timedelta = timedelta(minutes=10),
-) -> tuple[list[Airing], list[Airing]]:
-    """Find a place later today for airings the station missed (it was off the air).
-
-    Make-goods go into free time of the campaign's sessions from ``after`` on, never overlap
-    ``booked`` airings or blackouts, and keep at least ``min_spacing`` (or the campaign's
-    ``min_gap`` when larger) from airings of the same campaign, so that coming back on air never
-    means a burst of catch-up airings. Returns (placed, not placed); placed airings keep their id
-    and remember the time they were planned for in ``wanted``.
-    """
-    tz = schedule.station.tz
-    after_ms = int(after.timestamp() * MS)
-    state = _day_state(schedule, day, tz, not_before=after_ms)
-    windows = state.windows
-    for a in booked:
-        if a.day == day:
-            state.busy.append(
-                _Busy(
-                    int(a.start.timestamp() * MS), int(a.end.timestamp() * MS), a.campaign, a.clip
-                )
-            )
-            for w in windows:
-                if w.name == a.session:
-                    w.used += a.duration_ms
-    campaigns = {c.id: (rank, c) for rank, c in enumerate(schedule.campaigns)}
-    placed: list[Airing] = []
-    unplaced = [a for a in missed if a.campaign not in campaigns]
-    order = sorted(
-        (a for a in missed if a.campaign in campaigns),
-        key=lambda a: (-campaigns[a.campaign][1].priority.rank, a.start, a.airing_id),
-    )
-    for a in order:
-        rank, campaign = campaigns[a.campaign]
-        spacing = max(campaign.min_gap, min_spacing)
-        demand = _Demand(
-            campaign.model_copy(update={"min_gap": spacing}),
-            rank,
-            0,
-            a.clip,
-            a.duration_ms,
-            after_ms,
-            None,
-            False,
-        )
-        allowed = [w for w in windows if campaign.sessions is None or w.name in campaign.sessions]
-        spot = None
-        for w in allowed:
-            found = _find_start(state, w, w.start, demand)
-            if isinstance(found, int):
-                spot = (w, found)
-                break
-        if spot is None:
-            unplaced.append(a)
-            continue
-        w, start = spot
-        end = start + a.duration_ms
-        w.used += a.duration_ms
-        state.busy.append(_Busy(start, end, a.campaign, a.clip))
-        placed.append(
-            Airing(
-                start=_local(start, tz),
-                end=_local(end, tz),
-                campaign=a.campaign,
-                airing_id=a.airing_id,
-                day=day,
-                session=w.name,
-                clip=a.clip,
-                duration_ms=a.duration_ms,
-                priority=a.priority,
-                placement=Placement.MAKE_GOOD,
-                wanted=a.start,
-            )
-        )
-    placed.sort(key=lambda x: x.start)
-    return placed, unplaced

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from playout.problems import Location
-from playout.schedule.types import ALL_DAYS, Date, Duration, TimeOfDay, Weekdays
+from playout.schedule.types import (
+    ALL_DAYS,
+    Date,
+    Duration,
+    TimeOfDay,
+    Weekdays,
+    duration_between,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 STATION_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$"
@@ -50,6 +57,18 @@ class _Strict(BaseModel):
 
 Count = Annotated[int, Field(ge=0, le=200)]
 
+_S = timedelta(seconds=1)
+_MIN = timedelta(minutes=1)
+_H = timedelta(hours=1)
+_D = timedelta(days=1)
+ClipLength = Annotated[Duration, duration_between(timedelta(0), 6 * _H)]
+Latency = Annotated[Duration, duration_between(timedelta(0), 2 * _S)]
+CueAhead = Annotated[Duration, duration_between(timedelta(0), _MIN)]
+LateGrace = Annotated[Duration, duration_between(timedelta(0), 6 * _H)]
+DeadRestart = Annotated[Duration, duration_between(10 * _S, _D)]
+DayLength = Annotated[Duration, duration_between(timedelta(0), _D)]
+RampEvery = Annotated[Duration, duration_between(_D, timedelta(days=366))]
+
 
 class LibrarySettings(_Strict):
     """How clips are prepared for air by ``playout library import``."""
@@ -58,8 +77,8 @@ class LibrarySettings(_Strict):
     true_peak: Annotated[float, Field(ge=-9, le=0)] = -1.0  # dBTP ceiling
     tolerance: Annotated[float, Field(gt=0, le=6)] = 1.0  # LU allowed off target by 'check'
     silence_threshold: Annotated[float, Field(ge=-90, le=-20)] = -50.0  # dBFS
-    min_duration: Duration = timedelta(seconds=1)
-    max_duration: Duration = timedelta(minutes=30)
+    min_duration: ClipLength = timedelta(seconds=1)  # 0 - 6h
+    max_duration: ClipLength = timedelta(minutes=30)  # 0 - 6h
 
 
 class AudioSettings(_Strict):
@@ -67,11 +86,11 @@ class AudioSettings(_Strict):
 
     output: str = "pulse"  # libvlc audio output module: pulse, alsa, directsound, afile, ...
     device: str | None = None  # a device of that output (see 'playout devices')
-    latency: Duration = timedelta(milliseconds=5)  # start this much early (output buffering)
-    cue_ahead: Duration = timedelta(seconds=2)  # open and parse the clip this much early
-    late_grace: Duration = timedelta(minutes=5)  # an airing later than this is logged missed
+    latency: Latency = timedelta(milliseconds=5)  # start this much early (output buffering)
+    cue_ahead: CueAhead = timedelta(seconds=2)  # open and parse the clip this much early
+    late_grace: LateGrace = timedelta(minutes=5)  # an airing later than this is logged missed
     allow_unapproved: bool = False  # air a catalogued clip whose file changed since import
-    output_dead_restart: Duration = timedelta(minutes=10)  # then the watchdog lets it restart
+    output_dead_restart: DeadRestart = timedelta(minutes=10)  # then the watchdog lets it restart
 
 
 class Station(_Strict):
@@ -112,7 +131,7 @@ class Session(_Strict):
     start: TimeOfDay
     end: TimeOfDay
     days: Weekdays = ALL_DAYS
-    max_spots: Duration | None = None
+    max_spots: DayLength | None = None
     label: str = ""
 
 
@@ -148,7 +167,7 @@ class Ramp(_Strict):
 
     start: Count
     step: Annotated[int, Field(ge=-50, le=50)] = 1
-    every: Duration = timedelta(days=7)
+    every: RampEvery = timedelta(days=7)
     max: Count | None = None
 
 
@@ -161,7 +180,7 @@ class Campaign(_Strict):
     until: Date | None = None
     days: Weekdays = ALL_DAYS
     sessions: list[str] | None = None
-    min_gap: Duration = timedelta(0)
+    min_gap: DayLength = timedelta(0)
     per_day: Count | None = None
     frequency: list[FrequencyStep] | None = None
     ramp: Ramp | None = None

@@ -11,7 +11,7 @@ import re
 from datetime import date, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 _DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -89,11 +89,32 @@ def parse_duration(value: Any) -> timedelta:
         if text.strip().isdigit():
             raise ValueError(f'"{text}" needs a unit: write e.g. "{text}m" (minutes) or "{text}s"')
         raise ValueError(f'"{text}" is not a duration; write e.g. "30m", "1h30m", "45s" or "7d"')
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "ms": "milliseconds"}
-    total = timedelta()
+    units = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+    total_ms = 0
     for amount, unit in _DURATION_RE.findall(text):
-        total += timedelta(**{units[unit.lower()]: int(amount)})
-    return total
+        if len(amount) > 12:  # never build a huge integer from an operator's typo
+            raise ValueError(f'"{text}" is far too long; durations go up to {MAX_DAYS}d')
+        total_ms += int(amount) * units[unit.lower()]
+    if total_ms > MAX_DAYS * 86_400_000:
+        raise ValueError(f'"{text}" is too long; durations go up to {MAX_DAYS}d (a year)')
+    return timedelta(milliseconds=total_ms)
+
+
+MAX_DAYS = 366
+
+
+def duration_between(low: timedelta, high: timedelta) -> AfterValidator:
+    """A range check for one setting, with the range in the message."""
+
+    def check(value: timedelta) -> timedelta:
+        if not low <= value <= high:
+            raise ValueError(
+                f"{format_span(value)} is out of range: it must be between {format_span(low)} "
+                f"and {format_span(high)}"
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 def format_duration(value: timedelta | float) -> str:

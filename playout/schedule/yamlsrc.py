@@ -183,6 +183,18 @@ def parse_text(text: str, file: str) -> tuple[Document, list[Problem]]:
                 "check the indentation and that quotes and brackets are closed",
             )
         ]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return doc, [
+            error(
+                Location(file, line, col),
+                f"the file holds a character YAML does not allow (U+{ord(char):04X})",
+                "delete it (it is often left by a broken copy or a crashed editor)",
+            )
+        ]
     except yaml.YAMLError as exc:
         return doc, [error(Location(file, 1, 1), f"malformed YAML: {exc}")]
     except RecursionError:

@@ -1,0 +1,230 @@
+"""The changes to the as-run database, as small serialisable ops.
+
+Every change is an :class:`Op` (insert an airing, finish it, a heartbeat, a day plan) that
+:func:`apply_op` applies inside a transaction. Applying an op twice changes nothing (inserts do
+nothing on a known airing id, a finish only closes a ``playing`` row, a plan with the same
+digest and time is stored once), so a spilled op can be replayed after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from playout.planning import Airing
+from playout.store import AiringRow, DaemonRunRow, DayPlanRow, Status, Trigger
+
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change to the as-run database, serialisable as JSON (see ``writer.py``)."""
+
+    kind: str  # "insert" | "finish" | "heartbeat" | "plan"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "data": self.data}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Op:
+        raw = json.loads(text)
+        return cls(str(raw["kind"]), dict(raw["data"]))
+
+    @property
+    def airing_id(self) -> str | None:
+        value = self.data.get("airing_id")
+        return str(value) if value is not None else None
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+def _when(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text is not None else None
+
+
+def insert_op(
+    station_id: str,
+    airing: Airing,
+    *,
+    status: Status,
+    trigger: Trigger,
+    reason: str = "",
+    actual_start: datetime | None = None,
+    actual_end: datetime | None = None,
+    played_ms: int = 0,
+    clip_sha256: str | None = None,
+    run_id: int | None = None,
+    operator: str = "",
+) -> Op:
+    return Op(
+        "insert",
+        {
+            "station_id": station_id,
+            "airing_id": airing.airing_id,
+            "day": airing.day.isoformat(),
+            "campaign": airing.campaign,
+            "session": airing.session,
+            "clip": airing.clip,
+            "clip_sha256": clip_sha256,
+            "planned_start": _iso(airing.wanted or airing.start),
+            "planned_ms": airing.duration_ms,
+            "actual_start": _iso(actual_start),
+            "actual_end": _iso(actual_end),
+            "played_ms": max(0, played_ms),
+            "status": status.value,
+            "reason": reason[:REASON_MAX],
+            "trigger": trigger.value,
+            "operator": operator[:80],
+            "run_id": run_id,
+        },
+    )
+
+
+def finish_op(
+    station_id: str, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
+) -> Op:
+    return Op(
+        "finish",
+        {
+            "station_id": station_id,
+            "airing_id": airing_id,
+            "status": status.value,
+            "played_ms": max(0, played_ms),
+            "reason": reason[:REASON_MAX],
+            "actual_end": _iso(end),
+        },
+    )
+
+
+def heartbeat_op(run_id: int, now: datetime) -> Op:
+    return Op("heartbeat", {"run_id": run_id, "at": _iso(now)})
+
+
+def plan_op(
+    station_id: str,
+    day: date,
+    airings: Sequence[Airing],
+    level: int,
+    reason: str,
+    now: datetime,
+    requested: Mapping[str, int] | None = None,
+) -> Op:
+    """``requested`` is what each campaign asked for that day (the target the monthly report
+    compares with); by default the planned count."""
+    if requested is None:
+        requested = {}
+        for a in airings:
+            requested[a.campaign] = requested.get(a.campaign, 0) + 1
+    payload = json.dumps(
+        {"airings": [a.as_dict() for a in airings], "requested": dict(requested)},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return Op(
+        "plan",
+        {
+            "station_id": station_id,
+            "day": day.isoformat(),
+            "level": level,
+            "reason": reason[:200],
+            "effective_from": _iso(now),
+            "digest": hashlib.sha256(f"{level}\n{payload}".encode()).hexdigest(),
+            "plan_json": payload,
+        },
+    )
+
+
+def apply_op(s: Session, op: Op) -> int | bool | None:
+    """Apply one op inside the caller's transaction.
+
+    Returns: for "insert", whether a row was added; for "plan", the new version (None when the
+    plan in force is the same); None otherwise."""
+    d = op.data
+    if op.kind == "insert":
+        values = {
+            **d,
+            "day": date.fromisoformat(d["day"]),
+            "planned_start": _when(d["planned_start"]),
+            "actual_start": _when(d["actual_start"]),
+            "actual_end": _when(d["actual_end"]),
+        }
+        # the table's column types store instants as UTC; a known airing id changes nothing
+        stmt = sqlite_insert(AiringRow).values(**values)
+        result = s.execute(stmt.on_conflict_do_nothing(index_elements=["station_id", "airing_id"]))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    if op.kind == "finish":
+        s.execute(
+            update(AiringRow)
+            .where(
+                AiringRow.station_id == d["station_id"],
+                AiringRow.airing_id == d["airing_id"],
+                AiringRow.status == Status.PLAYING.value,
+            )
+            .values(
+                status=d["status"],
+                played_ms=d["played_ms"],
+                reason=d["reason"],
+                actual_end=_when(d["actual_end"]),
+            )
+        )
+        return None
+    if op.kind == "heartbeat":
+        s.execute(
+            update(DaemonRunRow)
+            .where(DaemonRunRow.id == d["run_id"])
+            .values(last_seen=_when(d["at"]))
+        )
+        return None
+    if op.kind == "plan":
+        return _store_plan(s, d)
+    raise ValueError(f"unknown as-run op {op.kind!r}")
+
+
+def _store_plan(s: Session, d: dict[str, Any]) -> int | None:
+    day = date.fromisoformat(d["day"])
+    latest = s.scalars(
+        select(DayPlanRow)
+        .where(DayPlanRow.station_id == d["station_id"], DayPlanRow.day == day)
+        .order_by(DayPlanRow.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.digest == d["digest"]:
+        return None
+    effective = _when(d["effective_from"])
+    assert effective is not None
+    replayed = s.scalar(
+        select(func.count()).where(
+            DayPlanRow.station_id == d["station_id"],
+            DayPlanRow.day == day,
+            DayPlanRow.digest == d["digest"],
+            DayPlanRow.effective_from == effective,
+        )
+    )
+    if replayed:
+        return None  # this very change was stored before (a replayed op)
+    version = 1 if latest is None else latest.version + 1
+    s.add(
+        DayPlanRow(
+            station_id=d["station_id"],
+            day=day,
+            version=version,
+            effective_from=effective,
+            reason=d["reason"],
+            level=d["level"],
+            digest=d["digest"],
+            plan_json=d["plan_json"],
+        )
+    )
+    return version
