@@ -65,7 +65,7 @@ ClipLength = Annotated[Duration, duration_between(timedelta(0), 6 * _H)]
 Latency = Annotated[Duration, duration_between(timedelta(0), 2 * _S)]
 CueAhead = Annotated[Duration, duration_between(timedelta(0), _MIN)]
 LateGrace = Annotated[Duration, duration_between(timedelta(0), 6 * _H)]
-DeadRestart = Annotated[Duration, duration_between(10 * _S, _D)]
+DeadRestart = Annotated[Duration, duration_between(_S, _D)]
 DayLength = Annotated[Duration, duration_between(timedelta(0), _D)]
 RampEvery = Annotated[Duration, duration_between(_D, timedelta(days=366))]
 
