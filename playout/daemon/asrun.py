@@ -11,20 +11,12 @@ after a crash without doubling anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from playout.daemon.ops import (
-    Op,
-    apply_op,
-    finish_op,
-    heartbeat_op,
-    insert_op,
-    plan_op,
-)
+from playout.daemon.ops import Op, OpSink, apply_op
 from playout.planning import Airing
 from playout.store import (
     AiringRow,
@@ -33,7 +25,6 @@ from playout.store import (
     Database,
     DayPlanRow,
     Status,
-    Trigger,
 )
 
 
@@ -43,7 +34,7 @@ class Closed:
     played_ms: int
 
 
-class AsRunLog:
+class AsRunLog(OpSink):
     """Reads the as-run database, and writes it directly (each op its own transaction)."""
 
     def __init__(self, db: Database, station_id: str) -> None:
@@ -54,60 +45,8 @@ class AsRunLog:
         with self.db.session() as s, s.begin():
             return apply_op(s, op)
 
-    # ------------------------------------------------------------------ airings
-
-    def begin(
-        self,
-        airing: Airing,
-        *,
-        trigger: Trigger,
-        actual_start: datetime,
-        clip_sha256: str | None,
-        run_id: int | None,
-        reason: str = "",
-        operator: str = "",
-    ) -> bool:
-        """Commit the row of an airing about to start. False if it was logged already."""
-        op = insert_op(
-            self.station_id,
-            airing,
-            status=Status.PLAYING,
-            trigger=trigger,
-            actual_start=actual_start,
-            clip_sha256=clip_sha256,
-            run_id=run_id,
-            reason=reason,
-            operator=operator,
-        )
-        return bool(self.apply(op))
-
-    def finish(
-        self, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
-    ) -> None:
-        self.apply(finish_op(self.station_id, airing_id, status, played_ms, reason, end))
-
-    def record(
-        self,
-        airing: Airing,
-        status: Status,
-        reason: str,
-        *,
-        trigger: Trigger = Trigger.SCHEDULE,
-        at: datetime | None = None,
-        run_id: int | None = None,
-    ) -> bool:
-        """Log an airing that did not play (missed, skipped, failed before it started)."""
-        op = insert_op(
-            self.station_id,
-            airing,
-            status=status,
-            trigger=trigger,
-            reason=reason,
-            actual_start=at,
-            actual_end=at,
-            run_id=run_id,
-        )
-        return bool(self.apply(op))
+    def submit(self, op: Op, airing: Airing | None = None) -> int | bool | None:
+        return self.apply(op)
 
     def logged_ids(self, first: date, last: date) -> set[str]:
         with self.db.session() as s:
@@ -208,9 +147,6 @@ class AsRunLog:
             s.flush()
             return row.id
 
-    def heartbeat(self, run_id: int, now: datetime) -> None:
-        self.apply(heartbeat_op(run_id, now))
-
     def end_run(self, run_id: int, now: datetime) -> None:
         with self.db.session() as s, s.begin():
             s.execute(
@@ -229,19 +165,6 @@ class AsRunLog:
             ).first()
 
     # ------------------------------------------------------------------ plans
-
-    def store_plan(
-        self,
-        day: date,
-        airings: Sequence[Airing],
-        level: int,
-        reason: str,
-        now: datetime,
-        requested: Mapping[str, int] | None = None,
-    ) -> int | None:
-        """Store the plan of ``day`` if it differs from the one in force. Returns the version."""
-        version = self.apply(plan_op(self.station_id, day, airings, level, reason, now, requested))
-        return version if isinstance(version, int) and not isinstance(version, bool) else None
 
     def plans(self, first: date, last: date) -> list[DayPlanRow]:
         with self.db.session() as s:

@@ -12,11 +12,11 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from playout.clock import Clock
+from playout.daemon.ops import OpSink
 from playout.library import ClipPathError, resolve_clip
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
@@ -50,41 +50,6 @@ class Preempted(Exception):
     """The item was waiting for its time when something more urgent came: queue it again."""
 
 
-class AsRunSink(Protocol):
-    """Where the engine logs: AsRunLog (direct) or BufferedAsRun (the daemon's, never blocks)."""
-
-    def is_logged(self, airing_id: str) -> bool: ...
-
-    def logged_ids(self, first: date, last: date) -> set[str]: ...
-
-    def begin(
-        self,
-        airing: Airing,
-        *,
-        trigger: Trigger,
-        actual_start: datetime,
-        clip_sha256: str | None,
-        run_id: int | None,
-        reason: str = "",
-        operator: str = "",
-    ) -> bool: ...
-
-    def finish(
-        self, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
-    ) -> None: ...
-
-    def record(
-        self,
-        airing: Airing,
-        status: Status,
-        reason: str,
-        *,
-        trigger: Trigger = Trigger.SCHEDULE,
-        at: datetime | None = None,
-        run_id: int | None = None,
-    ) -> bool: ...
-
-
 @dataclass
 class OnAir:
     airing: Airing
@@ -94,7 +59,7 @@ class OnAir:
 
 @dataclass
 class Engine:
-    log: AsRunSink
+    log: OpSink
     player: Player
     clock: Clock
     library: Path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -228,3 +229,92 @@ def _store_plan(s: Session, d: dict[str, Any]) -> int | None:
         )
     )
     return version
+
+
+class OpSink(ABC):
+    """The as-run calls the engine and the daemon make, turned into ops; subclasses say where
+    ops go (``AsRunLog``: straight into the database; ``BufferedAsRun``: a queue and a writer
+    thread, never blocking) and what is logged already."""
+
+    station_id: str
+
+    @abstractmethod
+    def is_logged(self, airing_id: str) -> bool: ...
+
+    @abstractmethod
+    def logged_ids(self, first: date, last: date) -> set[str]: ...
+
+    @abstractmethod
+    def submit(self, op: Op, airing: Airing | None = None) -> int | bool | None:
+        """Apply or queue ``op`` (``airing`` for inserts); for an insert, False when the
+        airing was logged already."""
+
+    def begin(
+        self,
+        airing: Airing,
+        *,
+        trigger: Trigger,
+        actual_start: datetime,
+        clip_sha256: str | None,
+        run_id: int | None,
+        reason: str = "",
+        operator: str = "",
+    ) -> bool:
+        """The row of an airing about to start. False if it was logged already."""
+        op = insert_op(
+            self.station_id,
+            airing,
+            status=Status.PLAYING,
+            trigger=trigger,
+            actual_start=actual_start,
+            clip_sha256=clip_sha256,
+            run_id=run_id,
+            reason=reason,
+            operator=operator,
+        )
+        return bool(self.submit(op, airing))
+
+    def record(
+        self,
+        airing: Airing,
+        status: Status,
+        reason: str,
+        *,
+        trigger: Trigger = Trigger.SCHEDULE,
+        at: datetime | None = None,
+        run_id: int | None = None,
+    ) -> bool:
+        """An airing that did not play (missed, skipped, failed before it started)."""
+        op = insert_op(
+            self.station_id,
+            airing,
+            status=status,
+            trigger=trigger,
+            reason=reason,
+            actual_start=at,
+            actual_end=at,
+            run_id=run_id,
+        )
+        return bool(self.submit(op, airing))
+
+    def finish(
+        self, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
+    ) -> None:
+        self.submit(finish_op(self.station_id, airing_id, status, played_ms, reason, end))
+
+    def heartbeat(self, run_id: int, now: datetime) -> None:
+        self.submit(heartbeat_op(run_id, now))
+
+    def store_plan(
+        self,
+        day: date,
+        airings: Sequence[Airing],
+        level: int,
+        reason: str,
+        now: datetime,
+        requested: Mapping[str, int] | None = None,
+    ) -> int | None:
+        """Store the plan of ``day`` if it differs from the one in force: its version (None
+        when unchanged, or when the op is queued)."""
+        version = self.submit(plan_op(self.station_id, day, airings, level, reason, now, requested))
+        return version if isinstance(version, int) and not isinstance(version, bool) else None

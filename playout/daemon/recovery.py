@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from playout.daemon.asrun import AsRunLog, Closed
+from playout.daemon.ops import OpSink
 from playout.planning import Airing, place_make_goods, plan
 from playout.schedule import Schedule
 from playout.store import DaemonRunRow, Status
@@ -19,9 +19,6 @@ UNKNOWN = (
     "unknown: the daemon was running but could not write the as-run log, and stopped before "
     "it could; whether this airing aired is not known"
 )
-
-if TYPE_CHECKING:
-    from playout.daemon.engine import AsRunSink
 
 
 @dataclass
@@ -80,7 +77,7 @@ def recover(
 
 
 def settle(
-    asrun: AsRunSink,
+    asrun: OpSink,
     schedule: Schedule,
     passed: Sequence[Airing],
     now: datetime,

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,17 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from playout.clock import Clock
 from playout.daemon.asrun import AsRunLog
-from playout.daemon.ops import (
-    Op,
-    apply_op,
-    finish_op,
-    heartbeat_op,
-    insert_op,
-    plan_op,
-)
+from playout.daemon.ops import Op, OpSink, apply_op
 from playout.daemon.spill import Spill
 from playout.planning import Airing
-from playout.store import Status, Trigger
 
 log = logging.getLogger("playout.daemon")
 
@@ -52,7 +43,7 @@ class _Pending:
     spilled: bool = False
 
 
-class BufferedAsRun:
+class BufferedAsRun(OpSink):
     def __init__(self, log_: AsRunLog, clock: Clock, spill: Spill | None = None) -> None:
         self.asrun = log_
         self.station_id = log_.station_id
@@ -87,79 +78,20 @@ class BufferedAsRun:
 
     # ------------------------------------------------------------------ the calls
 
-    def begin(
-        self,
-        airing: Airing,
-        *,
-        trigger: Trigger,
-        actual_start: datetime,
-        clip_sha256: str | None,
-        run_id: int | None,
-        reason: str = "",
-        operator: str = "",
-    ) -> bool:
-        op = insert_op(
-            self.station_id,
-            airing,
-            status=Status.PLAYING,
-            trigger=trigger,
-            actual_start=actual_start,
-            clip_sha256=clip_sha256,
-            run_id=run_id,
-            reason=reason,
-            operator=operator,
-        )
-        return self._insert(airing, op)
-
-    def record(
-        self,
-        airing: Airing,
-        status: Status,
-        reason: str,
-        *,
-        trigger: Trigger = Trigger.SCHEDULE,
-        at: datetime | None = None,
-        run_id: int | None = None,
-    ) -> bool:
-        op = insert_op(
-            self.station_id,
-            airing,
-            status=status,
-            trigger=trigger,
-            reason=reason,
-            actual_start=at,
-            actual_end=at,
-            run_id=run_id,
-        )
-        return self._insert(airing, op)
-
-    def finish(
-        self, airing_id: str, status: Status, played_ms: int, reason: str, end: datetime
-    ) -> None:
-        self._put(finish_op(self.station_id, airing_id, status, played_ms, reason, end))
-
-    def heartbeat(self, run_id: int, now: datetime) -> None:
-        with self._cond:
-            self._beat = heartbeat_op(run_id, now)
-            self._cond.notify()
-
-    def store_plan(
-        self,
-        day: date,
-        airings: Sequence[Airing],
-        level: int,
-        reason: str,
-        now: datetime,
-        requested: Mapping[str, int] | None = None,
-    ) -> None:
-        self._put(plan_op(self.station_id, day, airings, level, reason, now, requested))
-
-    def _insert(self, airing: Airing, op: Op) -> bool:
-        with self._cond:
-            if airing.airing_id in self._known:
-                return False
-            self._known[airing.airing_id] = airing.day
-            self._put(op)
+    def submit(self, op: Op, airing: Airing | None = None) -> bool:
+        if op.kind == "heartbeat":  # only the latest heartbeat matters
+            with self._cond:
+                self._beat = op
+                self._cond.notify()
+            return True
+        if airing is not None:
+            with self._cond:
+                if airing.airing_id in self._known:
+                    return False
+                self._known[airing.airing_id] = airing.day
+                self._put(op)
+            return True
+        self._put(op)
         return True
 
     def _put(self, op: Op) -> None:

@@ -508,22 +508,28 @@ def _check_campaign(schedule: Schedule, c: Campaign, at: Any) -> list[Problem]:
                 error(at(f"{key}:at"), f"{name}: the same time is listed twice in 'at'")
             )
         allowed = c.sessions or list(schedule.sessions)
-        for t in c.at:
-            inside = [
-                s
-                for s in allowed
-                if s in schedule.sessions
+        outside = [
+            t
+            for t in sorted(c.at)
+            if not any(
+                s in schedule.sessions
                 and schedule.sessions[s].start <= t < schedule.sessions[s].end
-            ]
-            if not inside:
-                problems.append(
-                    warning(
-                        at(f"{key}:at"),
-                        f"{name}: {format_time(t)} is outside its sessions; "
-                        "it will be moved to a later session that day, or not aired",
-                        "choose a time inside a session",
-                    )
+                for s in allowed
+            )
+        ]
+        if outside:  # one warning for the campaign, however long its list
+            shown = ", ".join(format_time(t) for t in outside[:5])
+            more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+            problems.append(
+                warning(
+                    at(f"{key}:at"),
+                    f"{name}: {shown}{more} "
+                    f"{'is' if len(outside) == 1 else 'are'} outside its sessions; "
+                    f"{'it' if len(outside) == 1 else 'they'} will be moved to a later "
+                    "session that day, or not aired",
+                    "choose times inside a session",
                 )
+            )
         if c.levels:
             problems.append(
                 error(
