@@ -27,13 +27,13 @@ def day_counts(
     """Requested and placed airings per campaign and day, and why some could not be placed:
     what :func:`plan` gives, computed once per distinct kind of day.
 
-    A day's placement depends only on its weekday, its UTC offsets (daylight saving), the
-    blackouts and campaigns active, their counts and the lengths of the clips they rotate
-    through; days that agree on all of these are planned once. So a year of checks costs a
+    A day's placement depends only on the sessions, blackouts and campaigns active that day,
+    its UTC offsets (daylight saving), the campaigns' counts and the lengths of the clips they
+    rotate through; days that agree on all of these are planned once. So a year of checks costs a
     few days of planning, whatever the length of the ``at`` lists."""
     tz = schedule.station.tz
     offsets = {c.id: requested_before(c, first) for c in schedule.campaigns}
-    memo: dict[tuple[object, ...], tuple[list[DayCount], list[Shortfall]]] = {}
+    memo: dict[tuple[object, ...], tuple[list[DayCount], dict[str, str]]] = {}
     counts: list[DayCount] = []
     reasons: dict[tuple[date, str], str] = {}
     day = first
@@ -41,15 +41,23 @@ def day_counts(
         key = _day_key(schedule, day, tz, durations, level, offsets)
         if key not in memo:
             _, shortfalls, made = _plan_day(schedule, day, tz, durations, level, offsets)
-            memo[key] = (made, shortfalls)
-        made, shortfalls = memo[key]
+            memo[key] = (made, _first_reasons(shortfalls))
+        made, why = memo[key]
         counts.extend(DayCount(day, c.campaign, c.requested, c.placed) for c in made)
-        for sf in shortfalls:
-            reasons.setdefault((day, sf.campaign), sf.reason)
+        for cid, reason in why.items():
+            reasons[(day, cid)] = reason
         for campaign in schedule.campaigns:
             offsets[campaign.id] += per_day(campaign, day, NORMAL_LEVEL)
         day += timedelta(days=1)
     return counts, reasons
+
+
+def _first_reasons(shortfalls: list[Shortfall]) -> dict[str, str]:
+    """Why each campaign lost its first airing that could not be placed."""
+    why: dict[str, str] = {}
+    for sf in shortfalls:
+        why.setdefault(sf.campaign, sf.reason)
+    return why
 
 
 def _day_key(
@@ -79,7 +87,7 @@ def _day_key(
             phase = offsets[c.id]  # a shuffle does not repeat: no sharing
         campaigns.append((per_day(c, day, level), phase))
     return (
-        day.weekday(),
+        tuple(day.weekday() in s.days for s in schedule.sessions.values()),
         start.utcoffset(),
         end.utcoffset(),
         tuple(bo.active_on(day) for bo in schedule.blackouts),

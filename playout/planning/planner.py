@@ -27,7 +27,7 @@ from playout.planning.frequency import NORMAL_LEVEL, per_day, requested_before
 from playout.planning.model import Airing, DayCount, Placement, Plan, Shortfall
 from playout.planning.rotation import clip_index
 from playout.schedule.model import Campaign, Schedule
-from playout.schedule.types import WEEKDAY_NAMES, format_span, format_time
+from playout.schedule.types import format_span, format_time
 
 MS = 1000
 
@@ -331,7 +331,7 @@ def _place(state: _Day, d: _Demand, schedule: Schedule) -> tuple[_Window, int] |
         w for w in state.windows if d.campaign.sessions is None or w.name in d.campaign.sessions
     ]
     if not allowed:
-        return f"no session of this campaign on {WEEKDAY_NAMES[state.day.weekday()]}"
+        return "no session of this campaign that day"
     if d.session is not None:
         home = next(w for w in allowed if w.name == d.session)
         candidates = [(home, d.wanted)] + [(w, w.start) for w in allowed if w.start > home.start]
