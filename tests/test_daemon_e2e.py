@@ -95,7 +95,9 @@ def test_broken_clips_fail_the_fallback_plays_and_the_next_is_on_time(
         "good.wav": (880, 1.5),
     }
     slots = [Slot(0, "gone.wav"), Slot(4, "empty.wav"), Slot(8, "cut.wav"), Slot(12, "good.wav")]
-    station = build_station(tmp_path / "st", clips, slots, lead_s=7)
+    # the clips are broken once the daemon is on air (it refuses a schedule with missing
+    # clips), before the first is cued: leave room for a slow start on a busy machine
+    station = build_station(tmp_path / "st", clips, slots, lead_s=12)
     with Recorder(pulse) as rec:
         daemon = DaemonProcess.start(station, pulse)
         assert daemon.wait_for("on air: station"), daemon.output()

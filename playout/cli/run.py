@@ -16,6 +16,7 @@ from playout.daemon import Daemon
 from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.service import Loaded
+from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
@@ -106,9 +107,10 @@ def command(
     with app.database() as db:
         assert db is not None
         catalog = Catalog(db)
+        checker = ClipChecker()  # clips unchanged since the last check are not decoded again
 
         def load() -> Loaded | list[str]:
-            loaded = load_station(app.root, catalog=catalog, capacity=False)
+            loaded = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
             if loaded.schedule is None or loaded.errors:
                 return [p.format() for p in loaded.errors]
             schedule = loaded.schedule
@@ -121,7 +123,7 @@ def command(
                     checksums[clip] = row.sha256
             return schedule, loaded.durations, checksums
 
-        first = load_station(app.root, catalog=catalog, capacity=False)
+        first = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
         if first.schedule is None or first.errors:
             raise PlayoutError(
                 "the schedule has errors, so the daemon cannot start",
