@@ -448,3 +448,42 @@ def test_invariants(s: Schedule, extra_days: int) -> None:
     # deterministic, byte for byte
     again = plan(s, D, last, durations=DUR)
     assert json.dumps(again.as_dict()) == json.dumps(result.as_dict())
+
+
+@pytest.mark.parametrize("at_times", [0, 700])
+@pytest.mark.parametrize("level", [1, 2])
+def test_capacity_counts_match_the_full_planner(at_times: int, level: int) -> None:
+    """day_counts reuses placed prefixes across days; it must count what plan() places."""
+    import re
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from playout.planning.daycounts import day_counts
+    from playout.station_folder import load_station
+    from tests.helpers import REPO
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for part in ("schedules", "playlists", "audio"):
+            shutil.copytree(REPO / part, root / part)
+        if at_times:
+            path = root / "schedules" / "tan-an.yaml"
+            times = ", ".join(
+                f'"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"'
+                for s in range(0, 86400, 86400 // at_times)
+            )
+            text = re.sub(r"at: \[[^\]]*\]", f"at: [{times}]", path.read_text(), count=1)
+            path.write_text(text)
+        loaded = load_station(root, capacity=False)
+    schedule = loaded.schedule
+    assert schedule is not None
+    first = min(c.from_ for c in schedule.campaigns)
+    last = first + timedelta(days=45)
+    full = plan(schedule, first, last, durations=loaded.durations, level=level)
+    counts, reasons = day_counts(schedule, first, last, durations=loaded.durations, level=level)
+    assert sorted((c.day, c.campaign, c.requested, c.placed) for c in full.counts) == sorted(
+        (c.day, c.campaign, c.requested, c.placed) for c in counts
+    )
+    short = {(s.day, s.campaign) for s in full.shortfalls}
+    assert set(reasons) == short

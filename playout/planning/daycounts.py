@@ -7,13 +7,14 @@ days are alike; this plans each distinct kind of day once (see :func:`day_counts
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from playout.planning.frequency import NORMAL_LEVEL, per_day, requested_before
-from playout.planning.model import DayCount, Shortfall
-from playout.planning.planner import _plan_day
-from playout.schedule.model import Rotation, Schedule
+from playout.planning.model import DayCount
+from playout.planning.planner import _Busy, _Day, _day_state, _demands, _place
+from playout.schedule.model import Campaign, Rotation, Schedule
 
 
 def day_counts(
@@ -33,17 +34,13 @@ def day_counts(
     few days of planning, whatever the length of the ``at`` lists."""
     tz = schedule.station.tz
     offsets = {c.id: requested_before(c, first) for c in schedule.campaigns}
-    memo: dict[tuple[object, ...], tuple[list[DayCount], dict[str, str]]] = {}
+    memo: dict[tuple[object, ...], _Prefix] = {}
     counts: list[DayCount] = []
     reasons: dict[tuple[date, str], str] = {}
     day = first
     while day <= last:
-        key = _day_key(schedule, day, tz, durations, level, offsets)
-        if key not in memo:
-            _, shortfalls, made = _plan_day(schedule, day, tz, durations, level, offsets)
-            memo[key] = (made, _first_reasons(shortfalls))
-        made, why = memo[key]
-        counts.extend(DayCount(day, c.campaign, c.requested, c.placed) for c in made)
+        made, why = _count_day(schedule, day, tz, durations, level, offsets, memo)
+        counts.extend(made)
         for cid, reason in why.items():
             reasons[(day, cid)] = reason
         for campaign in schedule.campaigns:
@@ -52,44 +49,104 @@ def day_counts(
     return counts, reasons
 
 
-def _first_reasons(shortfalls: list[Shortfall]) -> dict[str, str]:
-    """Why each campaign lost its first airing that could not be placed."""
-    why: dict[str, str] = {}
-    for sf in shortfalls:
-        why.setdefault(sf.campaign, sf.reason)
-    return why
+@dataclass
+class _Prefix:
+    """The day after placing a run of campaigns (in placement order): its bookings, and what
+    each of those campaigns got."""
+
+    state: _Day
+    placed: dict[str, int]
+    why: dict[str, str]
 
 
-def _day_key(
+def _count_day(
     schedule: Schedule,
     day: date,
     tz: ZoneInfo,
     durations: Mapping[str, int],
     level: int,
     offsets: Mapping[str, int],
-) -> tuple[object, ...]:
+    memo: dict[tuple[object, ...], _Prefix],
+) -> tuple[list[DayCount], dict[str, str]]:
+    """Like the planner's day, counting only, and reusing every prefix of campaigns already
+    placed on a day of the same kind: campaigns are placed one after the other (priority,
+    fixed times first, order in the file), and what a campaign gets depends only on the day's
+    frame and on the campaigns placed before it."""
+    key: tuple[object, ...] = _frame_key(schedule, day, tz)
+    active = [(r, c) for r, c in enumerate(schedule.campaigns) if c.active_on(day)]
+    active.sort(key=lambda rc: (-rc[1].priority.rank, rc[1].at is None, rc[0]))
+    base: _Day | None = None
+    prefix = _Prefix(_Day(day, []), {}, {})
+    fresh = False  # True once ``prefix.state`` is this day's own copy
+    for rank, campaign in active:
+        n = per_day(campaign, day, level)
+        key = (*key, campaign.id, n, _phase(schedule, campaign, durations, offsets))
+        known = memo.get(key)
+        if known is not None:
+            prefix, fresh = known, False
+            continue
+        if base is None:
+            base = _day_state(schedule, day, tz)
+        if not fresh:
+            prefix = _copy(prefix) if prefix.state.windows else _Prefix(_copy_day(base), {}, {})
+            fresh = True
+        demands = _demands(schedule, campaign, rank, n, base, tz, durations, offsets[campaign.id])
+        placed = 0
+        for d in demands:
+            result = _place(prefix.state, d, schedule)
+            if isinstance(result, str):
+                prefix.why.setdefault(campaign.id, result)
+                continue
+            window, start = result
+            window.used += d.duration
+            prefix.state.book(_Busy(start, start + d.duration, campaign.id, d.clip))
+            placed += 1
+        prefix.placed[campaign.id] = placed
+        memo[key] = _copy(prefix)
+    made = [
+        DayCount(day, c.id, per_day(c, day, level), prefix.placed.get(c.id, 0))
+        for _, c in sorted(active, key=lambda rc: rc[0])
+    ]
+    return made, {c: w for c, w in prefix.why.items() if any(c == x.id for _, x in active)}
+
+
+def _copy_day(state: _Day) -> _Day:
+    return _Day(
+        state.day,
+        [replace(w, no_room=set(w.no_room)) for w in state.windows],
+        list(state.busy),
+        list(state.starts),
+        state.longest,
+        list(state.long),
+    )
+
+
+def _copy(prefix: _Prefix) -> _Prefix:
+    return _Prefix(_copy_day(prefix.state), dict(prefix.placed), dict(prefix.why))
+
+
+def _frame_key(schedule: Schedule, day: date, tz: ZoneInfo) -> tuple[object, ...]:
+    """What frames a day: sessions and blackouts active, and its UTC offsets."""
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = datetime.combine(day, time(23, 59, 59), tzinfo=tz)
-    campaigns: list[tuple[int, int] | None] = []
-    for c in schedule.campaigns:
-        if not c.active_on(day):
-            campaigns.append(None)
-            continue
-        playlist = schedule.campaign_clips(c)
-        lengths = {durations.get(clip.file) for clip in playlist.clips}
-        if len(lengths) <= 1:
-            phase = 0  # every clip lasts as long: the rotation cannot change the placement
-        elif playlist.rotation is Rotation.IN_ORDER:
-            phase = offsets[c.id] % len(playlist.clips)
-        elif playlist.rotation is Rotation.WEIGHTED:
-            phase = offsets[c.id] % sum(clip.weight for clip in playlist.clips)
-        else:
-            phase = offsets[c.id]  # a shuffle does not repeat: no sharing
-        campaigns.append((per_day(c, day, level), phase))
     return (
         tuple(day.weekday() in s.days for s in schedule.sessions.values()),
         start.utcoffset(),
         end.utcoffset(),
         tuple(bo.active_on(day) for bo in schedule.blackouts),
-        tuple(campaigns),
     )
+
+
+def _phase(
+    schedule: Schedule, c: Campaign, durations: Mapping[str, int], offsets: Mapping[str, int]
+) -> int:
+    """Where the campaign's rotation stands, as far as clip lengths can tell."""
+    playlist = schedule.campaign_clips(c)
+    lengths = {durations.get(clip.file) for clip in playlist.clips}
+    if len(lengths) <= 1:
+        return 0  # every clip lasts as long: the rotation cannot change the placement
+    if playlist.rotation is Rotation.IN_ORDER:
+        return offsets[c.id] % len(playlist.clips)
+    if playlist.rotation is Rotation.WEIGHTED:
+        return offsets[c.id] % sum(clip.weight for clip in playlist.clips)
+    return offsets[c.id]  # a shuffle does not repeat: no sharing
