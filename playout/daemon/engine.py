@@ -17,6 +17,7 @@ from pathlib import Path
 
 from playout.clock import Clock
 from playout.daemon.ops import OpSink
+from playout.daemon.timewatch import span
 from playout.library import ClipPathError, resolve_clip
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
@@ -111,7 +112,9 @@ class Engine:
         now = self.clock.now()
         late = now - airing.start
         if late > self.audio.late_grace:
-            reason = f"late by {_span(late)}: the output was busy or the station was off"
+            reason = (
+                f"late by {span(late.total_seconds())}: the output was busy or the station was off"
+            )
             self.log.record(airing, Status.MISSED, reason, at=now, run_id=self.run_id)
             log.warning("missed %s (%s)", airing.airing_id, reason)
             return Status.MISSED
@@ -155,7 +158,7 @@ class Engine:
         start = self.clock.now() + self.audio.latency
         late = start - airing.start
         if late > timedelta(seconds=1):
-            note = "; ".join(x for x in (f"started {_span(late)} late", note) if x)
+            note = "; ".join(x for x in (f"started {span(late.total_seconds())} late", note) if x)
         if not self.log.begin(
             airing,
             trigger=item.trigger,
@@ -244,10 +247,3 @@ class Engine:
                 self.fallback_clip,
                 item.airing.airing_id,
             )
-
-
-def _span(delta: timedelta) -> str:
-    seconds = delta.total_seconds()
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    return f"{seconds / 60:.0f} min"

@@ -34,9 +34,9 @@ class Jump:
         parts = []
         if abs(self.step_s) >= STEP_S:
             way = "forward" if self.step_s > 0 else "back"
-            parts.append(f"the system clock stepped {way} by {_span(abs(self.step_s))}")
+            parts.append(f"the system clock stepped {way} by {span(abs(self.step_s))}")
         if self.frozen_s >= FREEZE_S:
-            parts.append(f"the daemon was frozen for {_span(self.frozen_s)}")
+            parts.append(f"the daemon was frozen for {span(self.frozen_s)}")
         return " and ".join(parts) or "time jumped"
 
 
@@ -73,7 +73,8 @@ class TimeWatch:
         return Jump(before, wall, step, frozen)
 
 
-def _span(seconds: float) -> str:
+def span(seconds: float) -> str:
+    """Seconds as an operator reads them: "4.2 s", "20 min", "1.5 h"."""
     if seconds < 120:
         return f"{seconds:.1f} s"
     minutes = seconds / 60
