@@ -63,6 +63,7 @@ def _register() -> None:
         announce,
         aslog,
         devices,
+        hub,
         level,
         library,
         pause,
@@ -71,6 +72,7 @@ def _register() -> None:
         report,
         run,
         status,
+        sync,
         validate,
     )
 
@@ -87,6 +89,8 @@ def _register() -> None:
         level,
         announce,
         pause,
+        sync,
+        hub,
     ):
         cli.add_command(module.command)
     cli.add_command(pause.resume)

@@ -93,6 +93,17 @@ class AudioSettings(_Strict):
     output_dead_restart: DeadRestart = timedelta(minutes=10)  # then the watchdog lets it restart
 
 
+SyncEvery = Annotated[Duration, duration_between(10 * _S, _D)]
+
+
+class HubSettings(_Strict):
+    """Where the station sends its as-run log (``playout sync``; the daemon in the background)."""
+
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=500)]
+    token_file: Annotated[str, Field(min_length=1)]  # relative to the station folder
+    every: SyncEvery = timedelta(minutes=5)  # 10s - 1d
+
+
 class Station(_Strict):
     id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
     name: Annotated[str, Field(min_length=1)]
@@ -103,6 +114,7 @@ class Station(_Strict):
     database: str | None = None  # path, relative to the station folder; default: data dir
     library: LibrarySettings = Field(default_factory=LibrarySettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
+    hub: HubSettings | None = None
 
     @field_validator("timezone")
     @classmethod

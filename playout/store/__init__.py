@@ -14,6 +14,7 @@ from playout.store.models import (
     DaemonRunRow,
     DayPlanRow,
     Status,
+    SyncStateRow,
     Trigger,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "Database",
     "DayPlanRow",
     "Status",
+    "SyncStateRow",
     "Trigger",
     "open_database",
 ]

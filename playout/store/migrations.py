@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
+    text,
     update,
 )
 
@@ -128,7 +129,55 @@ def _v3_alert_levels(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_clips, _v2_as_run, _v3_alert_levels]
+SYNCED_TABLES = ("clips", "airings", "day_plans", "daemon_runs", "alert_levels")
+
+
+def _v4_sync_seq(conn: Connection) -> None:
+    """Every insert or change of a synced row takes the next number of one station-wide counter,
+    in the same transaction, by triggers: the hub upload sends the rows above the cursor the hub
+    acknowledged. SQLite has one writer at a time, so numbers become visible in order and a
+    reader never sees a later number before an earlier one commits."""
+    conn.execute(text("CREATE TABLE sync_counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
+    conn.execute(
+        text(
+            "CREATE TABLE sync_state (id INTEGER PRIMARY KEY, acked_seq INTEGER NOT NULL, "
+            "hub_url VARCHAR(500) NOT NULL, last_attempt DATETIME, last_success DATETIME, "
+            "last_error VARCHAR(1000) NOT NULL, last_error_at DATETIME, "
+            "rows_sent INTEGER NOT NULL)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO sync_state (id, acked_seq, hub_url, last_error, rows_sent) "
+            "VALUES (1, 0, '', '', 0)"
+        )
+    )
+    total = 0
+    for table in SYNCED_TABLES:
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN sync_seq INTEGER"))
+        conn.execute(text(f"UPDATE {table} SET sync_seq = rowid + :base"), {"base": total})
+        top = conn.execute(text(f"SELECT max(sync_seq) FROM {table}")).scalar()
+        total = max(total, int(top or 0))
+        conn.execute(text(f"CREATE INDEX ix_{table}_sync_seq ON {table} (sync_seq)"))
+        for event, when in (("INSERT", ""), ("UPDATE", "WHEN NEW.sync_seq IS OLD.sync_seq")):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER {table}_sync_{event.lower()} AFTER {event} ON {table} "
+                    f"{when} BEGIN "
+                    "UPDATE sync_counter SET value = value + 1 WHERE id = 1; "
+                    f"UPDATE {table} SET sync_seq = (SELECT value FROM sync_counter WHERE id = 1) "
+                    "WHERE rowid = NEW.rowid; END"
+                )
+            )
+    conn.execute(text("INSERT INTO sync_counter (id, value) VALUES (1, :v)"), {"v": total})
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_clips,
+    _v2_as_run,
+    _v3_alert_levels,
+    _v4_sync_seq,
+]
 
 _md = MetaData()
 schema_version = Table("schema_version", _md, Column("version", Integer, nullable=False))

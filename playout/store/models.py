@@ -38,6 +38,7 @@ class ClipRow(Base):
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64), index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
 
 
 class Status(StrEnum):
@@ -86,6 +87,7 @@ class AiringRow(Base):
     trigger: Mapped[str] = mapped_column(String(20), default=Trigger.SCHEDULE.value)
     operator: Mapped[str] = mapped_column(String(80), default="")
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
 
 
 class DayPlanRow(Base):
@@ -105,6 +107,7 @@ class DayPlanRow(Base):
     level: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))
     plan_json: Mapped[str] = mapped_column(Text)
+    sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
 
 
 class DaemonRunRow(Base):
@@ -118,6 +121,7 @@ class DaemonRunRow(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     audio_output: Mapped[str] = mapped_column(String(200))
+    sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
 
 
 class AlertLevelRow(Base):
@@ -132,3 +136,19 @@ class AlertLevelRow(Base):
     until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(String(500))
     operator: Mapped[str] = mapped_column(String(80))
+    sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
+
+
+class SyncStateRow(Base):
+    """The station side of the hub upload: the highest sync_seq the hub acknowledged."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acked_seq: Mapped[int] = mapped_column(Integer)
+    hub_url: Mapped[str] = mapped_column(String(500))
+    last_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_success: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str] = mapped_column(String(1000))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    rows_sent: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,24 @@
+"""``playout hub init``: create or upgrade the hub's schema."""
+
+from __future__ import annotations
+
+import click
+
+from playout.cli.hub import db_option, hub_engine
+
+
+@click.command("init")
+@db_option
+def command(db_url: str) -> None:
+    """Create the hub's tables, or upgrade them to this playout's schema."""
+    from playout.hub.db import migrate
+
+    engine = hub_engine(db_url, checked=False)
+    try:
+        before, after = migrate(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"hub database: schema {after}, up to date")
+    else:
+        click.echo(f"hub database: schema {before or 'none'} -> {after}")

@@ -1,0 +1,151 @@
+"""The hub's HTTP API (FastAPI on uvicorn).
+
+Every request body is read with a limit (declared and actual length, and again after gzip),
+so a hostile or broken client gets a 4xx and the hub's memory stays bounded. The token names
+the station; a station id in the body is only checked against it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from playout.clock import Clock
+from playout.hub.auth import station_for_token
+from playout.hub.storage import Partitions, WrongStation, store_batch
+from playout.sync.protocol import PROTOCOL, UPLOAD_PATH
+
+log = logging.getLogger("playout.hub")
+
+
+@dataclass(frozen=True)
+class Limits:
+    wire_bytes: int = 8 << 20  # request body as sent (gzip or not)
+    json_bytes: int = 16 << 20  # after gzip
+    rows: int = 5000  # rows in one batch
+
+
+async def _read_body(request: Request, limits: Limits) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limits.wire_bytes):
+        raise HTTPException(413, f"the body is larger than {limits.wire_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.wire_bytes:
+            raise HTTPException(413, f"the body is larger than {limits.wire_bytes} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").lower()
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            body = inflater.decompress(body, limits.json_bytes + 1)
+        except zlib.error as exc:
+            raise HTTPException(400, f"the body is not valid gzip: {exc}") from None
+        if len(body) > limits.json_bytes or inflater.unconsumed_tail:
+            raise HTTPException(413, f"the batch is larger than {limits.json_bytes} bytes")
+    elif encoding != "identity":
+        raise HTTPException(415, f"unsupported content encoding {encoding!r}; use gzip")
+    elif len(body) > limits.json_bytes:
+        raise HTTPException(413, f"the batch is larger than {limits.json_bytes} bytes")
+    return body
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> FastAPI:
+    limits = limits or Limits()
+    partitions = Partitions()
+    app = FastAPI(title="playout hub", docs_url=None, redoc_url=None, openapi_url=None)
+
+    async def authenticated(request: Request) -> str:
+        token = _bearer(request)
+        station = (
+            await run_in_threadpool(station_for_token, engine, token) if token is not None else None
+        )
+        if station is None:
+            client = request.client.host if request.client else "?"
+            log.warning("refused %s from %s: missing, wrong or revoked token", request.url, client)
+            raise HTTPException(
+                401,
+                "missing, wrong or revoked token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return station
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return JSONResponse(
+            {"detail": "the hub's database is unavailable; try again later"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+
+    @app.get("/api/v1/health")
+    async def health() -> dict[str, Any]:
+        return {"ok": True, "protocol": PROTOCOL}
+
+    @app.post(UPLOAD_PATH)
+    async def upload(request: Request) -> dict[str, Any]:
+        station_id = await authenticated(request)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            raise HTTPException(415, "send the batch as application/json")
+        body = await _read_body(request, limits)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HTTPException(400, f"the body is not JSON: {exc}") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
+            raise HTTPException(400, "the body has no 'rows' list")
+        if payload.get("protocol") != PROTOCOL:
+            raise HTTPException(400, f"protocol {payload.get('protocol')!r}; this hub speaks 1")
+        rows: list[Any] = payload["rows"]
+        if len(rows) > limits.rows:
+            raise HTTPException(413, f"{len(rows)} rows in one batch; at most {limits.rows}")
+        sent = payload.get("station")
+        about: dict[str, Any] = sent if isinstance(sent, dict) else {}
+        if about.get("id", station_id) != station_id:
+            log.warning("station %s sent a batch for %r: refused", station_id, about.get("id"))
+            raise HTTPException(403, "this token belongs to another station")
+        timezone = about.get("timezone")
+        try:
+            ZoneInfo(str(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone = None
+        try:
+            stored = await run_in_threadpool(
+                store_batch,
+                engine,
+                partitions,
+                station_id,
+                rows,
+                timezone=timezone,
+                software=str(about.get("software", "")),
+                now=clock.now(),
+            )
+        except WrongStation as exc:
+            log.warning("station %s: %s: batch refused", station_id, exc)
+            raise HTTPException(403, f"{exc}; a station can write only its own rows") from None
+        return stored.as_dict()
+
+    return app

@@ -1,0 +1,145 @@
+"""The hub's tables as SQLAlchemy Core objects, for queries and upserts.
+
+The tables themselves are created by the Alembic migrations in ``migrations/versions``; these
+definitions must match them (a test compares them with the migrated database).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+
+def _ts(name: str, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("district", Text, nullable=False),
+    Column("province", Text, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    _ts("token_set_at"),
+    _ts("revoked_at", True),
+    _ts("created_at"),
+    _ts("last_contact", True),
+    Column("acked_seq", BigInteger, nullable=False),
+    Column("software", Text, nullable=False),
+)
+
+airings = Table(
+    "airings",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("airing_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    Column("campaign", Text, nullable=False),
+    Column("session", Text, nullable=False),
+    Column("clip", Text, nullable=False),
+    Column("clip_sha256", Text),
+    _ts("planned_start"),
+    Column("planned_ms", Integer, nullable=False),
+    _ts("actual_start", True),
+    _ts("actual_end", True),
+    Column("played_ms", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("trigger", Text, nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("run_id", BigInteger),
+    _ts("received_at"),
+)
+
+day_plans = Table(
+    "day_plans",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    _ts("effective_from"),
+    Column("reason", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("plan", JSONB, nullable=False),
+)
+
+day_targets = Table(
+    "day_targets",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("campaign", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("planned", Integer, nullable=False),
+    Column("requested", Integer, nullable=False),
+)
+
+daemon_runs = Table(
+    "daemon_runs",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("run_id", BigInteger, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("host", Text, nullable=False),
+    _ts("started_at"),
+    _ts("last_seen"),
+    _ts("stopped_at", True),
+    Column("audio_output", Text, nullable=False),
+)
+
+alert_levels = Table(
+    "alert_levels",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("level_id", BigInteger, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    Column("level", Integer, nullable=False),
+    _ts("since"),
+    _ts("until", True),
+    Column("reason", Text, nullable=False),
+    Column("operator", Text, nullable=False),
+)
+
+station_clips = Table(
+    "station_clips",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("sha256", Text, primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("loudness_after", Float, nullable=False),
+    Column("peak_after", Float, nullable=False),
+    _ts("imported_at"),
+)
+
+refused_rows = Table(
+    "refused_rows",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("station_id", Text, nullable=False),
+    _ts("received_at"),
+    Column("seq", BigInteger, nullable=False),
+    Column("table_name", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("row_data", JSONB, nullable=False),
+)

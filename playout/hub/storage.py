@@ -1,0 +1,263 @@
+"""Storing an upload: one transaction per batch, upserts that only move a row forward.
+
+Each table is keyed by (station id, the row's natural key). The station's ``sync_seq`` is the
+row's revision: ``ON CONFLICT ... DO UPDATE ... WHERE excluded.revision > revision``, so a batch
+sent twice, or an old copy arriving late, changes nothing. Rows are de-duplicated within the
+batch first (PostgreSQL refuses to update one row twice in one statement).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from playout.hub import schema
+from playout.hub.rows import (
+    AiringIn,
+    AlertLevelIn,
+    ClipIn,
+    DaemonRunIn,
+    DayPlanIn,
+    _Row,
+    parse_row,
+)
+
+log = logging.getLogger("playout.hub")
+
+
+class WrongStation(Exception):
+    """A row names another station than the token's."""
+
+
+@dataclass
+class Stored:
+    acked_seq: int
+    stored: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"acked_seq": self.acked_seq, "stored": self.stored, "refused": self.refused}
+
+
+@dataclass
+class _Sorted:
+    rows: dict[str, dict[tuple[Any, ...], tuple[int, _Row]]] = field(default_factory=dict)
+    refused: list[tuple[int, str, str, Any]] = field(default_factory=list)
+
+
+def _key(table: str, row: _Row) -> tuple[Any, ...]:
+    if isinstance(row, AiringIn):
+        return (row.airing_id, row.day)
+    if isinstance(row, DayPlanIn):
+        return (row.day, row.version)
+    if isinstance(row, DaemonRunIn | AlertLevelIn):
+        return (row.id,)
+    assert isinstance(row, ClipIn)
+    return (row.sha256,)
+
+
+def sort_rows(station_id: str, raw_rows: list[Any]) -> _Sorted:
+    """Validate every row (bad ones refused alone), keep the newest of each key.
+
+    Raises WrongStation when any row names another station: nothing of the batch is written."""
+    out = _Sorted()
+    for item in raw_rows:
+        seq = item.get("seq") if isinstance(item, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            out.refused.append((-1, "?", "a row without a valid 'seq'", item))
+            continue
+        table = str(item.get("table", ""))
+        data = item.get("data")
+        if isinstance(data, dict) and data.get("station_id", station_id) != station_id:
+            raise WrongStation(f"row {seq} belongs to station {data.get('station_id')!r}")
+        try:
+            row = parse_row(table, data)
+        except ValueError as exc:
+            out.refused.append((seq, table, str(exc), data))
+            continue
+        bucket = out.rows.setdefault(table, {})
+        key = _key(table, row)
+        if key not in bucket or bucket[key][0] < seq:
+            bucket[key] = (seq, row)
+    return out
+
+
+def _months(days: list[date]) -> set[tuple[int, int]]:
+    return {(d.year, d.month) for d in days}
+
+
+class Partitions:
+    """Monthly partitions of ``airings``, made on first use (cached per hub process)."""
+
+    def __init__(self) -> None:
+        self.known: set[tuple[int, int]] = set()
+
+    def ensure(self, engine: Engine, months: set[tuple[int, int]]) -> None:
+        missing = months - self.known
+        if not missing:
+            return
+        # its own short transaction: creating a partition locks the parent table briefly
+        with engine.begin() as conn:
+            conn.execute(select(func.pg_advisory_xact_lock(8750)))
+            for year, month in sorted(missing):
+                first = date(year, month, 1)
+                after = date(year + (month == 12), month % 12 + 1, 1)
+                name = f"airings_{year:04d}_{month:02d}"  # from two integers: safe as a name
+                exists = conn.execute(select(func.to_regclass(name))).scalar()
+                if exists is None:
+                    conn.execute(
+                        text(
+                            f"CREATE TABLE {name} PARTITION OF airings "
+                            f"FOR VALUES FROM ('{first}') TO ('{after}')"
+                        )
+                    )
+        self.known |= missing
+
+
+def _upsert(conn: Connection, table: Table, values: list[dict[str, Any]], keys: list[str]) -> None:
+    if not values:
+        return
+    stmt = insert(table).values(values)
+    columns = {c: stmt.excluded[c] for c in values[0] if c not in keys}
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_=columns,
+            where=stmt.excluded.revision > table.c.revision,
+        )
+    )
+
+
+def _chunks(values: list[dict[str, Any]], size: int = 1000) -> list[list[dict[str, Any]]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _values(station_id: str, table: str, seq: int, row: _Row) -> dict[str, Any]:
+    data = row.model_dump()
+    data["station_id"] = station_id
+    data["revision"] = seq
+    if table == "day_plans":
+        data["plan"] = json.loads(data.pop("plan_json"))
+    elif table == "daemon_runs":
+        data["run_id"] = data.pop("id")
+    elif table == "alert_levels":
+        data["level_id"] = data.pop("id")
+    return data
+
+
+TARGETS: dict[str, tuple[Table, list[str]]] = {
+    "airings": (schema.airings, ["station_id", "airing_id", "day"]),
+    "day_plans": (schema.day_plans, ["station_id", "day", "version"]),
+    "daemon_runs": (schema.daemon_runs, ["station_id", "run_id"]),
+    "alert_levels": (schema.alert_levels, ["station_id", "level_id"]),
+    "clips": (schema.station_clips, ["station_id", "sha256"]),
+}
+
+
+def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) -> None:
+    """Keep, for each day, the targets of the newest plan version the hub holds."""
+    newest: dict[date, DayPlanIn] = {}
+    for p in plans:
+        if p.day not in newest or newest[p.day].version < p.version:
+            newest[p.day] = p
+    for day, p in newest.items():
+        top = conn.execute(
+            select(func.max(schema.day_plans.c.version)).where(
+                schema.day_plans.c.station_id == station_id, schema.day_plans.c.day == day
+            )
+        ).scalar()
+        if top is not None and top > p.version:
+            continue
+        conn.execute(
+            schema.day_targets.delete().where(
+                schema.day_targets.c.station_id == station_id, schema.day_targets.c.day == day
+            )
+        )
+        targets = p.targets()
+        if targets:
+            conn.execute(
+                schema.day_targets.insert(),
+                [
+                    {
+                        "station_id": station_id,
+                        "day": day,
+                        "campaign": c,
+                        "version": p.version,
+                        "planned": n,
+                        "requested": r,
+                    }
+                    for c, (n, r) in targets.items()
+                ],
+            )
+
+
+def store_batch(
+    engine: Engine,
+    partitions: Partitions,
+    station_id: str,
+    raw_rows: list[Any],
+    *,
+    timezone: str | None,
+    software: str,
+    now: datetime,
+) -> Stored:
+    sorted_rows = sort_rows(station_id, raw_rows)
+    seqs = [s for s, *_ in sorted_rows.refused] + [
+        s for bucket in sorted_rows.rows.values() for s, _ in bucket.values()
+    ]
+    result = Stored(acked_seq=max(seqs, default=0))
+    airing_days = [
+        r.day for _, r in sorted_rows.rows.get("airings", {}).values() if isinstance(r, AiringIn)
+    ]
+    partitions.ensure(engine, _months(airing_days))
+    with engine.begin() as conn:
+        # one upload of a station at a time: its row lock orders them
+        conn.execute(
+            select(schema.stations.c.id).where(schema.stations.c.id == station_id).with_for_update()
+        )
+        for table, (target, keys) in TARGETS.items():
+            bucket = sorted_rows.rows.get(table, {})
+            rows = [_values(station_id, table, seq, row) for seq, row in bucket.values()]
+            for chunk in _chunks(rows):
+                _upsert(conn, target, chunk, keys)
+            result.stored += len(rows)
+        plans = [
+            r for _, r in sorted_rows.rows.get("day_plans", {}).values() if isinstance(r, DayPlanIn)
+        ]
+        _replace_targets(conn, station_id, plans)
+        for seq, table, reason, data in sorted_rows.refused:
+            conn.execute(
+                schema.refused_rows.insert().values(
+                    station_id=station_id,
+                    received_at=now,
+                    seq=seq,
+                    table_name=table[:100],
+                    reason=reason[:1000],
+                    row_data=data if isinstance(data, dict) else {"value": repr(data)[:1000]},
+                )
+            )
+            result.refused.append({"seq": seq, "table": table, "reason": reason})
+        values: dict[str, Any] = {
+            "last_contact": now,
+            "acked_seq": func.greatest(schema.stations.c.acked_seq, result.acked_seq),
+            "software": software[:100],
+        }
+        if timezone:
+            values["timezone"] = timezone[:60]
+        conn.execute(
+            update(schema.stations).where(schema.stations.c.id == station_id).values(**values)
+        )
+    if result.refused:
+        log.warning(
+            "station %s: %d row(s) refused, first: %s",
+            station_id,
+            len(result.refused),
+            result.refused[0]["reason"],
+        )
+    return result

@@ -1,0 +1,341 @@
+"""The hub with a real PostgreSQL (private cluster) and a real ``playout hub serve`` on
+127.0.0.1: the upload protocol under the faults a province meets. Counts come from the hub's
+database."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from playout.clock import FixedClock, SystemClock
+from playout.store import Database, Status, open_database
+from playout.sync import next_batch, read_state
+from tests.history import History, Sample, sample, write_history
+from tests.hub_bench import (
+    HubServer,
+    free_port,
+    hub_airings,
+    hub_count,
+    new_hub_database,
+    register,
+    uploader,
+)
+from tests.pg_bench import PostgresCluster
+
+pytestmark = pytest.mark.slow
+WEEK = (date(2020, 8, 5), date(2020, 8, 11))
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(port=free_port())
+    cluster.init()
+    cluster.start()
+    yield cluster
+    cluster.cleanup()
+
+
+@pytest.fixture(scope="session")
+def the_sample() -> Sample:
+    return sample()
+
+
+class Hub:
+    def __init__(self, pg: PostgresCluster, tmp: Path) -> None:
+        self.db_url = pg.new_database()
+        self.engine: Engine = new_hub_database(self.db_url)
+        self.server = HubServer(self.db_url, free_port())
+        self.log = tmp / "hub.log"
+
+    def start(self) -> None:
+        self.server.start(self.log)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture
+def hub(pg: PostgresCluster, tmp_path: Path) -> Iterator[Hub]:
+    h = Hub(pg, tmp_path)
+    h.start()
+    yield h
+    h.server.stop()
+    h.engine.dispose()
+
+
+def station_db(tmp: Path, name: str) -> Database:
+    return open_database(tmp / f"{name}.db")
+
+
+def history(db: Database, s: Sample, station_id: str, first: date, last: date) -> History:
+    return write_history(db, s.for_station(station_id), s.durations, first, last, seed=7)
+
+
+def local_airings(db: Database) -> dict[str, tuple[str, int]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT airing_id, status, played_ms FROM airings"))
+        return {r.airing_id: (r.status, r.played_ms) for r in rows}
+
+
+def test_a_week_offline_then_the_hub_comes_back(
+    pg: PostgresCluster, tmp_path: Path, the_sample: Sample
+) -> None:
+    h = Hub(pg, tmp_path)  # not started: the hub is down all week
+    token = register(h.engine, "long-an/a")
+    db = station_db(tmp_path, "a")
+    written = history(db, the_sample, "long-an/a", *WEEK)
+    up = uploader(h.url, token, "long-an/a", timeout=3)
+    down = up.run(db, SystemClock(), retries=2, backoff=(0.05, 0.1))
+    assert not down.ok and "cannot reach the hub" in down.error
+    state = read_state(db, "long-an/a")
+    assert state.acked_seq == 0 and state.rows_waiting > len(written.airings)
+    assert "cannot reach" in state.last_error
+
+    h.start()
+    try:
+        first = up.run(db, SystemClock())
+        assert first.ok, first.error
+        # the station restarts: rows left 'playing' by the crash are closed, and go up again
+        from playout.daemon.asrun import AsRunLog
+
+        closed = AsRunLog(db, "long-an/a").close_playing("interrupted: the station stopped")
+        assert closed
+        second = up.run(db, SystemClock())
+        assert second.ok and second.rows_sent >= len(closed)
+        hub = hub_airings(h.engine, "long-an/a")
+        assert hub == local_airings(db)  # 0 lost, 0 doubled (the key is unique), same fates
+        assert len(hub) == len(written.airings)
+        assert all(status != Status.PLAYING.value for status, _ in hub.values())
+        assert hub_count(h.engine, "day_plans", "long-an/a") == written.plans
+        assert read_state(db, "long-an/a").rows_waiting == 0
+    finally:
+        h.server.stop()
+        h.engine.dispose()
+
+
+def _post(
+    url: str, token: str | None, body: bytes, **headers: str
+) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(
+        f"{url}/api/v1/upload",
+        data=body,
+        method="POST",
+        headers={
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+            "Content-Type": "application/json",
+            **headers,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _post_big(url: str, token: str, body: bytes, **headers: str) -> int:
+    """Send a large body the way a client does that ignores an early answer: the hub may answer
+    413 and close before the body is all sent; the answer is still read."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.putrequest("POST", "/api/v1/upload")
+    for name, value in {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        **headers,
+    }.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    try:
+        for i in range(0, len(body), 1 << 20):
+            conn.send(body[i : i + (1 << 20)])
+    except OSError:
+        pass  # the hub stopped reading: its answer is waiting
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def _batch_body(rows: list[dict[str, object]], station_id: str) -> bytes:
+    return json.dumps({"protocol": 1, "station": {"id": station_id}, "rows": rows}).encode()
+
+
+def test_the_same_batch_twice_and_an_old_copy_late(
+    hub: Hub, tmp_path: Path, the_sample: Sample
+) -> None:
+    token = register(hub.engine, "long-an/b")
+    db = station_db(tmp_path, "b")
+    history(db, the_sample, "long-an/b", *WEEK)
+    batch = next_batch(db, "long-an/b", 0)
+    body = _batch_body(batch.rows, "long-an/b")
+    for _ in range(2):  # the answer to the first was lost
+        status, answer = _post(hub.url, token, body)
+        assert status == 200 and answer["acked_seq"] == batch.last_seq
+    local = local_airings(db)
+    assert hub_airings(hub.engine, "long-an/b") == local
+    # the station closes a 'playing' row; then the old copy (lower seq) arrives late again
+    from playout.daemon.asrun import AsRunLog
+
+    AsRunLog(db, "long-an/b").close_playing("interrupted: the station stopped")
+    assert uploader(hub.url, token, "long-an/b").run(db, SystemClock()).ok
+    _post(hub.url, token, body)
+    assert hub_airings(hub.engine, "long-an/b") == local_airings(db)
+    assert Status.PLAYING.value not in {s for s, _ in hub_airings(hub.engine, "long-an/b").values()}
+
+
+def test_a_clock_that_steps_back_hides_nothing(
+    hub: Hub, tmp_path: Path, the_sample: Sample
+) -> None:
+    token = register(hub.engine, "long-an/c")
+    db = station_db(tmp_path, "c")
+    schedule = the_sample.for_station("long-an/c")
+    write_history(db, schedule, the_sample.durations, WEEK[0], WEEK[0], seed=1)
+    up = uploader(hub.url, token, "long-an/c")
+    clock = FixedClock(SystemClock().now())
+    assert up.run(db, clock).ok
+    # the station's clock is set back one hour; what it logs next has earlier times
+    clock.advance(-timedelta(hours=1))
+    earlier = (WEEK[0] - timedelta(days=1), WEEK[0] - timedelta(days=1))
+    write_history(db, schedule, the_sample.durations, *earlier, seed=2)
+    assert up.run(db, clock).ok
+    assert hub_airings(hub.engine, "long-an/c") == local_airings(db)
+
+
+def test_station_a_cannot_write_station_b(hub: Hub, tmp_path: Path, the_sample: Sample) -> None:
+    token_a = register(hub.engine, "long-an/a")
+    register(hub.engine, "long-an/b")
+    db = station_db(tmp_path, "b")
+    history(db, the_sample, "long-an/b", WEEK[0], WEEK[0])
+    rows = next_batch(db, "long-an/b", 0).rows
+    status, answer = _post(hub.url, token_a, _batch_body(rows, "long-an/a"))
+    assert status == 403 and "long-an/b" in str(answer["detail"])
+    status, _ = _post(hub.url, token_a, _batch_body(rows, "long-an/b"))
+    assert status == 403
+    for table in ("airings", "day_plans"):
+        assert hub_count(hub.engine, table, "long-an/a") == 0
+        assert hub_count(hub.engine, table, "long-an/b") == 0
+
+
+def test_wrong_missing_or_revoked_tokens(hub: Hub, tmp_path: Path, the_sample: Sample) -> None:
+    token = register(hub.engine, "long-an/d")
+    db = station_db(tmp_path, "d")
+    history(db, the_sample, "long-an/d", WEEK[0], WEEK[0])
+    body = _batch_body(next_batch(db, "long-an/d", 0).rows, "long-an/d")
+    assert _post(hub.url, None, body)[0] == 401
+    assert _post(hub.url, token + "x", body)[0] == 401
+    from playout.hub.auth import revoke, rotate_token
+
+    revoke(hub.engine, "long-an/d", SystemClock().now())
+    assert _post(hub.url, token, body)[0] == 401
+    assert hub_count(hub.engine, "airings", "long-an/d") == 0
+    assert "missing, wrong or revoked token" in hub.server.output()
+    new = rotate_token(hub.engine, "long-an/d", SystemClock().now())
+    assert _post(hub.url, new, body)[0] == 200
+    assert _post(hub.url, token, body)[0] == 401  # the old token stays dead
+
+
+def test_hostile_requests_get_4xx_and_the_hub_stays_up(hub: Hub, tmp_path: Path) -> None:
+    token = register(hub.engine, "long-an/e")
+    rss_before = hub.server.rss_mb()
+    assert _post(hub.url, token, b"{not json")[0] == 400
+    assert _post(hub.url, token, b"[1, 2]")[0] == 400
+    assert _post(hub.url, token, b"{}", **{"Content-Type": "text/plain"})[0] == 415
+    fifty_mb = b'{"protocol": 1, "rows": [' + b" " * (50 << 20) + b"]}"
+    assert _post_big(hub.url, token, fifty_mb) == 413
+    bomb = gzip.compress(b'{"protocol": 1, "rows": [' + b" " * (200 << 20) + b"]}")
+    assert _post_big(hub.url, token, bomb, **{"Content-Encoding": "gzip"}) == 413
+    row = {"table": "airings", "seq": 1, "data": {}}
+    million = gzip.compress(_batch_body([row] * 1_000_000, "long-an/e"))
+    assert _post_big(hub.url, token, million, **{"Content-Encoding": "gzip"}) == 413
+    few = [{**row, "seq": i} for i in range(6000)]
+    assert _post(hub.url, token, _batch_body(few, "long-an/e"))[0] == 413
+    # bad rows are refused alone: kept aside with their reason, the good one stored
+    good = {
+        "table": "alert_levels",
+        "seq": 3,
+        "data": {"station_id": "long-an/e", "id": 1, "level": 2, "since": "2020-08-05T00:00:00+07:00",
+                 "reason": "surge", "operator": "ops"},
+    }  # fmt: skip
+    bad = [
+        {"table": "airings", "seq": 1, "data": {"airing_id": "x"}},
+        {"table": "nonsense", "seq": 2, "data": {}},
+        {"table": "alert_levels", "seq": "x", "data": {}},
+    ]
+    status, answer = _post(hub.url, token, _batch_body([*bad, good], "long-an/e"))
+    assert status == 200 and answer["acked_seq"] == 3 and answer["stored"] == 1
+    assert len(answer["refused"]) == 3  # type: ignore[arg-type]
+    assert hub_count(hub.engine, "refused_rows", "long-an/e") == 3
+    assert hub_count(hub.engine, "alert_levels", "long-an/e") == 1
+    assert hub.server.healthy()
+    assert hub.server.rss_mb() < rss_before + 150
+
+
+def test_station_killed_mid_upload(hub: Hub, tmp_path: Path, the_sample: Sample) -> None:
+    token = register(hub.engine, "long-an/f")
+    path = tmp_path / "f.db"
+    db = open_database(path)
+    history(db, the_sample, "long-an/f", date(2020, 8, 1), date(2020, 8, 31))
+    db.close()
+    script = (
+        "import sys\n"
+        "from playout.clock import SystemClock\n"
+        "from playout.store import open_database\n"
+        "from tests.hub_bench import uploader\n"
+        "db = open_database(__import__('pathlib').Path(sys.argv[1]))\n"
+        "up = uploader(sys.argv[2], sys.argv[3], 'long-an/f')\n"
+        "up.run(db, SystemClock(), max_rows=5)\n"
+    )
+    proc = subprocess.Popen(
+        [__import__("sys").executable, "-c", script, str(path), hub.url, token],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    deadline = time.monotonic() + 60
+    while hub_count(hub.engine, "airings", "long-an/f") < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.kill()  # SIGKILL, somewhere in an upload
+    proc.wait()
+    db = open_database(path)
+    assert read_state(db, "long-an/f").rows_waiting > 0  # it really stopped half way
+    assert uploader(hub.url, token, "long-an/f").run(db, SystemClock()).ok
+    assert hub_airings(hub.engine, "long-an/f") == local_airings(db)
+
+
+def test_postgres_crashes_mid_upload(
+    pg: PostgresCluster, hub: Hub, tmp_path: Path, the_sample: Sample
+) -> None:
+    token = register(hub.engine, "long-an/g")
+    db = station_db(tmp_path, "g")
+    history(db, the_sample, "long-an/g", date(2020, 8, 1), date(2020, 8, 31))
+    up = uploader(hub.url, token, "long-an/g", timeout=10)
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            up.run(db, SystemClock(), retries=30, backoff=(0.2, 1.0), max_rows=5)
+        )
+    )
+    worker.start()
+    deadline = time.monotonic() + 60
+    while hub_count(hub.engine, "airings", "long-an/g") < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    hub.engine.dispose()
+    pg.stop("immediate")  # a crash: no checkpoint, connections cut
+    time.sleep(2)
+    pg.start()
+    worker.join(120)
+    assert results and results[0].ok, results and results[0].error
+    assert hub_airings(hub.engine, "long-an/g") == local_airings(db)
+    assert "database unavailable" in hub.server.output()
