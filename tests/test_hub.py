@@ -267,9 +267,15 @@ def test_hostile_requests_get_4xx_and_the_hub_stays_up(hub: Hub, tmp_path: Path)
     good = {
         "table": "alert_levels",
         "seq": 3,
-        "data": {"station_id": "long-an/e", "id": 1, "level": 2, "since": "2020-08-05T00:00:00+07:00",
-                 "reason": "surge", "operator": "ops"},
-    }  # fmt: skip
+        "data": {
+            "station_id": "long-an/e",
+            "id": 1,
+            "level": 2,
+            "since": "2020-08-05T00:00:00+07:00",
+            "reason": "surge",
+            "operator": "ops",
+        },
+    }
     bad = [
         {"table": "airings", "seq": 1, "data": {"airing_id": "x"}},
         {"table": "nonsense", "seq": 2, "data": {}},
