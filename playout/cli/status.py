@@ -55,6 +55,13 @@ def command(app: AppContext, as_json: bool) -> None:
             f"{_when(backlog['failing_since'], data['now'])}: {backlog['last_error']}",
             fg="red",
         )
+    sync = data.get("sync") or {}
+    if sync.get("hub_url") or sync.get("last_error"):
+        last = _when(sync["last_success"], data["now"]) if sync.get("last_success") else "never"
+        line = f"HUB      last upload {last}; {sync.get('rows_waiting', 0)} row(s) waiting"
+        if sync.get("last_error"):
+            line += f"; last error: {sync['last_error']}"
+        click.secho(line, fg="red" if sync.get("last_error") else None)
     if data.get("output_dead_since"):
         click.secho(
             f"OUTPUT   the audio output has not worked since "

@@ -125,6 +125,7 @@ class Commands:
             "output_dead_since": dead.astimezone(d.tz).isoformat() if dead else None,
             "database": str(d.db.path),
             "as_run_backlog": d.asrun.backlog(),
+            "sync": d.sync.state if d.sync is not None else {},
             "clock_jumps": d.jumps,
             "problems": d.health(),
         }

@@ -52,6 +52,7 @@ from playout.daemon.notify import notify, watchdog_interval
 from playout.daemon.recovery import recover, settle
 from playout.daemon.runtime import remove_runtime, write_runtime
 from playout.daemon.spill import Spill
+from playout.daemon.syncloop import SyncLoop
 from playout.daemon.timewatch import Jump, TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
 from playout.library.fingerprint import Fingerprints
@@ -116,6 +117,7 @@ class Daemon:
         self._beat = time.monotonic()
         self._threads: dict[str, threading.Thread] = {}
         self.control: ControlServer | None = None
+        self.sync: SyncLoop | None = None
         self._thread_failures: dict[str, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -207,6 +209,11 @@ class Daemon:
         self._supervise("airer", self._airer)
         self._supervise("timewatch", self._watch_time)
         self._supervise("watch", self.commands.watch_files)
+        if self.root is not None:
+            self.sync = SyncLoop(
+                self.db.path, self.root, lambda: self.schedule.station, self.clock, self.stopping
+            )
+            self._supervise("sync", self.sync.run)
         control = ControlServer(self.db.path, self.commands.handle)
         control.start()
         self.control = control

@@ -85,12 +85,3 @@ def not_completed_table(report: Report, w: Words) -> Table:
     ]
     headers = ["date", "time", "campaign", "clip", "status", "played", "reason"]
     return Table("not_completed", w["not_completed"], [w[h] for h in headers], rows)
-
-
-def all_tables(report: Report, w: Words) -> list[Table]:
-    return [
-        campaign_table(report, w),
-        clip_table(report, w),
-        daily_table(report, w),
-        not_completed_table(report, w),
-    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from typing import Protocol
 
 from playout.reports.data import Report
 from playout.schedule.types import format_date, format_duration
@@ -86,6 +87,21 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+class Dated(Protocol):
+    """What the period and issue lines need of a report (station or province)."""
+
+    @property
+    def first(self) -> date: ...
+    @property
+    def last(self) -> date: ...
+    @property
+    def issued(self) -> date: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def province(self) -> str: ...
+
+
 class Words:
     def __init__(self, lang: str) -> None:
         if lang not in LABELS:
@@ -99,7 +115,7 @@ class Words:
     def status(self, status: str) -> str:
         return self.t.get(status, status).lower() if self.lang == "vi" else status
 
-    def period(self, report: Report) -> str:
+    def period(self, report: Dated) -> str:
         first, last = report.first, report.last
         whole_month = first.day == 1 and last == _month_end(first)
         if whole_month:
@@ -110,7 +126,7 @@ class Words:
             return f"Từ ngày {format_date(first)} đến ngày {format_date(last)}"
         return f"From {format_date(first)} to {format_date(last)}"
 
-    def issued(self, report: Report) -> str:
+    def issued(self, report: Dated) -> str:
         place = place_name(report.district) or place_name(report.province)
         d = report.issued
         if self.lang == "vi":

@@ -1,4 +1,5 @@
-"""The report as an Excel workbook (openpyxl), with a native chart of airings per day."""
+"""A report as an Excel workbook (openpyxl): one worksheet per sheet of the document, text
+cells always text (never a formula), native charts."""
 
 from __future__ import annotations
 
@@ -10,14 +11,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from playout.reports.data import Report
-from playout.reports.tables import Table, all_tables
-from playout.reports.text import Words
-
-SHEETS = {
-    "vi": {"summary": "Tổng hợp", "daily": "Theo ngày", "not_completed": "Không hoàn thành"},
-    "en": {"summary": "Summary", "daily": "By day", "not_completed": "Not completed"},
-}
+from playout.reports.document import BarChart as ChartSpec
+from playout.reports.document import Document, Sheet
+from playout.reports.tables import Table
 
 
 def _put(ws: Worksheet, row: int, col: int, value: str | int, bold: bool = False) -> None:
@@ -39,69 +35,74 @@ def _table(ws: Worksheet, top: int, table: Table) -> int:
     return top + 2 + len(table.rows) + 1
 
 
-def render_xlsx(report: Report, lang: str) -> bytes:
-    w = Words(lang)
-    names = SHEETS[lang]
-    tables = {t.key: t for t in all_tables(report, w)}
+def _chart(ws: Worksheet, spec: ChartSpec, at_row: int) -> None:
+    """Bars and lines over the sheet's first table (its header is row 2, data from row 3)."""
+    if not spec.series or not spec.rows:
+        return
+    bars = BarChart()
+    bars.title = spec.title
+    bars.y_axis.title = spec.y_title
+    lines = LineChart()
+    last = 2 + spec.rows
+    for bar_col, line_col in spec.series:
+        bars.add_data(
+            Reference(ws, min_col=bar_col, min_row=2, max_row=last), titles_from_data=True
+        )
+        lines.add_data(
+            Reference(ws, min_col=line_col, min_row=2, max_row=last), titles_from_data=True
+        )
+    categories = Reference(ws, min_col=1, min_row=3, max_row=last)
+    bars.set_categories(categories)
+    lines.set_categories(categories)
+    bars += lines
+    bars.width, bars.height = 28, 12
+    ws.add_chart(bars, f"A{at_row}")
+
+
+def _sheet(ws: Worksheet, sheet: Sheet, top: int) -> int:
+    row = top
+    for table in sheet.tables:
+        row = _table(ws, row, table)
+    if sheet.chart is not None:
+        _chart(ws, sheet.chart, row)
+    for letter, width in sheet.widths.items():
+        ws.column_dimensions[letter].width = width
+    return row
+
+
+def render_xlsx(doc: Document) -> bytes:
+    w = doc.w
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = names["summary"]
+    first = wb.active
+    assert first is not None
     header = [
         w["nation"],
         w["motto"],
         "",
-        w["title"],
-        f"{w['station']}: {report.station_name or report.station_id}",
-        w.period(report),
-        w.issued(report),
+        doc.title,
+        doc.subject,
+        doc.period,
+        doc.issued,
         "",
-        w.summary(report),
+        doc.summary,
     ]
     row = 1
     for line in header:
         if line:
-            _put(ws, row, 1, line, bold=line in (w["title"], w["nation"]))
+            _put(first, row, 1, line, bold=line in (doc.title, w["nation"]))
         row += 1
-    row = _table(ws, row + 1, tables["campaigns"])
-    row = _table(ws, row + 1, tables["clips"])
-    if report.prepared_by:
-        _put(ws, row + 1, 1, w["prepared_by"], bold=True)
-        _put(ws, row + 2, 1, report.prepared_by)
-    for col in range(1, 13):
-        ws.column_dimensions[get_column_letter(col)].width = 16
-    ws.column_dimensions["A"].width = 34
-
-    daily = wb.create_sheet(names["daily"])
-    end = _table(daily, 1, tables["daily"])
-    n_days = len(report.days)
-    if report.campaigns and n_days:
-        bars = BarChart()
-        bars.title = w["chart"]
-        bars.y_axis.title = w["aired"]
-        targets = LineChart()
-        for i, _f in enumerate(report.campaigns):
-            aired_col, target_col = 2 + 2 * i, 3 + 2 * i
-            bars.add_data(
-                Reference(daily, min_col=aired_col, min_row=2, max_row=2 + n_days),
-                titles_from_data=True,
-            )
-            targets.add_data(
-                Reference(daily, min_col=target_col, min_row=2, max_row=2 + n_days),
-                titles_from_data=True,
-            )
-        days = Reference(daily, min_col=1, min_row=3, max_row=2 + n_days)
-        bars.set_categories(days)
-        targets.set_categories(days)
-        bars += targets
-        bars.width, bars.height = 28, 12
-        daily.add_chart(bars, f"A{end + 1}")
-    daily.column_dimensions["A"].width = 12
-
-    missing = wb.create_sheet(names["not_completed"])
-    _table(missing, 1, tables["not_completed"])
-    for letter, width in zip("ABCDEFG", (12, 10, 16, 36, 14, 10, 60), strict=True):
-        missing.column_dimensions[letter].width = width
+    for col in range(1, 16):
+        first.column_dimensions[get_column_letter(col)].width = 16
+    first.column_dimensions["A"].width = 34
+    for index, sheet in enumerate(doc.sheets):
+        if index == 0:
+            first.title = sheet.name
+            end = _sheet(first, sheet, row + 1)
+            if doc.prepared_by:
+                _put(first, end + 1, 1, w["prepared_by"], bold=True)
+                _put(first, end + 2, 1, doc.prepared_by)
+        else:
+            _sheet(wb.create_sheet(sheet.name), sheet, 1)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

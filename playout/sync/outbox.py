@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -55,11 +55,14 @@ class SyncState:
     rows_sent: int
     rows_waiting: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: _jsonable(v) for k, v in self.__dict__.items()}
+    def as_dict(self, tz: tzinfo | None = None) -> dict[str, Any]:
+        """Times as ISO 8601, in ``tz`` when given (the station's zone, for people)."""
+        return {k: _jsonable(v, tz) for k, v in self.__dict__.items()}
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, tz: tzinfo | None = None) -> Any:
+    if isinstance(value, datetime) and tz is not None:
+        return value.astimezone(tz).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
