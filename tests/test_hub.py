@@ -345,3 +345,94 @@ def test_postgres_crashes_mid_upload(
     assert results and results[0].ok, results and results[0].error
     assert hub_airings(hub.engine, "long-an/g") == local_airings(db)
     assert "database unavailable" in hub.server.output()
+
+
+def test_province_report(
+    hub: Hub, tmp_path: Path, the_sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stations that sent a month (one with a name that looks like a formula), one that sent
+    nothing, one in another district; the figures equal each station's own report."""
+    import csv
+    import io
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from playout.cli import cli
+    from playout.hub.auth import add_station
+    from playout.reports import build_report
+
+    month = (date(2020, 8, 1), date(2020, 8, 31))
+    evil = '=HYPERLINK("http://x","Đài A")'
+    now = SystemClock().now()
+    tokens = {
+        sid: add_station(
+            hub.engine,
+            sid,
+            name=name,
+            district=district,
+            province="Long An",
+            timezone="Asia/Ho_Chi_Minh",
+            now=now,
+        )
+        for sid, name, district in [
+            ("long-an/a", evil, "Thành phố Tân An"),
+            ("long-an/b", "Đài B", "Thành phố Tân An"),
+            ("long-an/silent", "Đài Im Lặng", "Thành phố Tân An"),
+            ("long-an/other", "Đài Khác", "Huyện Bến Lức"),
+        ]
+    }
+    dbs = {}
+    for sid, last in (("long-an/a", month[1]), ("long-an/b", date(2020, 8, 20))):
+        dbs[sid] = station_db(tmp_path, sid.split("/")[1])
+        history(dbs[sid], the_sample, sid, month[0], last)
+        assert uploader(hub.url, tokens[sid], sid).run(dbs[sid], SystemClock()).ok
+    monkeypatch.setenv("PLAYOUT_HUB_DB", hub.db_url)
+    runner = CliRunner()
+    out = tmp_path / "p.csv"
+    result = runner.invoke(
+        cli,
+        ["hub", "report", "--month", "08/2020", "--district", "Thành phố Tân An",
+         "--format", "csv", "--out", str(out), "--by", "Nguyễn Văn A"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "3 station(s)" in result.output and "1 station(s) without data" in result.output
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == ["BÁO CÁO TỔNG HỢP THỜI LƯỢNG PHÁT SÓNG CỦA CÁC ĐÀI"]
+    cells = [c for r in rows for c in r]
+    assert "'" + evil in cells and evil not in cells  # never a formula
+    assert "Đài Khác" not in cells  # another district
+    silent = next(r for r in rows if "Đài Im Lặng" in r)
+    assert silent[2] == "không có dữ liệu" and silent[3] == "chưa bao giờ"
+    header = rows.index(
+        next(r for r in rows if r[:3] == ["Huyện, thị xã, thành phố", "Đài", "Chiến dịch"])
+    )
+    by_station = {(r[1], r[2]): r for r in rows[header + 1 :] if len(r) > 10}
+    for sid, name in (("long-an/a", "'" + evil), ("long-an/b", "Đài B")):
+        own = build_report(
+            dbs[sid], sid, *month, tz=the_sample.schedule.station.tz, issued=month[1]
+        )
+        for f in own.campaigns:
+            row = by_station[(name, f.campaign)]
+            assert row[3:9] == [
+                str(f.counts.planned), str(f.counts.completed), str(f.counts.interrupted),
+                str(f.counts.failed), str(f.counts.missed), str(f.counts.skipped),
+            ]  # fmt: skip
+            assert row[10:14] == [str(f.days_aired), str(f.days_below), str(f.target),
+                                  f"{f.share * 100:.0f}%"]  # fmt: skip
+    for fmt in ("xlsx", "html"):
+        target = tmp_path / f"p.{fmt}"
+        result = runner.invoke(
+            cli, ["hub", "report", "--month", "08/2020", "--format", fmt, "--lang", "en",
+                  "--out", str(target)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    assert wb.sheetnames == ["Summary", "By station", "No data"]
+    for ws in wb.worksheets:
+        for row_cells in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row_cells)
+    page = (tmp_path / "p.html").read_text()
+    assert "<script" not in page and "Stations with no data" in page and "Đài Khác" in page
+    wrong = runner.invoke(cli, ["hub", "report", "--month", "08/2020", "--district", "Tan An"])
+    assert wrong.exit_code == 1 and "Thành phố Tân An" in wrong.output

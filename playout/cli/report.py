@@ -17,7 +17,7 @@ from playout.schedule import load_schedule
 from playout.schedule.loader import read_station
 
 
-def _month(text: str) -> tuple[int, int]:
+def parse_month(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d{1,2})/(\d{4})\s*", text) or re.fullmatch(
         r"\s*(\d{4})-(\d{1,2})\s*", text
     )
@@ -70,7 +70,7 @@ def command(
         label = f"{first:%Y%m%d}-{last:%Y%m%d}"
     else:
         if month_text:
-            month, year = _month(month_text)
+            month, year = parse_month(month_text)
         else:
             previous = today.replace(day=1) - timedelta(days=1)
             month, year = previous.month, previous.year

@@ -22,7 +22,7 @@ class Table:
 COUNT_COLUMNS = ["planned", "aired", "interrupted", "failed", "missed", "skipped", "airtime"]
 
 
-def _count_cells(c: Counts) -> list[Cell]:
+def count_cells(c: Counts) -> list[Cell]:
     """The cells of COUNT_COLUMNS for one campaign or clip."""
     return [
         c.planned,
@@ -37,7 +37,7 @@ def _count_cells(c: Counts) -> list[Cell]:
 
 def campaign_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
-        [f.title, *_count_cells(f.counts), f.days_aired, f.days_below, f.target, percent(f.share)]
+        [f.title, *count_cells(f.counts), f.days_aired, f.days_below, f.target, percent(f.share)]
         for f in report.campaigns
     ]
     headers = ["campaign", *COUNT_COLUMNS, "days_aired", "days_below", "target", "share"]
@@ -46,7 +46,7 @@ def campaign_table(report: Report, w: Words) -> Table:
 
 def clip_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
-        [f.title, clip, *_count_cells(c)]
+        [f.title, clip, *count_cells(c)]
         for f in report.campaigns
         for clip, c in sorted(f.clips.items())
     ]

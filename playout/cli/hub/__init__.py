@@ -52,9 +52,9 @@ def command() -> None:
 
 
 def _register() -> None:
-    from playout.cli.hub import init, serve, station
+    from playout.cli.hub import init, report, serve, station
 
-    for module in (init, serve, station):
+    for module in (init, serve, station, report):
         command.add_command(module.command)
 
 

@@ -1,0 +1,72 @@
+"""``playout hub report``: the province's monthly report from every station's as-run log."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from playout.cli.context import AppContext, pass_app
+from playout.cli.hub import db_option, hub_engine
+from playout.cli.report import parse_month
+from playout.reports import LANGS, WRITERS, month_bounds
+from playout.schedule.model import DEFAULT_TIMEZONE
+
+
+@click.command("report")
+@click.option("--month", "month_text", required=True, metavar="MM/YYYY", help="The month.")
+@click.option("--district", help="Only the stations of this district.")
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(WRITERS)), default="xlsx", show_default=True
+)
+@click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: province-report-<yyyy-mm>.<format>).",
+)
+@click.option("--by", "prepared_by", help="Prepared by (default: the OS user).")
+@db_option
+@pass_app
+def command(
+    app: AppContext,
+    month_text: str,
+    district: str | None,
+    fmt: str,
+    lang: str,
+    out: Path | None,
+    prepared_by: str | None,
+    db_url: str,
+) -> None:
+    """Per district, station and campaign: planned, aired, not aired, target met, airtime; and
+    the stations that sent no data for the month."""
+    from zoneinfo import ZoneInfo
+
+    from playout.hub.report import build_province_report
+    from playout.reports.province import province_document
+
+    month, year = parse_month(month_text)
+    first, last = month_bounds(month, year)
+    engine = hub_engine(db_url)
+    try:
+        report = build_province_report(
+            engine,
+            first,
+            last,
+            issued=app.clock.now().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date(),
+            district=district,
+            prepared_by=prepared_by if prepared_by is not None else getpass.getuser(),
+        )
+    finally:
+        engine.dispose()
+    data = WRITERS[fmt](province_document(report, lang))
+    suffix = f"-{district}" if district else ""
+    target = out or Path(f"province-report-{year}-{month:02d}{suffix}.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    silent = sum(not s.has_data for s in report.stations)
+    click.echo(
+        f"{target}: {len(report.stations)} station(s), {report.aired} airing(s) aired, "
+        f"{silent} station(s) without data"
+    )

@@ -1,0 +1,127 @@
+"""The province report's figures, from the hub's database.
+
+One SQL statement aggregates the period: airings per (station, campaign, day) joined with the
+day targets of the newest plan, then summed per (station, campaign). Monthly partitions keep it
+to the period's rows; memory depends on stations x campaigns, not on rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, select, text
+
+from playout.hub.schema import stations
+from playout.problems import PlayoutError, did_you_mean
+from playout.reports.data import CampaignFigures, Counts
+from playout.reports.province import ProvinceReport, StationFigures
+
+FIGURES = text(
+    """
+    WITH per_day AS (
+        SELECT station_id, campaign, day,
+               count(*) FILTER (WHERE status = 'completed') AS completed,
+               count(*) FILTER (WHERE status = 'interrupted') AS interrupted,
+               count(*) FILTER (WHERE status = 'failed') AS failed,
+               count(*) FILTER (WHERE status = 'missed') AS missed,
+               count(*) FILTER (WHERE status = 'skipped') AS skipped,
+               coalesce(sum(played_ms), 0) AS played_ms
+        FROM airings
+        WHERE day >= :first AND day <= :last AND trigger <> 'fallback'
+        GROUP BY station_id, campaign, day
+    ), targets AS (
+        SELECT station_id, campaign, day, planned, requested
+        FROM day_targets
+        WHERE day >= :first AND day <= :last
+    )
+    SELECT coalesce(p.station_id, t.station_id) AS station_id,
+           coalesce(p.campaign, t.campaign) AS campaign,
+           sum(coalesce(t.planned, 0)) AS planned,
+           sum(coalesce(p.completed, 0)) AS completed,
+           sum(coalesce(p.interrupted, 0)) AS interrupted,
+           sum(coalesce(p.failed, 0)) AS failed,
+           sum(coalesce(p.missed, 0)) AS missed,
+           sum(coalesce(p.skipped, 0)) AS skipped,
+           sum(coalesce(p.played_ms, 0)) AS played_ms,
+           sum(coalesce(t.requested, 0)) AS target,
+           sum(least(coalesce(p.completed, 0), coalesce(t.requested, 0))) AS target_met,
+           count(*) FILTER (WHERE coalesce(p.completed, 0) > 0) AS days_aired,
+           count(*) FILTER (WHERE coalesce(p.completed, 0) < coalesce(t.requested, 0))
+               AS days_below
+    FROM per_day p
+    FULL JOIN targets t
+      ON p.station_id = t.station_id AND p.campaign = t.campaign AND p.day = t.day
+    GROUP BY 1, 2
+    """
+)
+
+
+def build_province_report(
+    engine: Engine,
+    first: date,
+    last: date,
+    *,
+    issued: date,
+    district: str | None = None,
+    province: str = "",
+    prepared_by: str = "",
+) -> ProvinceReport:
+    query = select(
+        stations.c.id,
+        stations.c.name,
+        stations.c.district,
+        stations.c.province,
+        stations.c.timezone,
+        stations.c.last_contact,
+    ).order_by(stations.c.district, stations.c.id)
+    if district is not None:
+        query = query.where(stations.c.district == district)
+    with engine.connect() as conn:
+        found = {
+            r.id: StationFigures(r.id, r.name, r.district, r.timezone, r.last_contact)
+            for r in conn.execute(query)
+        }
+        provinces = [r.province for r in conn.execute(query) if r.province]
+        for r in conn.execute(FIGURES, {"first": first, "last": last}):
+            station = found.get(r.station_id)
+            if station is None:  # another district
+                continue
+            station.campaigns.append(
+                CampaignFigures(
+                    r.campaign,
+                    r.campaign,
+                    Counts(
+                        planned=int(r.planned),
+                        completed=int(r.completed),
+                        interrupted=int(r.interrupted),
+                        failed=int(r.failed),
+                        missed=int(r.missed),
+                        skipped=int(r.skipped),
+                        played_ms=int(r.played_ms),
+                    ),
+                    target=int(r.target),
+                    target_met=int(r.target_met),
+                    days_aired=int(r.days_aired),
+                    days_below=int(r.days_below),
+                )
+            )
+    if district is not None and not found:
+        with engine.connect() as conn:
+            known = [r[0] for r in conn.execute(select(stations.c.district).distinct())]
+        raise PlayoutError(
+            f"no station of the hub is in the district {district!r}",
+            did_you_mean(district, known) if known else "register stations first",
+        )
+    for s in found.values():
+        s.campaigns.sort(key=lambda f: f.campaign)
+    if not province and provinces:
+        province = max(set(provinces), key=provinces.count)
+    return ProvinceReport(
+        province=province,
+        district=district or "",
+        first=first,
+        last=last,
+        issued=issued,
+        prepared_by=prepared_by,
+        stations=list(found.values()),
+    )

@@ -1,0 +1,185 @@
+"""The province's monthly report: every station's figures from the hub, per district, station
+and campaign, and the stations that sent nothing for the period ("không có dữ liệu", which is
+not the same as 0 airings). Rendered by the same document writers as the station report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from playout.reports.data import CampaignFigures, Counts
+from playout.reports.document import Document, Sheet
+from playout.reports.tables import Cell, Table, count_cells
+from playout.reports.text import Words, percent
+from playout.schedule.types import format_date
+
+PROVINCE_SHEETS = {
+    "vi": {"summary": "Tổng hợp", "stations": "Theo đài", "no_data": "Không có dữ liệu"},
+    "en": {"summary": "Summary", "stations": "By station", "no_data": "No data"},
+}
+
+
+@dataclass
+class StationFigures:
+    station_id: str
+    name: str
+    district: str
+    timezone: str
+    last_contact: datetime | None
+    campaigns: list[CampaignFigures] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.campaigns)
+
+
+@dataclass
+class Totals:
+    counts: Counts = field(default_factory=Counts)
+    target: int = 0
+    target_met: int = 0
+    stations: int = 0
+    with_data: int = 0
+
+    def add(self, f: CampaignFigures) -> None:
+        for name in ("planned", "completed", "interrupted", "failed", "missed", "skipped"):
+            setattr(self.counts, name, getattr(self.counts, name) + getattr(f.counts, name))
+        self.counts.played_ms += f.counts.played_ms
+        self.target += f.target
+        self.target_met += f.target_met
+
+    @property
+    def share(self) -> float:
+        return self.target_met / self.target if self.target else 1.0
+
+
+@dataclass
+class ProvinceReport:
+    province: str
+    district: str  # "" for the whole province
+    first: date
+    last: date
+    issued: date
+    prepared_by: str
+    stations: list[StationFigures]
+
+    def by_district(self) -> dict[str, Totals]:
+        out: dict[str, Totals] = {}
+        for s in self.stations:
+            t = out.setdefault(s.district, Totals())
+            t.stations += 1
+            t.with_data += s.has_data
+            for f in s.campaigns:
+                t.add(f)
+        return dict(sorted(out.items()))
+
+    def by_campaign(self) -> dict[str, Totals]:
+        out: dict[str, Totals] = {}
+        for s in self.stations:
+            for f in s.campaigns:
+                t = out.setdefault(f.title, Totals())
+                t.stations += 1
+                t.add(f)
+        return dict(sorted(out.items()))
+
+    @property
+    def aired(self) -> int:
+        return sum(f.counts.completed for s in self.stations for f in s.campaigns)
+
+    @property
+    def played_ms(self) -> int:
+        return sum(f.counts.played_ms for s in self.stations for f in s.campaigns)
+
+
+def _contact(s: StationFigures, w: Words) -> str:
+    if s.last_contact is None:
+        return w["never"]
+    local = s.last_contact.astimezone(ZoneInfo(s.timezone))
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def _totals_cells(t: Totals) -> list[Cell]:
+    return [*count_cells(t.counts), t.target, percent(t.share)]
+
+
+def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Table, Table]:
+    counts = ["planned", "aired", "interrupted", "failed", "missed", "skipped", "airtime"]
+    districts = Table(
+        "by_district",
+        w["by_district"],
+        [w[h] for h in ("district", "stations", "with_data", *counts, "target", "share")],
+        [
+            [d or "-", t.stations, t.with_data, *_totals_cells(t)]
+            for d, t in report.by_district().items()
+        ],
+    )
+    campaigns = Table(
+        "by_campaign",
+        w["by_campaign"],
+        [w[h] for h in ("campaign", "stations", *counts, "target", "share")],
+        [[c, t.stations, *_totals_cells(t)] for c, t in report.by_campaign().items()],
+    )
+    rows: list[list[Cell]] = []
+    for s in report.stations:
+        for f in s.campaigns:
+            rows.append(
+                [
+                    s.district or "-",
+                    s.name or s.station_id,
+                    f.title,
+                    *count_cells(f.counts),
+                    f.days_aired,
+                    f.days_below,
+                    f.target,
+                    percent(f.share),
+                    _contact(s, w),
+                ]
+            )
+    heads = ("district", "station_name", "campaign", *counts, "days_aired", "days_below")
+    stations = Table(
+        "by_station",
+        w["by_station"],
+        [w[h] for h in (*heads, "target", "share", "last_contact")],
+        rows,
+    )
+    silent = Table(
+        "no_data",
+        w["no_data_title"],
+        [w[h] for h in ("district", "station_name", "status", "last_contact")],
+        [
+            [s.district or "-", s.name or s.station_id, w["no_data"], _contact(s, w)]
+            for s in report.stations
+            if not s.has_data
+        ],
+    )
+    return [districts, campaigns], stations, silent
+
+
+def province_document(report: ProvinceReport, lang: str) -> Document:
+    w = Words(lang)
+    names = PROVINCE_SHEETS[lang]
+    summary, stations, silent = province_tables(report, w)
+    where = report.district or report.province
+    with_data = sum(s.has_data for s in report.stations)
+    return Document(
+        w=w,
+        above=f"{'UBND ' if lang == 'vi' else ''}{report.province}".strip(),
+        unit=w["department"],
+        title=w["province_title"],
+        subject=w["province_subject"].format(where=where) if where else "",
+        period=w.period(report),
+        issued=w.issued(report),
+        summary=w["province_summary"].format(
+            stations=len(report.stations),
+            with_data=with_data,
+            aired=report.aired,
+            minutes=round(report.played_ms / 60000),
+        ),
+        sheets=[
+            Sheet(names["summary"], summary),
+            Sheet(names["stations"], [stations], widths={"A": 22, "B": 30, "C": 22}),
+            Sheet(names["no_data"], [silent], widths={"A": 22, "B": 34, "C": 18, "D": 18}),
+        ],
+        prepared_by=report.prepared_by,
+    )
