@@ -5,21 +5,25 @@ In one run, on a private PulseAudio null sink (see shared/AUDIO_TESTBENCH.md):
 1. the playout daemon airs 50 short clips; the recording gives each audible onset;
 2. the baseline a station would otherwise use: at each scheduled instant, spawn
    ``cvlc --play-and-exit CLIP`` (cron style; as the user nobody, since VLC refuses root);
-3. the daemon's idle CPU and RSS over 60 s.
+3. the daemon's idle CPU and RSS over 60 s;
+4. the daemon again while its hub upload (every 10 s) meets a hub that is down, slow (10 s per
+   request) or refusing (401): the onsets must not move (the airer never waits on the upload).
 
-Prints p50 / p99 / max of (onset - scheduled) for both and their ratio.
+Prints p50 / p99 / max of (onset - scheduled) for each and the ratios.
 
-    .venv/bin/python bench/timing_bench.py [--airings 50] [--idle 60]
+    .venv/bin/python bench/timing_bench.py [--airings 50] [--idle 60] [--hub-airings 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,9 +51,53 @@ def summary(name: str, err: np.ndarray) -> tuple[str, float, float, float, float
     )
 
 
-def run_daemon(pulse: PulseBench, work: Path, n: int) -> tuple[np.ndarray, DaemonProcess, Path]:
+class FakeHub:
+    """A hub that misbehaves: 'slow' answers 503 after 10 s, 'refusing' answers 401 at once."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.requests = 0
+        hub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hub.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if hub.mode == "slow":
+                    time.sleep(10)
+                code = 503 if hub.mode == "slow" else 401
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"detail": "no"}')
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_daemon(
+    pulse: PulseBench, work: Path, n: int, hub: str = ""
+) -> tuple[np.ndarray, DaemonProcess, Path]:
     slots = [Slot(i * 2, "s.wav") for i in range(n)]  # at times are whole seconds
-    station = build_station(work / "daemon", {"s.wav": (700, 0.5)}, slots, lead_s=6, fallback=None)
+    station = build_station(
+        work / f"daemon-{len(list(work.glob('daemon*')))}",
+        {"s.wav": (700, 0.5)},
+        slots,
+        lead_s=6,
+        fallback=None,
+        hub=hub,
+    )
     with Recorder(pulse) as rec:
         daemon = DaemonProcess.start(station, pulse)
         if not daemon.wait_for("on air: station"):
@@ -121,7 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--airings", type=int, default=50)
     parser.add_argument("--idle", type=float, default=60)
+    parser.add_argument("--hub-airings", type=int, default=30)
     args = parser.parse_args()
+    hub_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "pulse").mkdir()
@@ -134,6 +184,19 @@ def main() -> None:
             cpu, rss = idle_usage(daemon.proc.pid, args.idle)
             daemon.terminate()
             cron_err = run_cvlc(pulse, work, args.airings)
+            for mode in ("none", "down", "slow", "refusing"):
+                fake = FakeHub(mode) if mode in ("slow", "refusing") else None
+                hub = ""
+                if mode == "down":
+                    hub = "http://127.0.0.1:9 token-x"  # the discard port: nothing listens
+                elif fake is not None:
+                    hub = f"{fake.url} token-x"
+                err, d, _ = run_daemon(pulse, work, args.hub_airings, hub)
+                d.terminate()
+                label = f"hub {mode}" + (f" ({fake.requests} requests)" if fake else "")
+                hub_rows.append(summary(label, err))
+                if fake is not None:
+                    fake.close()
         finally:
             pulse.stop()
     rows = [summary("playout daemon", daemon_err), summary("cron + cvlc (baseline)", cron_err)]
@@ -147,6 +210,12 @@ def main() -> None:
         f"daemon idle over {args.idle:.0f} s: {cpu:.2f} % CPU, {rss:.0f} MB RSS "
         "(target <= 0.5 %, <= 80 MB)"
     )
+    print()
+    print(f"with the hub upload every 10 s, {args.hub_airings} airings each (ms)")
+    print(f"{'':32} {'median':>8} {'p99 |e|':>8} {'max |e|':>8} {'p99 / none':>10}")
+    base = hub_rows[0][2] or 1.0
+    for name, med, p99, mx, _mean in hub_rows:
+        print(f"{name:32} {med:8.1f} {p99:8.1f} {mx:8.1f} {p99 / base:10.2f}")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def build_station(
     clock_offset_s: float = 0.0,
     tz: str | None = None,
     session_minutes: int = 40,
+    hub: str = "",
 ) -> E2EStation:
     """Clips {name: (frequency, seconds)}; each slot airs at zero + offset (zero = now + lead).
 
@@ -101,6 +102,11 @@ def build_station(
         for clip, times in by_clip.items()
     )
     fallback_line = "  fallback_clip: fallback.wav\n" if fallback is not None else ""
+    if hub:  # "URL TOKEN": the station uploads to that hub every 10 s
+        url, token = hub.split()
+        (root / "hub.token").write_text(token + "\n", encoding="utf-8")
+        (root / "hub.token").chmod(0o600)
+        fallback_line += f"  hub: {{url: '{url}', token_file: hub.token, every: 10s}}\n"
     (root / "schedules").mkdir(parents=True, exist_ok=True)
     (root / "schedules" / "station.yaml").write_text(
         f"""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import os
 import subprocess
 import threading
 import time
@@ -22,6 +23,8 @@ from sqlalchemy import Engine, text
 from playout.clock import FixedClock, SystemClock
 from playout.store import Database, Status, open_database
 from playout.sync import next_batch, read_state
+from tests.audio_bench import PulseBench
+from tests.daemon_bench import PLAYOUT, DaemonProcess, Slot, build_station
 from tests.history import History, Sample, sample, write_history
 from tests.hub_bench import (
     HubServer,
@@ -436,3 +439,41 @@ def test_province_report(
     assert "<script" not in page and "Stations with no data" in page and "Đài Khác" in page
     wrong = runner.invoke(cli, ["hub", "report", "--month", "08/2020", "--district", "Tan An"])
     assert wrong.exit_code == 1 and "Thành phố Tân An" in wrong.output
+
+
+def test_the_daemon_uploads_in_the_background(hub: Hub, tmp_path: Path, pulse: PulseBench) -> None:
+    token = register(hub.engine, "test/e2e")
+    station = build_station(
+        tmp_path / "station",
+        {"a.wav": (800, 1.0)},
+        [Slot(0, "a.wav"), Slot(3, "a.wav")],
+        lead_s=8,
+        hub=f"{hub.url} {token}",
+    )
+    daemon = DaemonProcess.start(station, pulse)
+    try:
+        assert daemon.wait_for("on air: station"), daemon.output()
+        deadline = time.monotonic() + 20  # the first upload runs at start
+        while time.monotonic() < deadline and not (
+            hub_count(hub.engine, "day_plans", "test/e2e")
+            and hub_count(hub.engine, "daemon_runs", "test/e2e")
+        ):
+            time.sleep(0.2)
+        assert hub_count(hub.engine, "day_plans", "test/e2e") >= 1, daemon.output()
+        deadline = station.instant(station.slots[-1]).timestamp() + 2 + 10 + 15  # next upload
+        while time.time() < deadline:
+            done = [s for s, _ in hub_airings(hub.engine, "test/e2e").values() if s == "completed"]
+            if len(done) == 2:
+                break
+            time.sleep(0.5)
+        assert len(done) == 2, (hub_airings(hub.engine, "test/e2e"), daemon.output())
+        status = subprocess.run(
+            [PLAYOUT, "status"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PLAYOUT_DIR": str(station.root)},
+            timeout=30,
+        )
+        assert "HUB      last upload" in status.stdout, status.stdout + status.stderr
+    finally:
+        daemon.terminate()

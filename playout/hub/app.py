@@ -11,13 +11,17 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from playout.clock import Clock
@@ -33,6 +37,8 @@ class Limits:
     wire_bytes: int = 8 << 20  # request body as sent (gzip or not)
     json_bytes: int = 16 << 20  # after gzip
     rows: int = 5000  # rows in one batch
+    writers: int = 8  # batches stored at once (at most the database pool)
+    queue: int = 200  # batches waiting for a writer before the hub answers 503 "busy"
 
 
 async def _read_body(request: Request, limits: Limits) -> bytes:
@@ -74,6 +80,7 @@ def _bearer(request: Request) -> str | None:
 def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> FastAPI:
     limits = limits or Limits()
     partitions = Partitions()
+    writers = anyio.CapacityLimiter(limits.writers)
     app = FastAPI(title="playout hub", docs_url=None, redoc_url=None, openapi_url=None)
 
     async def authenticated(request: Request) -> str:
@@ -92,8 +99,9 @@ def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> Fa
         return station
 
     @app.exception_handler(OperationalError)
-    async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc.orig)
+    @app.exception_handler(PoolTimeout)
+    async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", getattr(exc, "orig", exc))
         return JSONResponse(
             {"detail": "the hub's database is unavailable; try again later"},
             status_code=503,
@@ -132,17 +140,20 @@ def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> Fa
             ZoneInfo(str(timezone))
         except (ZoneInfoNotFoundError, ValueError):
             timezone = None
+        if writers.statistics().tasks_waiting >= limits.queue:
+            raise HTTPException(503, "the hub is busy; try again later", {"Retry-After": "60"})
+        store = partial(
+            store_batch,
+            engine,
+            partitions,
+            station_id,
+            rows,
+            timezone=timezone,
+            software=str(about.get("software", "")),
+            now=clock.now(),
+        )
         try:
-            stored = await run_in_threadpool(
-                store_batch,
-                engine,
-                partitions,
-                station_id,
-                rows,
-                timezone=timezone,
-                software=str(about.get("software", "")),
-                now=clock.now(),
-            )
+            stored = await anyio.to_thread.run_sync(store, limiter=writers)
         except WrongStation as exc:
             log.warning("station %s: %s: batch refused", station_id, exc)
             raise HTTPException(403, f"{exc}; a station can write only its own rows") from None

@@ -120,22 +120,15 @@ class Partitions:
         self.known |= missing
 
 
-def _upsert(conn: Connection, table: Table, values: list[dict[str, Any]], keys: list[str]) -> None:
-    if not values:
-        return
-    stmt = insert(table).values(values)
-    columns = {c: stmt.excluded[c] for c in values[0] if c not in keys}
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_=columns,
-            where=stmt.excluded.revision > table.c.revision,
-        )
+def _upsert_statement(table: Table, columns: list[str], keys: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE ... WHERE the new revision is higher; executed
+    with a list of rows, so SQLAlchemy compiles it once and sends the rows in pages."""
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c: stmt.excluded[c] for c in columns if c not in keys},
+        where=stmt.excluded.revision > table.c.revision,
     )
-
-
-def _chunks(values: list[dict[str, Any]], size: int = 1000) -> list[list[dict[str, Any]]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _values(station_id: str, table: str, seq: int, row: _Row) -> dict[str, Any]:
@@ -166,35 +159,38 @@ def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) 
     for p in plans:
         if p.day not in newest or newest[p.day].version < p.version:
             newest[p.day] = p
-    for day, p in newest.items():
-        top = conn.execute(
-            select(func.max(schema.day_plans.c.version)).where(
-                schema.day_plans.c.station_id == station_id, schema.day_plans.c.day == day
-            )
-        ).scalar()
-        if top is not None and top > p.version:
-            continue
+    if not newest:
+        return
+    plans_t, targets_t = schema.day_plans, schema.day_targets
+    tops = dict(
         conn.execute(
-            schema.day_targets.delete().where(
-                schema.day_targets.c.station_id == station_id, schema.day_targets.c.day == day
-            )
+            select(plans_t.c.day, func.max(plans_t.c.version))
+            .where(plans_t.c.station_id == station_id, plans_t.c.day.in_(list(newest)))
+            .group_by(plans_t.c.day)
+        ).all()
+    )
+    current = {d: p for d, p in newest.items() if tops.get(d, p.version) <= p.version}
+    if not current:
+        return
+    conn.execute(
+        targets_t.delete().where(
+            targets_t.c.station_id == station_id, targets_t.c.day.in_(list(current))
         )
-        targets = p.targets()
-        if targets:
-            conn.execute(
-                schema.day_targets.insert(),
-                [
-                    {
-                        "station_id": station_id,
-                        "day": day,
-                        "campaign": c,
-                        "version": p.version,
-                        "planned": n,
-                        "requested": r,
-                    }
-                    for c, (n, r) in targets.items()
-                ],
-            )
+    )
+    rows = [
+        {
+            "station_id": station_id,
+            "day": day,
+            "campaign": c,
+            "version": p.version,
+            "planned": n,
+            "requested": r,
+        }
+        for day, p in current.items()
+        for c, (n, r) in p.targets().items()
+    ]
+    if rows:
+        conn.execute(targets_t.insert(), rows)
 
 
 def store_batch(
@@ -224,8 +220,8 @@ def store_batch(
         for table, (target, keys) in TARGETS.items():
             bucket = sorted_rows.rows.get(table, {})
             rows = [_values(station_id, table, seq, row) for seq, row in bucket.values()]
-            for chunk in _chunks(rows):
-                _upsert(conn, target, chunk, keys)
+            if rows:
+                conn.execute(_upsert_statement(target, list(rows[0]), keys), rows)
             result.stored += len(rows)
         plans = [
             r for _, r in sorted_rows.rows.get("day_plans", {}).values() if isinstance(r, DayPlanIn)

@@ -22,14 +22,14 @@ def command(app: AppContext, db_url: str, host: str, port: int, pool: int) -> No
     """Serve the upload API (put TLS in front of it with a reverse proxy)."""
     import uvicorn
 
-    from playout.hub.app import create_app
+    from playout.hub.app import Limits, create_app
 
     engine = hub_engine(db_url, pool_size=pool)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     click.echo(f"playout hub on http://{host}:{port} (database pool {pool})")
     try:
         uvicorn.run(
-            create_app(engine, app.clock),
+            create_app(engine, app.clock, Limits(writers=max(1, pool - 2))),
             host=host,
             port=port,
             log_level="info",
