@@ -42,12 +42,12 @@ class HubServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, log: Path, *, pool: int = 10) -> None:
+    def start(self, log: Path, *, pool: int = 10, workers: int = 1) -> None:
         self.log = log
         out = log.open("ab")
         self.process = subprocess.Popen(
             [*PLAYOUT, "hub", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--pool", str(pool)],
+             "--pool", str(pool), "--workers", str(workers)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -139,3 +139,32 @@ def hub_count(engine: Engine, table: str, station_id: str) -> int:
 
 def env_for_subprocess() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def counts_agree(engine: Engine) -> None:
+    """The daily counts the upload keeps equal a recount of the airings."""
+    recount = text(
+        "SELECT station_id, day, campaign, "
+        "count(*) FILTER (WHERE status = 'completed') AS completed, "
+        "count(*) FILTER (WHERE status = 'interrupted') AS interrupted, "
+        "count(*) FILTER (WHERE status = 'failed') AS failed, "
+        "count(*) FILTER (WHERE status = 'missed') AS missed, "
+        "count(*) FILTER (WHERE status = 'skipped') AS skipped, "
+        "count(*) FILTER (WHERE status = 'playing') AS playing, "
+        "coalesce(sum(played_ms), 0) AS played_ms "
+        "FROM airings WHERE trigger <> 'fallback' GROUP BY 1, 2, 3"
+    )
+    kept = text(
+        "SELECT station_id, day, campaign, completed, interrupted, failed, missed, skipped, "
+        "playing, played_ms FROM daily_counts WHERE completed + interrupted + failed + missed "
+        "+ skipped + playing > 0"
+    )
+    with engine.connect() as conn:
+        a = sorted(tuple(r) for r in conn.execute(recount))
+        b = sorted(tuple(r) for r in conn.execute(kept))
+    assert a == b, (
+        len(a),
+        len(b),
+        [x for x in a if x not in b][:3],
+        [x for x in b if x not in a][:3],
+    )

@@ -28,6 +28,7 @@ from tests.daemon_bench import PLAYOUT, DaemonProcess, Slot, build_station
 from tests.history import History, Sample, sample, write_history
 from tests.hub_bench import (
     HubServer,
+    counts_agree,
     free_port,
     hub_airings,
     hub_count,
@@ -124,6 +125,7 @@ def test_a_week_offline_then_the_hub_comes_back(
         assert all(status != Status.PLAYING.value for status, _ in hub.values())
         assert hub_count(h.engine, "day_plans", "long-an/a") == written.plans
         assert read_state(db, "long-an/a").rows_waiting == 0
+        counts_agree(h.engine)
     finally:
         h.server.stop()
         h.engine.dispose()
@@ -198,6 +200,7 @@ def test_the_same_batch_twice_and_an_old_copy_late(
     _post(hub.url, token, body)
     assert hub_airings(hub.engine, "long-an/b") == local_airings(db)
     assert Status.PLAYING.value not in {s for s, _ in hub_airings(hub.engine, "long-an/b").values()}
+    counts_agree(hub.engine)
 
 
 def test_a_clock_that_steps_back_hides_nothing(
@@ -321,6 +324,7 @@ def test_station_killed_mid_upload(hub: Hub, tmp_path: Path, the_sample: Sample)
     assert read_state(db, "long-an/f").rows_waiting > 0  # it really stopped half way
     assert uploader(hub.url, token, "long-an/f").run(db, SystemClock()).ok
     assert hub_airings(hub.engine, "long-an/f") == local_airings(db)
+    counts_agree(hub.engine)
 
 
 def test_postgres_crashes_mid_upload(
@@ -348,6 +352,7 @@ def test_postgres_crashes_mid_upload(
     assert results and results[0].ok, results and results[0].error
     assert hub_airings(hub.engine, "long-an/g") == local_airings(db)
     assert "database unavailable" in hub.server.output()
+    counts_agree(hub.engine)
 
 
 def test_province_report(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zlib
 from dataclasses import dataclass
 from functools import partial
@@ -160,3 +161,14 @@ def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> Fa
         return stored.as_dict()
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process (``playout hub serve`` starts one or several): the database
+    URL and pool size come from PLAYOUT_HUB_DB and PLAYOUT_HUB_POOL."""
+    from playout.clock import SystemClock
+    from playout.hub.db import engine_for
+
+    pool = int(os.environ.get("PLAYOUT_HUB_POOL", "10"))
+    engine = engine_for(os.environ["PLAYOUT_HUB_DB"], pool_size=pool, max_overflow=0)
+    return create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)))

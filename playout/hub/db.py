@@ -36,7 +36,9 @@ def engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engi
         parsed,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # no ping per checkout (a round trip per request): after a database restart the first
+        # request fails (503, the station retries) and the pool drops every old connection
+        pool_pre_ping=False,
         pool_timeout=10,
     )
 

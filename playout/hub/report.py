@@ -1,8 +1,9 @@
 """The province report's figures, from the hub's database.
 
-One SQL statement aggregates the period: airings per (station, campaign, day) joined with the
-day targets of the newest plan, then summed per (station, campaign). Monthly partitions keep it
-to the period's rows; memory depends on stations x campaigns, not on rows.
+One SQL statement sums the period: the daily counts per (station, day, campaign) that the upload
+keeps (``counts.py``) joined with the day targets of the newest plan, summed per (station,
+campaign). It reads stations x days x campaigns rows, never the airings themselves; memory
+depends on stations x campaigns.
 """
 
 from __future__ import annotations
@@ -18,17 +19,8 @@ from playout.reports.province import ProvinceReport, StationFigures
 
 FIGURES = text(
     """
-    WITH per_day AS (
-        SELECT station_id, campaign, day,
-               count(*) FILTER (WHERE status = 'completed') AS completed,
-               count(*) FILTER (WHERE status = 'interrupted') AS interrupted,
-               count(*) FILTER (WHERE status = 'failed') AS failed,
-               count(*) FILTER (WHERE status = 'missed') AS missed,
-               count(*) FILTER (WHERE status = 'skipped') AS skipped,
-               coalesce(sum(played_ms), 0) AS played_ms
-        FROM airings
-        WHERE day >= :first AND day <= :last AND trigger <> 'fallback'
-        GROUP BY station_id, campaign, day
+    WITH counted AS (
+        SELECT * FROM daily_counts WHERE day >= :first AND day <= :last
     ), targets AS (
         SELECT station_id, campaign, day, planned, requested
         FROM day_targets
@@ -48,7 +40,7 @@ FIGURES = text(
            count(*) FILTER (WHERE coalesce(p.completed, 0) > 0) AS days_aired,
            count(*) FILTER (WHERE coalesce(p.completed, 0) < coalesce(t.requested, 0))
                AS days_below
-    FROM per_day p
+    FROM counted p
     FULL JOIN targets t
       ON p.station_id = t.station_id AND p.campaign = t.campaign AND p.day = t.day
     GROUP BY 1, 2
@@ -82,6 +74,8 @@ def build_province_report(
             for r in conn.execute(query)
         }
         provinces = [r.province for r in conn.execute(query) if r.province]
+        # the join and the sums of a national month fit in memory rather than spill to disk
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
         for r in conn.execute(FIGURES, {"first": first, "last": last}):
             station = found.get(r.station_id)
             if station is None:  # another district

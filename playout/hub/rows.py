@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from playout.store.models import Status, Trigger
 
@@ -66,12 +66,16 @@ class DayPlanIn(_Row):
     level: int
     digest: Text
     plan_json: Annotated[str, Field(max_length=2_000_000)]
+    _plan: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    def plan(self) -> dict[str, Any]:
-        data = json.loads(self.plan_json)
+    def model_post_init(self, _context: Any) -> None:
+        data = json.loads(self.plan_json)  # once: the targets and the stored plan use it
         if not isinstance(data, dict):
             raise ValueError("the plan is not a JSON object")
-        return data
+        self._plan = data
+
+    def plan(self) -> dict[str, Any]:
+        return self._plan
 
     def targets(self) -> dict[str, tuple[int, int]]:
         """campaign -> (planned airings, requested airings)"""

@@ -143,3 +143,15 @@ refused_rows = Table(
     Column("reason", Text, nullable=False),
     Column("row_data", JSONB, nullable=False),
 )
+
+COUNTED = ("completed", "interrupted", "failed", "missed", "skipped", "playing")
+
+daily_counts = Table(
+    "daily_counts",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("campaign", Text, primary_key=True),
+    *(Column(name, Integer, nullable=False) for name in COUNTED),
+    Column("played_ms", BigInteger, nullable=False),
+)

@@ -8,17 +8,20 @@ batch first (PostgreSQL refuses to update one row twice in one statement).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text, update
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, Engine, Table, Text, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from playout.hub import schema
+from playout.hub.counts import apply_deltas
 from playout.hub.rows import (
+    MODELS,
     AiringIn,
     AlertLevelIn,
     ClipIn,
@@ -120,28 +123,105 @@ class Partitions:
         self.known |= missing
 
 
-def _upsert_statement(table: Table, columns: list[str], keys: list[str]) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE ... WHERE the new revision is higher; executed
-    with a list of rows, so SQLAlchemy compiles it once and sends the rows in pages."""
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={c: stmt.excluded[c] for c in columns if c not in keys},
-        where=stmt.excluded.revision > table.c.revision,
+# statements built once (the hot path of every upload builds none)
+TOUCH_STATION = (
+    update(schema.stations)
+    .where(schema.stations.c.id == bindparam("sid"))
+    .values(
+        last_contact=bindparam("now"),
+        acked_seq=func.greatest(schema.stations.c.acked_seq, bindparam("acked")),
+        software=bindparam("software"),
+        timezone=func.coalesce(bindparam("tz", type_=Text), schema.stations.c.timezone),
     )
+)
+
+
+SMALL = 50  # rows: below this an executemany in one pipeline beats COPY's extra round trips
+
+
+def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """Upsert: a row changes only when its revision is higher than the stored one."""
+    table, keys = TARGETS[name]
+    if len(rows) < SMALL:
+        conn.execute(UPSERTS[name], rows)
+        return
+    _copy_upsert(conn, table, rows, keys)
+
+
+def _copy_upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """COPY the rows into a session-private staging table, then one INSERT ... SELECT ...
+    ON CONFLICT (keys) DO UPDATE ... WHERE the new revision is higher. COPY is PostgreSQL's bulk
+    path: a month of a station's rows costs one round trip instead of one statement per row.
+    Names come from the schema (never from input) and are quoted by psycopg; the staging table
+    empties itself at commit."""
+    columns = list(rows[0])
+    stage = sql.Identifier(f"stage_{table.name}")
+    target = sql.Identifier(table.name)
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c not in keys
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) "
+                "ON COMMIT DELETE ROWS"
+            ).format(stage, target)
+        )
+        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, names)) as copy:
+            for row in rows:
+                copy.write_row([_adapt(row[c]) for c in columns])
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {target} ({names}) SELECT {names} FROM {stage} "
+                "ON CONFLICT ({keys}) DO UPDATE SET {updates} "
+                "WHERE EXCLUDED.revision > {target}.revision"
+            ).format(
+                target=target,
+                names=names,
+                stage=stage,
+                keys=sql.SQL(", ").join(sql.Identifier(k) for k in keys),
+                updates=updates,
+            )
+        )
+
+
+def _adapt(value: Any) -> Any:
+    return Jsonb(value) if isinstance(value, dict) else value
 
 
 def _values(station_id: str, table: str, seq: int, row: _Row) -> dict[str, Any]:
     data = row.model_dump()
     data["station_id"] = station_id
     data["revision"] = seq
-    if table == "day_plans":
-        data["plan"] = json.loads(data.pop("plan_json"))
+    if isinstance(row, DayPlanIn):
+        del data["plan_json"]
+        data["plan"] = row.plan()
     elif table == "daemon_runs":
         data["run_id"] = data.pop("id")
     elif table == "alert_levels":
         data["level_id"] = data.pop("id")
     return data
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    """The columns ``_values`` gives for a table (every field of its row model, renamed)."""
+    renames = {"plan_json": "plan", "id": "run_id" if table == "daemon_runs" else "level_id"}
+    fields = [renames.get(f, f) for f in MODELS[table].model_fields]
+    return ("station_id", "revision", *[f for f in fields if f not in ("station_id",)])
+
+
+def _build_upsert(table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in columns if c not in keys},
+        where=stmt.excluded.revision > table.c.revision,
+    )
 
 
 TARGETS: dict[str, tuple[Table, list[str]]] = {
@@ -150,6 +230,13 @@ TARGETS: dict[str, tuple[Table, list[str]]] = {
     "daemon_runs": (schema.daemon_runs, ["station_id", "run_id"]),
     "alert_levels": (schema.alert_levels, ["station_id", "level_id"]),
     "clips": (schema.station_clips, ["station_id", "sha256"]),
+}
+
+
+# built once: the hot path of every upload builds no statement
+UPSERTS = {
+    name: _build_upsert(table, _columns(name), tuple(keys))
+    for name, (table, keys) in TARGETS.items()
 }
 
 
@@ -213,15 +300,32 @@ def store_batch(
     ]
     partitions.ensure(engine, _months(airing_days))
     with engine.begin() as conn:
-        # one upload of a station at a time: its row lock orders them
+        # first, and in the same transaction: the station's row stays locked until commit, so
+        # the uploads of one station are applied one at a time
         conn.execute(
-            select(schema.stations.c.id).where(schema.stations.c.id == station_id).with_for_update()
+            TOUCH_STATION,
+            {
+                "sid": station_id,
+                "now": now,
+                "acked": result.acked_seq,
+                "software": software[:100],
+                "tz": timezone[:60] if timezone else None,
+            },
         )
-        for table, (target, keys) in TARGETS.items():
+        apply_deltas(
+            conn,
+            station_id,
+            [
+                (seq, r)
+                for seq, r in sorted_rows.rows.get("airings", {}).values()
+                if isinstance(r, AiringIn)
+            ],
+        )
+        for table in TARGETS:
             bucket = sorted_rows.rows.get(table, {})
             rows = [_values(station_id, table, seq, row) for seq, row in bucket.values()]
             if rows:
-                conn.execute(_upsert_statement(target, list(rows[0]), keys), rows)
+                _upsert(conn, table, rows)
             result.stored += len(rows)
         plans = [
             r for _, r in sorted_rows.rows.get("day_plans", {}).values() if isinstance(r, DayPlanIn)
@@ -239,16 +343,6 @@ def store_batch(
                 )
             )
             result.refused.append({"seq": seq, "table": table, "reason": reason})
-        values: dict[str, Any] = {
-            "last_contact": now,
-            "acked_seq": func.greatest(schema.stations.c.acked_seq, result.acked_seq),
-            "software": software[:100],
-        }
-        if timezone:
-            values["timezone"] = timezone[:60]
-        conn.execute(
-            update(schema.stations).where(schema.stations.c.id == station_id).values(**values)
-        )
     if result.refused:
         log.warning(
             "station %s: %d row(s) refused, first: %s",

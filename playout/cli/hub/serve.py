@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
-from playout.cli.context import AppContext, pass_app
 from playout.cli.hub import db_option, hub_engine
 
 
@@ -15,26 +15,37 @@ from playout.cli.hub import db_option, hub_engine
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
-    "--pool", default=10, show_default=True, type=click.IntRange(1, 200), help="Database pool."
+    "--pool",
+    default=10,
+    show_default=True,
+    type=click.IntRange(3, 200),
+    help="Database connections per worker.",
 )
-@pass_app
-def command(app: AppContext, db_url: str, host: str, port: int, pool: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (about one per CPU core left to the hub).",
+)
+def command(db_url: str, host: str, port: int, pool: int, workers: int) -> None:
     """Serve the upload API (put TLS in front of it with a reverse proxy)."""
     import uvicorn
 
-    from playout.hub.app import Limits, create_app
-
-    engine = hub_engine(db_url, pool_size=pool)
+    hub_engine(db_url).dispose()  # refuse a missing or newer schema before serving
+    os.environ["PLAYOUT_HUB_DB"] = db_url
+    os.environ["PLAYOUT_HUB_POOL"] = str(pool)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    click.echo(f"playout hub on http://{host}:{port} (database pool {pool})")
-    try:
-        uvicorn.run(
-            create_app(engine, app.clock, Limits(writers=max(1, pool - 2))),
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=False,
-            timeout_graceful_shutdown=10,
-        )
-    finally:
-        engine.dispose()
+    click.echo(
+        f"playout hub on http://{host}:{port} ({workers} worker(s), database pool {pool} each)"
+    )
+    uvicorn.run(
+        "playout.hub.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

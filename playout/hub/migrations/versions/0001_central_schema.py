@@ -28,7 +28,7 @@ STATEMENTS = [
         software text NOT NULL DEFAULT ''
     )""",
     """CREATE TABLE airings (
-        station_id text NOT NULL REFERENCES stations (id),
+        station_id text NOT NULL,
         airing_id text NOT NULL,
         day date NOT NULL,
         revision bigint NOT NULL,
