@@ -35,8 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8750)
     parser.add_argument("--exit-after", type=float, default=0, help="seconds; 0 = until Ctrl-C")
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "hub-demo")
     args = parser.parse_args()
-    work = ROOT / "var" / "hub-demo"
+    work: Path = args.work
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     playout = str(Path(sys.executable).parent / "playout")

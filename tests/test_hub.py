@@ -25,7 +25,7 @@ from playout.store import Database, Status, open_database
 from playout.sync import next_batch, read_state
 from tests.audio_bench import PulseBench
 from tests.daemon_bench import PLAYOUT, DaemonProcess, Slot, build_station
-from tests.history import History, Sample, sample, write_history
+from tests.history import SAMPLE, History, Sample, sample, write_history
 from tests.hub_bench import (
     HubServer,
     counts_agree,
@@ -482,3 +482,89 @@ def test_the_daemon_uploads_in_the_background(hub: Hub, tmp_path: Path, pulse: P
         assert "HUB      last upload" in status.stdout, status.stdout + status.stderr
     finally:
         daemon.terminate()
+
+
+def test_schema_and_migrations(pg: PostgresCluster) -> None:
+    """The Core tables match what the migrations made; a newer database is refused."""
+    from click.testing import CliRunner
+    from sqlalchemy import inspect
+
+    from playout.cli import cli
+    from playout.hub.schema import metadata
+
+    url = pg.new_database()
+    runner = CliRunner()
+    served = runner.invoke(cli, ["hub", "station", "list", "--db", url])
+    assert served.exit_code == 1 and "playout hub init" in served.output  # not made yet
+    made = runner.invoke(cli, ["hub", "init", "--db", url])
+    assert made.exit_code == 0 and "-> 0002" in made.output, made.output
+    engine = new_hub_database(url)
+    try:
+        found = inspect(engine)
+        for table in metadata.sorted_tables:
+            columns = {c["name"] for c in found.get_columns(table.name)}
+            assert columns == {c.name for c in table.columns}, table.name
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    newer = runner.invoke(cli, ["hub", "init", "--db", url])
+    assert newer.exit_code == 1 and "newer than this playout" in newer.output
+    bad = runner.invoke(cli, ["hub", "init", "--db", "sqlite:///x.db"])
+    assert bad.exit_code == 1 and "needs PostgreSQL" in bad.output
+
+
+def test_sync_command(hub: Hub, tmp_path: Path, the_sample: Sample) -> None:
+    """``playout sync`` in a station folder: the token file's mode is checked, rows are sent."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from playout.cli import cli
+
+    root = tmp_path / "station"
+    shutil.copytree(SAMPLE / "schedules", root / "schedules")
+    shutil.copytree(SAMPLE / "playlists", root / "playlists")
+    station_file = root / "schedules" / "tan-an.yaml"
+    station_file.write_text(
+        station_file.read_text(encoding="utf-8").replace(
+            "  database: var/playout.db",
+            f"  database: var/playout.db\n  hub: {{url: '{hub.url}', token_file: hub.token}}",
+        ),
+        encoding="utf-8",
+    )
+    token = register(hub.engine, "long-an/tan-an")
+    (root / "hub.token").write_text(token + "\n", encoding="utf-8")
+    (root / "hub.token").chmod(0o644)
+    db = open_database(root / "var" / "playout.db")
+    history(db, the_sample, "long-an/tan-an", *WEEK)
+    db.close()
+    runner = CliRunner()
+    loose = runner.invoke(cli, ["--dir", str(root), "sync", "--once"])
+    assert loose.exit_code == 1 and "chmod 600" in loose.output, loose.output
+    (root / "hub.token").chmod(0o600)
+    sent = runner.invoke(cli, ["--dir", str(root), "sync", "--json"])
+    assert sent.exit_code == 0, sent.output
+    data = json.loads(sent.output)
+    assert data["ok"] and data["rows_sent"] > 0 and data["rows_waiting"] == 0
+    again = runner.invoke(cli, ["--dir", str(root), "sync"])
+    assert again.exit_code == 0 and "sent 0 row(s)" in again.output
+    (root / "hub.token").write_text("pot_wrong\n", encoding="utf-8")
+    refused = runner.invoke(cli, ["--dir", str(root), "sync", "--once"])
+    assert refused.exit_code == 1 and "401" in refused.output
+
+
+def test_the_demo_hub(tmp_path: Path) -> None:
+    """What ``./dev hub`` runs: a province of four stations, synced, reported, served."""
+    import sys
+
+    demo = subprocess.run(
+        [sys.executable, str(SAMPLE / "scripts" / "hub_demo.py"), "--exit-after", "0.5",
+         "--port", str(free_port()), "--work", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "The demo hub is up" in demo.stdout
+    assert "4 station(s), " in demo.stdout and "1 station(s) without data" in demo.stdout
+    assert (tmp_path / "demo" / "province-report-2020-08.xlsx").stat().st_size > 0
+    assert "không có dữ liệu" in (tmp_path / "demo" / "province-report-2020-08.html").read_text()

@@ -159,10 +159,11 @@ class Uploader:
         while stop is None or not stop.is_set():
             batch = next_batch(db, self.station.id, acked, max_rows=max_rows, max_bytes=MAX_BYTES)
             now = clock.now()
-            if not batch.rows:
-                write_state(db, last_attempt=now, last_success=now, last_error="")
-                break
+            if not batch.rows and result.batches:
+                break  # all sent
             try:
+                # with nothing to send, an empty batch: the hub records the contact, and a
+                # wrong token or URL shows now rather than when rows are waiting
                 answer = self._post(batch.rows)
             except HubError as exc:
                 write_state(db, last_attempt=now, last_error=str(exc)[:1000], last_error_at=now)
@@ -178,6 +179,10 @@ class Uploader:
                 if clock.wait(delay, stop):
                     break
                 continue
+            if not batch.rows:
+                write_state(db, hub_url=self.url, last_attempt=now, last_success=now, last_error="")
+                result.error = ""
+                break
             new_acked = min(int(answer["acked_seq"]), batch.last_seq)
             if new_acked <= acked:
                 result.error = f"the hub did not take the batch (acked {new_acked})"
