@@ -70,6 +70,10 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
                     click.secho(f"rejected {source}: {exc.message}", fg="red")
                     if exc.hint:
                         click.echo(f"    hint: {exc.hint}")
+                except Exception as exc:  # noqa: BLE001 - one file's bug never stops the batch
+                    rejected += 1
+                    click.secho(f"rejected {source}: internal error ({exc!r})", fg="red")
+                    click.echo("    hint: this is a bug in playout; please report it with the file")
                 else:
                     _report(result)
                 progress.advance(task)

@@ -134,8 +134,12 @@ def import_clip(
     in_library = _inside(library, source)
     prepared = already_prepared(source, settings) if in_library is not None else None
     if prepared is not None and in_library is not None:
-        # a playout copy already in the library (e.g. a fresh clone): catalogue it in place
+        # a playout copy already in the library (e.g. a fresh clone): catalogue it in place,
+        # unless that very audio is catalogued already (imported from elsewhere before)
         sha, rel = source_sha, in_library
+        known = catalog.by_sha(sha)
+        if known is not None:
+            return ImportResult(source, ImportStatus.DUPLICATE, known)
     else:
         if not into and in_library is not None:
             into = str(Path(in_library).parent)
@@ -147,7 +151,7 @@ def import_clip(
     row = ClipRow(
         sha256=sha,
         file=rel,
-        title=title or source.stem,
+        title=unicodedata.normalize("NFC", title or source.stem),  # macOS names are NFD
         duration_ms=prepared.duration_ms,
         sample_rate=prepared.sample_rate,
         channels=prepared.channels,
@@ -163,6 +167,32 @@ def import_clip(
     catalog.add(row)
     status = ImportStatus.CATALOGUED if prepared.path == source else ImportStatus.IMPORTED
     return ImportResult(source, status, row)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the partial copies of imports that were killed (their process is gone)."""
+    for partial in folder.glob(".import-*-*.wav"):
+        pid = partial.name.split("-")[1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _inside(library: Path, path: Path) -> str | None:
@@ -184,7 +214,8 @@ def _write_copy(
     name = f"{slug(source.stem)}.wav"
     rel = f"{rel_folder}/{name}" if rel_folder else name
     target = folder / name
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".wav")
+    _sweep(folder)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".import-{os.getpid()}-", suffix=".wav")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -199,6 +230,7 @@ def _write_copy(
             )
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600; a backup must read it
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

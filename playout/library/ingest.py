@@ -6,26 +6,25 @@ cueing is exact and the duration is sample-accurate, and it costs an old station
 decode; 44.1 kHz is what sound cards and the PulseAudio sink run at, so nothing is resampled
 on air. The original file is never modified.
 
-Loudness is measured with pyloudnorm (BS.1770). The gain is applied by ffmpeg together with a
-limiter running at 4x the output rate, so true peaks stay under the ceiling; the gain is
-corrected and the pass repeated until the measured loudness is on target.
+Everything goes through ffmpeg, one streaming pass at a time (``meter.py``): ffmpeg knows every
+format's sample layout, so nothing is decoded wrongly, and memory does not grow with the clip.
+Loudness and true peak are measured with ffmpeg's EBU R128 meter (``ebur128``); the gain is
+applied together with a limiter running at 4x the output rate, so true peaks stay under the
+ceiling; the gain is corrected and the pass repeated until the loudness is on target. Last, the
+copy is compared with its source (correlation, block by block): a copy that does not sound
+like its source is refused, whatever went wrong.
 """
 
 from __future__ import annotations
 
 import math
 import subprocess
-import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from pydub import AudioSegment
-from pydub.exceptions import CouldntDecodeError
-from pydub.silence import detect_leading_silence
-
-from playout.library.loudness import Samples, integrated_loudness, true_peak
-from playout.library.probe import AudioError, decode, probe
+from playout.library.meter import scan, similarity
+from playout.library.probe import AudioError, AudioInfo, probe, tool
 from playout.schedule.model import LibrarySettings
 from playout.schedule.types import format_span
 
@@ -33,6 +32,7 @@ OUTPUT_RATE = 44100
 LIMITER_RATE = 4 * OUTPUT_RATE
 MAX_PASSES = 5
 ON_TARGET_LU = 0.1
+MIN_SIMILARITY = 0.9  # correlation of the copy with its source; a misread file is far lower
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,9 @@ class Prepared:
     trimmed_ms: int
 
 
-def samples_of(segment: AudioSegment) -> Samples:
-    scale = float(1 << (8 * segment.sample_width - 1))
-    data = np.array(segment.get_array_of_samples(), dtype=np.float32) / scale
-    return data.reshape(-1, segment.channels)
-
-
-def _load(source: Path) -> AudioSegment:
-    try:
-        return AudioSegment.from_file(source)
-    except (CouldntDecodeError, IndexError, OSError) as exc:
-        raise AudioError(f"the audio cannot be decoded ({exc})") from exc
+def _downmix(info: AudioInfo) -> str:
+    """The filter that mixes more than two channels down to stereo (ffmpeg's matrix)."""
+    return "aformat=channel_layouts=stereo," if info.channels > 2 else ""
 
 
 def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
@@ -66,70 +58,65 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
     Raises :class:`AudioError` with the reason to reject it (``out`` may then hold a partial
     file, which the caller removes)."""
-    probe(source)  # not audio, empty, no stream
-    decode(source)  # damaged, truncated
-    segment = _load(source)
-    length = timedelta_ms(len(segment))
-    if len(segment) < settings.min_duration.total_seconds() * 1000:
+    info = probe(source)  # not audio, empty, no stream
+    length = timedelta_ms(info.duration_ms)
+    if info.duration_ms < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
             f"the clip is too short ({length}; at least {format_span(settings.min_duration)})"
         )
-    if len(segment) > settings.max_duration.total_seconds() * 1000:
+    if info.duration_ms > settings.max_duration.total_seconds() * 1000:
         raise AudioError(
             f"the clip is too long ({length}; at most {format_span(settings.max_duration)})",
             "cut it, or raise station.library.max_duration",
         )
     threshold = settings.silence_threshold
-    lead = detect_leading_silence(segment, silence_threshold=threshold, chunk_size=5)
-    if segment.max_dBFS == -math.inf or lead >= len(segment):
+    seconds = info.duration_ms / 1000
+    # decodes it all (damaged, truncated, an unsupported variant are refused here)
+    before = scan(source, seconds, info.channels, silence_db=threshold, codec=info.codec)
+    if before.loudness == -math.inf or before.lead_s >= seconds - 0.001:
         raise AudioError(
             f"the clip is entirely silent (nothing louder than {threshold:g} dBFS)",
             "check the recording; lower station.library.silence_threshold for very quiet clips",
         )
-    tail = _trailing_silence(segment, threshold, chunk_ms=5)
-    trimmed = segment[lead : len(segment) - tail]
-    del segment
-    if len(trimmed) < settings.min_duration.total_seconds() * 1000:
+    kept = seconds - before.lead_s - before.tail_s
+    if kept * 1000 < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
-            f"after trimming silence only {timedelta_ms(len(trimmed))} of sound is left "
+            f"after trimming silence only {timedelta_ms(round(kept * 1000))} of sound is left "
             f"(at least {format_span(settings.min_duration)})"
         )
-    channels = min(trimmed.channels, 2)
-    before = samples_of(trimmed)
-    loudness_before = integrated_loudness(before, trimmed.frame_rate)
-    peak_before = true_peak(before)
-    del before
-    with tempfile.TemporaryDirectory(prefix="playout-import-") as tmp:
-        staged = Path(tmp) / "trimmed.wav"
-        trimmed.export(staged, format="wav")
-        del trimmed
-        gain = settings.loudness - loudness_before
-        ceiling = settings.true_peak - 0.2
-        for _ in range(MAX_PASSES):
-            _render(staged, out, gain, ceiling, channels)
-            result = _load(out)
-            after = samples_of(result)
-            loudness_after = integrated_loudness(after, OUTPUT_RATE)
-            peak_after = true_peak(after)
-            frames = len(after)
-            del after
-            if abs(loudness_after - settings.loudness) <= ON_TARGET_LU and (
-                peak_after <= settings.true_peak
-            ):
-                break
-            gain += settings.loudness - loudness_after
-            if peak_after > settings.true_peak:
-                ceiling -= peak_after - settings.true_peak + 0.05
+    channels = min(info.channels, 2)
+    trim = f"atrim=start={before.lead_s:.5f}:end={seconds - before.tail_s:.5f},"
+    gain = settings.loudness - before.loudness
+    ceiling = settings.true_peak - 0.2
+    for _ in range(MAX_PASSES):
+        _render(source, out, _downmix(info) + trim, gain, ceiling, channels)
+        duration_ms = _wav_ms(out)
+        after = scan(out, duration_ms / 1000, channels)
+        if abs(after.loudness - settings.loudness) <= ON_TARGET_LU and (
+            after.true_peak <= settings.true_peak
+        ):
+            break
+        gain += settings.loudness - after.loudness
+        if after.true_peak > settings.true_peak:
+            ceiling -= after.true_peak - settings.true_peak + 0.05
+    match = similarity(source, _downmix(info) + trim.rstrip(","), out, channels)
+    if match < MIN_SIMILARITY:
+        raise AudioError(
+            f"the converted clip does not match its source (correlation {match:.2f}); the "
+            "file's sample format was not decoded correctly",
+            "convert it to a plain 16-bit WAV or MP3 first (e.g. ffmpeg -i IN -c:a pcm_s16le "
+            "OUT.wav) and import that; please report the file",
+        )
     return Prepared(
         path=out,
-        duration_ms=round(frames * 1000 / OUTPUT_RATE),
+        duration_ms=duration_ms,
         sample_rate=OUTPUT_RATE,
         channels=channels,
-        loudness_before=round(loudness_before, 2),
-        peak_before=round(peak_before, 2),
-        loudness_after=round(loudness_after, 2),
-        peak_after=round(peak_after, 2),
-        trimmed_ms=lead + tail,
+        loudness_before=round(before.loudness, 2),
+        peak_before=round(before.true_peak, 2),
+        loudness_after=round(after.loudness, 2),
+        peak_after=round(after.true_peak, 2),
+        trimmed_ms=round((before.lead_s + before.tail_s) * 1000),
     )
 
 
@@ -139,14 +126,13 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     info = probe(path)
     if (info.codec, info.sample_rate) != ("pcm_s16le", OUTPUT_RATE) or info.channels > 2:
         return None
-    decode(path)
-    samples = samples_of(_load(path))
-    loudness, peak = integrated_loudness(samples, OUTPUT_RATE), true_peak(samples)
+    found = scan(path, info.duration_ms / 1000, info.channels, codec=info.codec)
+    loudness, peak = found.loudness, found.true_peak
     if abs(loudness - settings.loudness) > 0.5 or peak > settings.true_peak + 0.05:
         return None
     return Prepared(
         path=path,
-        duration_ms=round(len(samples) * 1000 / OUTPUT_RATE),
+        duration_ms=info.duration_ms,
         sample_rate=OUTPUT_RATE,
         channels=info.channels,
         loudness_before=round(loudness, 2),
@@ -157,55 +143,30 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     )
 
 
-def _trailing_silence(segment: AudioSegment, threshold: float, chunk_ms: int) -> int:
-    """Milliseconds of silence at the end (like pydub's leading detection, without a reversed
-    copy of the whole clip)."""
-    end = len(segment)
-    while end > 0 and segment[max(end - chunk_ms, 0) : end].dBFS <= threshold:
-        end -= chunk_ms
-    return len(segment) - max(end, 0)
+def _wav_ms(path: Path) -> int:
+    """The length of a WAV we wrote, from its header (no decoding)."""
+    with wave.open(str(path), "rb") as w:
+        return round(w.getnframes() * 1000 / w.getframerate())
 
 
 def timedelta_ms(ms: int) -> str:
     return f"{ms / 1000:.1f} s"
 
 
-def _render(source: Path, out: Path, gain_db: float, ceiling_db: float, channels: int) -> None:
+def _render(
+    source: Path, out: Path, prefix: str, gain_db: float, ceiling_db: float, channels: int
+) -> None:
     limit = 10 ** (ceiling_db / 20)
     chain = (
-        f"aresample={LIMITER_RATE},volume={gain_db:.4f}dB,"
-        f"alimiter=limit={limit:.6f}:level=disabled:attack=0.5:release=40,"
+        f"{prefix}aresample={LIMITER_RATE},volume={gain_db:.4f}dB,"
+        f"alimiter=limit={limit:.6f}:level=disabled:attack=0.5:release=40:latency=1,"
         f"aresample={OUTPUT_RATE}"
     )
     proc = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(source),
-            "-af",
-            chain,
-            "-ac",
-            str(channels),
-            "-ar",
-            str(OUTPUT_RATE),
-            "-c:a",
-            "pcm_s16le",
-            "-map_metadata",
-            "-1",
-            "-fflags",
-            "+bitexact",
-            "-flags:a",
-            "+bitexact",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+        [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(source), "-map", "0:a:0",
+         "-af", chain, "-ac", str(channels), "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le",
+         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", str(out)],
+        capture_output=True, text=True, errors="replace", check=False, timeout=3600,
+    )  # fmt: skip
     if proc.returncode != 0:
         raise AudioError(f"ffmpeg could not convert the clip ({proc.stderr.strip()[-200:]})")

@@ -26,7 +26,7 @@ class AudioInfo:
     channels: int
 
 
-def _tool(name: str) -> str:
+def tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise AudioError(
@@ -62,7 +62,7 @@ def probe(path: Path) -> AudioInfo:
         raise AudioError("the file is empty (0 bytes)", "copy the clip again from its source")
     proc = _run(
         [
-            _tool("ffprobe"),
+            tool("ffprobe"),
             "-v",
             "error",
             "-print_format",
@@ -99,15 +99,14 @@ def probe(path: Path) -> AudioInfo:
     )
 
 
-def decode(path: Path) -> None:
+def decode(path: Path, codec: str = "") -> None:
     """Decode the whole file; raises :class:`AudioError` on the first decoding error."""
     proc = _run(
         [
-            _tool("ffmpeg"),
+            tool("ffmpeg"),
             "-nostdin",
             "-v",
-            "error",
-            "-xerror",
+            "error",  # every decoding error is printed (with -xerror ffmpeg 5 loses the text)
             "-i",
             str(path),
             "-map",
@@ -118,10 +117,22 @@ def decode(path: Path) -> None:
         ]
     )
     if proc.returncode != 0 or proc.stderr.strip():
-        raise AudioError(
-            f"the audio cannot be decoded to the end ({_first_line(proc.stderr)})",
-            "the file is damaged; copy it again from its source",
+        raise decoding_error(codec, proc.stderr)
+
+
+def decoding_error(codec: str, stderr: str) -> AudioError:
+    """The operator's message for ffmpeg's decoding errors."""
+    if "Not yet implemented" in stderr:
+        return AudioError(
+            f"this {codec or 'audio'} file uses a variant of its format that is not "
+            "supported here (ffmpeg: not yet implemented); it is not damaged",
+            "ask for it as MP3 or M4A (phone apps can share a voice note as audio), or "
+            "record it again with another app",
         )
+    return AudioError(
+        f"the audio cannot be decoded to the end ({_first_line(stderr)})",
+        "the file is damaged; copy it again from its source",
+    )
 
 
 class ClipChecker:
@@ -135,6 +146,6 @@ class ClipChecker:
         key = (path, st.st_size, st.st_mtime_ns)
         if key not in self._seen:
             info = probe(path)
-            decode(path)
+            decode(path, info.codec)
             self._seen[key] = info
         return self._seen[key]

@@ -1,4 +1,5 @@
-"""Loudness (ITU-R BS.1770 / EBU R128, via pyloudnorm) and true peak of decoded audio."""
+"""A second, independent meter for the tests: loudness (BS.1770, pyloudnorm) and true peak
+(scipy oversampling) of audio decoded by pydub, to check what the import measured with ffmpeg."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 import pyloudnorm
+from pydub import AudioSegment
 from scipy.signal import resample_poly
 
 Samples = npt.NDArray[np.float32]  # shape (frames, channels), values in [-1, 1]
@@ -32,3 +34,9 @@ def true_peak(samples: Samples) -> float:
         up = resample_poly(block, 4, 1, axis=0)
         peak = max(peak, float(np.max(np.abs(up))) if up.size else 0.0)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def samples_of(segment: AudioSegment) -> Samples:
+    scale = float(1 << (8 * segment.sample_width - 1))
+    data = np.array(segment.get_array_of_samples(), dtype=np.float32) / scale
+    return data.reshape(-1, segment.channels)
