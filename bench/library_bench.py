@@ -47,7 +47,7 @@ from playout.store import open_database
 work = Path(sys.argv[2])
 db = open_database(work / "bench.db")
 import_clip(Catalog(db), work / "audio", Path(sys.argv[3]), into="bench", title=None,
-            settings=LibrarySettings(max_duration=__import__("datetime").timedelta(hours=1)),
+            settings=LibrarySettings(max_duration=__import__("datetime").timedelta(hours=2)),
             now=datetime.now(UTC))
 """
 
