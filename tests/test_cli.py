@@ -175,3 +175,20 @@ def test_installed_command(sample: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_hub_commands_without_the_hub_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A station without playout[hub]: every hub command says what to install (never exit 70)."""
+    import playout.cli.hub as hub_cli
+
+    monkeypatch.setattr(hub_cli, "HUB_PACKAGES", ("playout_no_such_package",))
+    runner = CliRunner()
+    for args in (
+        ["hub", "init"],
+        ["hub", "serve"],
+        ["hub", "station", "list"],
+        ["hub", "report", "--month", "08/2020"],
+    ):
+        result = runner.invoke(cli, [*args, "--db", "postgresql://x@/y"])
+        assert result.exit_code == 1, (args, result.output)
+        assert "pip install 'playout[hub]'" in result.output

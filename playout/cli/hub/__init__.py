@@ -6,6 +6,7 @@ hub command runs, so a station without them still has every other command.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,15 +32,24 @@ def db_option(func: F) -> F:
     )(func)
 
 
+HUB_PACKAGES = ("alembic", "fastapi", "psycopg", "uvicorn")
+
+
+def require_hub_packages() -> None:
+    """The hub's extra is installed, or a message that says how to install it."""
+    missing = [name for name in HUB_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise PlayoutError(
+            f"the hub's packages are not installed ({', '.join(missing)} missing)",
+            "install them: pip install 'playout[hub]' (./dev setup does it)",
+        )
+
+
 def hub_engine(url: str, *, checked: bool = True, pool_size: int = 2) -> Engine:
     """An engine on the hub database; refused when the schema is not this code's."""
-    try:
-        from playout.hub.db import check_schema, engine_for
-    except ImportError as exc:
-        raise PlayoutError(
-            f"the hub's packages are not installed ({exc.name} is missing)",
-            "install them: pip install 'playout[hub]' (./dev setup does it)",
-        ) from exc
+    require_hub_packages()
+    from playout.hub.db import check_schema, engine_for
+
     engine = engine_for(url, pool_size=pool_size, max_overflow=0)
     if checked:
         check_schema(engine)

@@ -11,9 +11,9 @@ from playout.cli.hub import db_option, hub_engine
 @db_option
 def command(db_url: str) -> None:
     """Create the hub's tables, or upgrade them to this playout's schema."""
+    engine = hub_engine(db_url, checked=False)  # first: it says when the extra is missing
     from playout.hub.db import migrate
 
-    engine = hub_engine(db_url, checked=False)
     try:
         before, after = migrate(engine)
     finally:

@@ -30,9 +30,9 @@ from playout.cli.hub import db_option, hub_engine
 )
 def command(db_url: str, host: str, port: int, pool: int, workers: int) -> None:
     """Serve the upload API (put TLS in front of it with a reverse proxy)."""
+    hub_engine(db_url).dispose()  # refuse a missing extra, or a missing or newer schema
     import uvicorn
 
-    hub_engine(db_url).dispose()  # refuse a missing or newer schema before serving
     os.environ["PLAYOUT_HUB_DB"] = db_url
     os.environ["PLAYOUT_HUB_POOL"] = str(pool)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
