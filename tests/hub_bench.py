@@ -4,7 +4,6 @@ the private PostgreSQL cluster, and station databases with generated history."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -135,10 +134,6 @@ def hub_count(engine: Engine, table: str, station_id: str) -> int:
             ).scalar()
             or 0
         )
-
-
-def env_for_subprocess() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def counts_agree(engine: Engine) -> None:

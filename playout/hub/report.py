@@ -69,11 +69,12 @@ def build_province_report(
     if district is not None:
         query = query.where(stations.c.district == district)
     with engine.connect() as conn:
+        registered = conn.execute(query).all()  # read once: the stations and their provinces
         found = {
             r.id: StationFigures(r.id, r.name, r.district, r.timezone, r.last_contact)
-            for r in conn.execute(query)
+            for r in registered
         }
-        provinces = [r.province for r in conn.execute(query) if r.province]
+        provinces = [r.province for r in registered if r.province]
         # the join and the sums of a national month fit in memory rather than spill to disk
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         for r in conn.execute(FIGURES, {"first": first, "last": last}):

@@ -31,12 +31,13 @@ class Scan:
     duration_s: float
 
 
-def _summary_value(summary: str, label: str) -> float:
-    match = re.search(rf"{label}:\s+{_NUMBER}", summary)
+def _integrated(summary: str) -> float:
+    """The integrated loudness of ebur128's summary (-inf for silence, which it prints as -70)."""
+    match = re.search(rf"I:\s+{_NUMBER}", summary)
     if match is None:
-        raise AudioError(f"ffmpeg's loudness meter gave no {label} figure")
+        raise AudioError("ffmpeg's loudness meter gave no integrated loudness")
     value = float(match[1])
-    return -math.inf if value <= -70.0 and label == "I" else value
+    return -math.inf if value <= -70.0 else value
 
 
 class TruePeak:
@@ -119,7 +120,7 @@ def scan(
         if starts and (len(ends) < len(starts) or ends[-1] >= duration - 0.001):
             tail = max(0.0, duration - starts[-1])
     return Scan(
-        loudness=_summary_value(summary, "I"),
+        loudness=_integrated(summary),
         true_peak=meter.dbtp,
         lead_s=min(lead, duration),
         tail_s=min(tail, duration),
