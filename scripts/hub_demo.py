@@ -12,18 +12,23 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playout.clock import SystemClock  # noqa: E402
+from playout.hub.db import engine_for  # noqa: E402
 from playout.store import open_database  # noqa: E402
 from tests.history import sample, write_history  # noqa: E402
 from tests.hub_bench import HubServer, free_port, new_hub_database, uploader  # noqa: E402
 from tests.pg_bench import PostgresCluster  # noqa: E402
 
+DEMO_PASSWORD = "demo-password"
 STATIONS = [
     ("long-an/tan-an", "Đài Truyền thanh thành phố Tân An", "Thành phố Tân An", 1),
     ("long-an/ben-luc", "Đài Truyền thanh huyện Bến Lức", "Huyện Bến Lức", 2),
@@ -62,13 +67,33 @@ def main() -> None:
             token = added.stdout.strip().splitlines()[-1]
             db = open_database(work / f"{station_id.split('/')[1]}.db")
             last = date(2020, 8, 31) if seed != 3 else date(2020, 8, 18)  # one went silent
+            schedule = the_sample.for_station(station_id, name)
             write_history(
-                db, the_sample.for_station(station_id, name), the_sample.durations,
-                date(2020, 8, 1), last, seed=seed,
+                db, schedule, the_sample.durations, date(2020, 8, 1), last, seed=seed
+            )  # fmt: skip
+            # and this month up to now, for the dashboard
+            now = datetime.now(UTC)
+            today = now.astimezone(ZoneInfo(schedule.station.timezone)).date()
+            write_history(
+                db, schedule, the_sample.durations, today.replace(day=1), today, seed=seed,
+                until=now,
             )  # fmt: skip
             result = uploader(server.url, token, station_id).run(db, SystemClock())
             db.close()
             print(f"hub-demo: {station_id}: sent {result.rows_sent} rows to the hub")
+        demo = engine_for(url, pool_size=1)
+        with demo.begin() as conn:  # Cần Giuộc fell silent 3 hours ago
+            conn.execute(
+                text("UPDATE stations SET last_contact = now() - :gap WHERE id = :id"),
+                {"id": "long-an/can-giuoc", "gap": timedelta(hours=3)},
+            )
+        demo.dispose()
+        for user, role in (("tinh", "province"), ("benluc", "district:Huyện Bến Lức")):
+            subprocess.run(
+                [playout, "hub", "user", "add", user, "--role", role, "--password-stdin",
+                 "--db", url],
+                input=f"{DEMO_PASSWORD}\n", text=True, capture_output=True, check=True,
+            )  # fmt: skip
         subprocess.run(
             [playout, "hub", "station", "add", "long-an/thu-thua", "--name",
              "Đài Truyền thanh huyện Thủ Thừa", "--district", "Huyện Thủ Thừa",
@@ -84,12 +109,15 @@ def main() -> None:
         print(
             f"""
 The demo hub is up: {server.url}  (health: {server.url}/api/v1/health)
+  dashboard    {server.url}/  log in as tinh (the province) or benluc (district Bến Lức),
+               password {DEMO_PASSWORD}
   database     {url}
   stations     {playout} hub station list --db '{url}'
   report       {work}/province-report-2020-08.html (and .xlsx)
                {playout} hub report --month 08/2020 --format csv --db '{url}'
   hub log      {work}/hub.log
-Four stations: three sent August 2020 (Cần Giuộc stopped on the 18th), Thủ Thừa sent nothing.
+Four stations: three sent August 2020 (Cần Giuộc stopped on the 18th) and this month up to now
+(Cần Giuộc's last contact set 3 hours back), Thủ Thừa sent nothing.
 Ctrl-C stops the hub and throws the cluster away.""",
             flush=True,
         )

@@ -8,6 +8,7 @@ import pytest
 
 from tests.audio_bench import PulseBench
 from tests.helpers import StationFolder
+from tests.pg_bench import PostgresCluster
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,15 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseBench]:
         os.environ.pop("PULSE_SERVER", None)
     else:
         os.environ["PULSE_SERVER"] = old
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL cluster for the hub's tests (one per test session)."""
+    from tests.hub_bench import free_port  # the hub's packages only where a hub test runs
+
+    cluster = PostgresCluster(port=free_port())
+    cluster.init()
+    cluster.start()
+    yield cluster
+    cluster.cleanup()

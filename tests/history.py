@@ -8,7 +8,7 @@ import dataclasses
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from playout.daemon.asrun import AsRunLog
@@ -54,8 +54,15 @@ class History:
 
 
 def write_history(
-    db: Database, schedule: Schedule, durations: dict[str, int], first: date, last: date, seed: int
+    db: Database,
+    schedule: Schedule,
+    durations: dict[str, int],
+    first: date,
+    last: date,
+    seed: int,
+    until: datetime | None = None,
 ) -> History:
+    """Every day's plan; each airing that ended before ``until`` (all by default) gets its fate."""
     rng = random.Random(seed)
     station_id = schedule.station.id
     log = AsRunLog(db, station_id)
@@ -71,6 +78,8 @@ def write_history(
         )  # fmt: skip
         out.plans += 1
         for a in result.airings:
+            if until is not None and a.end > until:
+                break
             roll = rng.random()
             if roll < 0.05:
                 log.record(a, Status.MISSED, "station off air", at=a.start)

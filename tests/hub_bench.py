@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,12 +42,14 @@ class HubServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, log: Path, *, pool: int = 10, workers: int = 1) -> None:
+    def start(
+        self, log: Path, *, pool: int = 10, workers: int = 1, options: Sequence[str] = ()
+    ) -> None:
         self.log = log
         out = log.open("ab")
         self.process = subprocess.Popen(
             [*PLAYOUT, "hub", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--pool", str(pool), "--workers", str(workers)],
+             "--pool", str(pool), "--workers", str(workers), *options],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30

@@ -43,15 +43,6 @@ WEEK = (date(2020, 8, 5), date(2020, 8, 11))
 
 
 @pytest.fixture(scope="session")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster(port=free_port())
-    cluster.init()
-    cluster.start()
-    yield cluster
-    cluster.cleanup()
-
-
-@pytest.fixture(scope="session")
 def the_sample() -> Sample:
     return sample()
 
@@ -497,7 +488,7 @@ def test_schema_and_migrations(pg: PostgresCluster) -> None:
     served = runner.invoke(cli, ["hub", "station", "list", "--db", url])
     assert served.exit_code == 1 and "playout hub init" in served.output  # not made yet
     made = runner.invoke(cli, ["hub", "init", "--db", url])
-    assert made.exit_code == 0 and "-> 0002" in made.output, made.output
+    assert made.exit_code == 0 and "-> 0003" in made.output, made.output
     engine = new_hub_database(url)
     try:
         found = inspect(engine)

@@ -1,4 +1,4 @@
-"""The hub's HTTP API (FastAPI on uvicorn).
+"""The hub's HTTP server (FastAPI on uvicorn): the upload API, and the dashboard (``web/``).
 
 Every request body is read with a limit (declared and actual length, and again after gzip),
 so a hostile or broken client gets a 4xx and the hub's memory stays bounded. The token names
@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from playout.clock import Clock
 from playout.hub.auth import station_for_token
 from playout.hub.storage import Partitions, WrongStation, store_batch
+from playout.hub.web.pages import DashboardSettings, add_dashboard
 from playout.sync.protocol import PROTOCOL, UPLOAD_PATH
 
 log = logging.getLogger("playout.hub")
@@ -78,7 +79,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> FastAPI:
+def create_app(
+    engine: Engine,
+    clock: Clock,
+    limits: Limits | None = None,
+    dashboard: DashboardSettings | None = None,
+) -> FastAPI:
+    """The upload API (``/api/v1``) and the web dashboard (every other path)."""
     limits = limits or Limits()
     partitions = Partitions()
     writers = anyio.CapacityLimiter(limits.writers)
@@ -160,15 +167,25 @@ def create_app(engine: Engine, clock: Clock, limits: Limits | None = None) -> Fa
             raise HTTPException(403, f"{exc}; a station can write only its own rows") from None
         return stored.as_dict()
 
+    add_dashboard(app, engine, clock, dashboard or DashboardSettings())
     return app
 
 
 def app_from_environment() -> FastAPI:
     """The app of one server process (``playout hub serve`` starts one or several): the database
-    URL and pool size come from PLAYOUT_HUB_DB and PLAYOUT_HUB_POOL."""
+    URL and pool size come from PLAYOUT_HUB_DB and PLAYOUT_HUB_POOL, the dashboard's settings
+    from PLAYOUT_HUB_SILENT_AFTER and PLAYOUT_HUB_REFRESH (seconds) and
+    PLAYOUT_HUB_SECURE_COOKIES (1 or 0)."""
+    from datetime import timedelta
+
     from playout.clock import SystemClock
     from playout.hub.db import engine_for
 
     pool = int(os.environ.get("PLAYOUT_HUB_POOL", "10"))
     engine = engine_for(os.environ["PLAYOUT_HUB_DB"], pool_size=pool, max_overflow=0)
-    return create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)))
+    dashboard = DashboardSettings(
+        silent_after=timedelta(seconds=float(os.environ.get("PLAYOUT_HUB_SILENT_AFTER", "1200"))),
+        secure_cookies=os.environ.get("PLAYOUT_HUB_SECURE_COOKIES", "0") == "1",
+        refresh=timedelta(seconds=float(os.environ.get("PLAYOUT_HUB_REFRESH", "60"))),
+    )
+    return create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)), dashboard)

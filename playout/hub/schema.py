@@ -155,3 +155,23 @@ daily_counts = Table(
     *(Column(name, Integer, nullable=False) for name in COUNTED),
     Column("played_ms", BigInteger, nullable=False),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("district", Text, nullable=False),
+    _ts("created_at"),
+    Column("failed_logins", Integer, nullable=False),
+    _ts("locked_until", True),
+    _ts("last_login", True),
+)
+
+hub_settings = Table(
+    "hub_settings",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)

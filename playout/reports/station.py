@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from playout.reports.data import Report
 from playout.reports.document import BarChart, Document, Sheet
 from playout.reports.tables import campaign_table, clip_table, daily_table, not_completed_table
@@ -57,7 +60,12 @@ def _esc(text: str) -> str:
 def chart_svg(report: Report, campaign: str, title: str, w: Words) -> str:
     """Bars: airings per day; a line: the day's target."""
     days = report.days
-    values = [report.grid[(d, campaign)] for d in days]
+    return bars_svg(days, [report.grid[(d, campaign)] for d in days], title, w)
+
+
+def bars_svg(days: Sequence[date], values: Sequence[tuple[int, int]], title: str, w: Words) -> str:
+    """One bar per day (aired) and a line over them (the day's target); the station report and
+    the hub's station page draw the same chart."""
     top = max([1] + [max(a, t) for a, t in values])
     width, height, left, bottom = 700, 190, 30, 20
     plot_w, plot_h = width - left - 10, height - bottom - 25

@@ -32,7 +32,7 @@ def db_option(func: F) -> F:
     )(func)
 
 
-HUB_PACKAGES = ("alembic", "fastapi", "psycopg", "uvicorn")
+HUB_PACKAGES = ("alembic", "argon2", "fastapi", "itsdangerous", "psycopg", "uvicorn")
 
 
 def require_hub_packages() -> None:
@@ -62,9 +62,9 @@ def command() -> None:
 
 
 def _register() -> None:
-    from playout.cli.hub import init, report, serve, station
+    from playout.cli.hub import init, report, serve, station, user
 
-    for module in (init, serve, station, report):
+    for module in (init, serve, station, user, report):
         command.add_command(module.command)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 
 import click
 
 from playout.cli.hub import db_option, hub_engine
+from playout.cli.params import DURATION
 
 
 @click.command("serve")
@@ -28,13 +30,45 @@ from playout.cli.hub import db_option, hub_engine
     type=click.IntRange(1, 64),
     help="Server processes (about one per CPU core left to the hub).",
 )
-def command(db_url: str, host: str, port: int, pool: int, workers: int) -> None:
-    """Serve the upload API (put TLS in front of it with a reverse proxy)."""
+@click.option(
+    "--silent-after",
+    type=DURATION,
+    default="20m",
+    show_default=True,
+    help="The dashboard shows a station red when it has not been in contact for this long "
+    "during one of its broadcast sessions.",
+)
+@click.option(
+    "--refresh",
+    type=DURATION,
+    default="60s",
+    show_default=True,
+    help="How often the dashboard's overview refreshes its figures.",
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Send the dashboard's login cookie only over HTTPS (set it behind a TLS proxy).",
+)
+def command(
+    db_url: str,
+    host: str,
+    port: int,
+    pool: int,
+    workers: int,
+    silent_after: timedelta,
+    refresh: timedelta,
+    secure_cookies: bool,
+) -> None:
+    """Serve the upload API and the dashboard (put TLS in front with a reverse proxy)."""
     hub_engine(db_url).dispose()  # refuse a missing extra, or a missing or newer schema
     import uvicorn
 
     os.environ["PLAYOUT_HUB_DB"] = db_url
     os.environ["PLAYOUT_HUB_POOL"] = str(pool)
+    os.environ["PLAYOUT_HUB_SILENT_AFTER"] = str(silent_after.total_seconds())
+    os.environ["PLAYOUT_HUB_REFRESH"] = str(refresh.total_seconds())
+    os.environ["PLAYOUT_HUB_SECURE_COOKIES"] = "1" if secure_cookies else "0"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     click.echo(
         f"playout hub on http://{host}:{port} ({workers} worker(s), database pool {pool} each)"

@@ -1,0 +1,231 @@
+"""The dashboard's users: a name, an argon2 password hash and a role (the whole province, or one
+district). Failed logins are counted per user in the database (so every server process of the
+hub sees them): after ``FREE_ATTEMPTS`` in a row the user is locked for a time that doubles with
+each further failure, up to ``MAX_LOCK``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from playout.hub.schema import hub_settings, stations, users
+from playout.problems import PlayoutError, did_you_mean
+
+FREE_ATTEMPTS = 5
+FIRST_LOCK = timedelta(seconds=30)
+MAX_LOCK = timedelta(minutes=15)
+MIN_PASSWORD = 8
+
+
+class Role(StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+    district: str  # "" for the province
+    stamp: str  # changes with the password: sessions made before a change end
+
+    def sees(self, district: str) -> bool:
+        return self.role is Role.PROVINCE or district == self.district
+
+    @property
+    def label(self) -> str:
+        return "province" if self.role is Role.PROVINCE else f"district:{self.district}"
+
+
+def parse_role(text: str) -> tuple[Role, str]:
+    """``province`` or ``district:<name>``."""
+    kind, _, district = text.partition(":")
+    if kind == Role.PROVINCE and not district:
+        return Role.PROVINCE, ""
+    if kind == Role.DISTRICT and district.strip():
+        return Role.DISTRICT, district.strip()
+    raise PlayoutError(
+        f"{text!r} is not a role",
+        "write --role province, or --role district:<district name> (as the stations have it)",
+    )
+
+
+def _stamp(password_hash: str) -> str:
+    return password_hash[-16:]
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, the library's current recommended parameters
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise PlayoutError(
+            f"the password is too short ({len(password)} characters)",
+            f"use at least {MIN_PASSWORD} characters; a few unrelated words are easy to remember",
+        )
+
+
+def _districts(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted({str(r[0]) for r in conn.execute(select(stations.c.district)) if r[0]})
+
+
+def add_user(engine: Engine, name: str, password: str, role: str, now: datetime) -> User:
+    kind, district = parse_role(role)
+    check_password(password)
+    if not name.strip() or name != name.strip():
+        raise PlayoutError(f"{name!r} is not a user name", "use a name without spaces at the ends")
+    known = _districts(engine)
+    if kind is Role.DISTRICT and district not in known:
+        raise PlayoutError(
+            f"no station of the hub is in the district {district!r}",
+            did_you_mean(district, known) if known else "register the district's stations first",
+        )
+    hashed = _hasher().hash(password)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(users).values(
+                    name=name,
+                    password_hash=hashed,
+                    role=kind.value,
+                    district=district,
+                    created_at=now,
+                    failed_logins=0,
+                )
+            )
+    except IntegrityError as exc:
+        raise PlayoutError(
+            f"user {name} exists already",
+            f"to change the password: playout hub user password {name}",
+        ) from exc
+    return User(name, kind, district, _stamp(hashed))
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    role: str
+    created_at: datetime
+    last_login: datetime | None
+    failed_logins: int
+    locked_until: datetime | None
+
+
+def list_users(engine: Engine) -> list[UserInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users).order_by(users.c.role, users.c.district, users.c.name))
+        return [
+            UserInfo(
+                r.name,
+                "province" if r.role == Role.PROVINCE else f"district:{r.district}",
+                r.created_at,
+                r.last_login,
+                r.failed_logins,
+                r.locked_until,
+            )
+            for r in rows
+        ]
+
+
+def _known(engine: Engine, name: str) -> None:
+    names = [u.name for u in list_users(engine)]
+    if name not in names:
+        raise PlayoutError(f"there is no user {name!r}", did_you_mean(name, names))
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    """A new password (ends the user's sessions) and the lock lifted."""
+    check_password(password)
+    _known(engine, name)
+    with engine.begin() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.name == name)
+            .values(password_hash=_hasher().hash(password), failed_logins=0, locked_until=None)
+        )
+
+
+def remove_user(engine: Engine, name: str) -> None:
+    _known(engine, name)
+    with engine.begin() as conn:
+        conn.execute(delete(users).where(users.c.name == name))
+
+
+def user_for_session(engine: Engine, name: str, stamp: str) -> User | None:
+    """The user a session cookie names, if it still exists and its password is unchanged."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users.c.name, users.c.role, users.c.district, users.c.password_hash).where(
+                users.c.name == name
+            )
+        ).first()
+    if row is None or _stamp(row.password_hash) != stamp:
+        return None
+    return User(row.name, Role(row.role), row.district, _stamp(row.password_hash))
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    locked_for: timedelta | None = None  # refused without checking: the user is locked
+    failures: int = 0  # failures in a row, this one included
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name takes as long as a wrong password."""
+    return _hasher().hash(secrets.token_hex(16))
+
+
+def authenticate(engine: Engine, name: str, password: str, now: datetime) -> LoginResult:
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.name == name)).first()
+    hasher = _hasher()
+    if row is None:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            hasher.verify(_dummy_hash(), password)
+        return LoginResult(None)
+    if row.locked_until is not None and row.locked_until > now:
+        return LoginResult(None, row.locked_until - now, row.failed_logins)
+    try:
+        hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failures = row.failed_logins + 1
+        lock = None
+        if failures >= FREE_ATTEMPTS:
+            lock = min(FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS), MAX_LOCK)
+        with engine.begin() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.name == name)
+                .values(failed_logins=failures, locked_until=now + lock if lock else None)
+            )
+        return LoginResult(None, None, failures)
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login": now}
+    hashed = row.password_hash
+    if hasher.check_needs_rehash(hashed):
+        hashed = values["password_hash"] = hasher.hash(password)
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.name == name).values(**values))
+    return LoginResult(User(row.name, Role(row.role), row.district, _stamp(hashed)))
+
+
+def session_key(engine: Engine) -> str:
+    """The key that signs the dashboard's session cookies (made by the migration)."""
+    with engine.connect() as conn:
+        key = conn.execute(
+            select(hub_settings.c.value).where(hub_settings.c.name == "session_key")
+        ).scalar_one()
+    return str(key)

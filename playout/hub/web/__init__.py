@@ -1,0 +1,1 @@
+"""The hub's web dashboard: server-rendered pages for the province and the districts."""

@@ -1,0 +1,305 @@
+"""The dashboard's pages, server-rendered: login and logout, the overview, a station, the
+province report. Every page checks the user; a district user sees only its district's stations
+and report, whatever URL it asks for."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from playout.clock import Clock
+from playout.hub.report import build_province_report
+from playout.hub.users import User, authenticate, session_key
+from playout.hub.web.guard import (
+    AddressThrottle,
+    CsrfRefused,
+    LoginNeeded,
+    check_csrf,
+    csrf_token,
+    current_user,
+    forbid_unless,
+    language,
+    log_in,
+)
+from playout.hub.web.overview import StationLine, station_lines
+from playout.hub.web.state import SEVERITY, State
+from playout.hub.web.station_view import station_view
+from playout.hub.web.words import LANGS, Words
+from playout.problems import PlayoutError
+from playout.reports import WRITERS, month_bounds
+from playout.reports.province import province_document
+from playout.reports.station import bars_svg
+from playout.reports.text import Words as ReportWords
+from playout.schedule.model import DEFAULT_TIMEZONE
+
+log = logging.getLogger("playout.hub.web")
+
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+SORTS = ("state", "name", "contact", "share")
+FAILED_LOGIN_DELAY = 1.0  # seconds every failed login waits before its answer
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    silent_after: timedelta = timedelta(minutes=20)
+    secure_cookies: bool = False  # set behind TLS: the cookie is then sent only over HTTPS
+    session_hours: int = 12
+    refresh: timedelta = timedelta(seconds=60)  # how often the overview refreshes its table
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "name":
+        return lambda s: (s.name.casefold(), s.id)
+    if sort == "contact":  # longest silent first
+        return lambda s: (s.last_contact is not None, s.last_contact or datetime.min, s.id)
+    if sort == "share":  # lowest share first, no target last
+        return lambda s: (s.share is None, s.share or 0.0, s.id)
+    return lambda s: (SEVERITY[s.verdict.state], s.name.casefold(), s.id)
+
+
+def group_by_district(
+    lines: list[StationLine], sort: str, problems_only: bool
+) -> list[tuple[str, list[StationLine]]]:
+    groups: dict[str, list[StationLine]] = {}
+    for line in lines:
+        assert line.verdict is not None
+        if problems_only and line.verdict.state in (State.GREEN,):
+            continue
+        groups.setdefault(line.district, []).append(line)
+    key = _sort_key(sort)
+    return [(d, sorted(groups[d], key=key)) for d in sorted(groups, key=str.casefold)]
+
+
+def _months(today: date, count: int = 13) -> list[str]:
+    out, year, month = [], today.year, today.month
+    for _ in range(count):
+        out.append(f"{month:02d}/{year}")
+        month, year = (month - 1, year) if month > 1 else (12, year - 1)
+    return out
+
+
+def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: DashboardSettings) -> None:
+    templates = Environment(
+        loader=PackageLoader("playout.hub.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    throttle = AddressThrottle()
+    router = APIRouter()
+
+    def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        lang = language(request)
+        w = context.pop("w", None) or Words(lang, DEFAULT_TIMEZONE)
+        html = templates.get_template(name).render(
+            w=w, lang=lang, langs=LANGS, csrf=csrf_token(request), path=request.url.path,
+            now=clock.now(), **context,
+        )  # fmt: skip
+        response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+        if request.query_params.get("lang") in LANGS:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        return response
+
+    def address(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    @router.get("/login", response_class=HTMLResponse)
+    async def login_page(request: Request) -> Response:
+        return render(request, "login.html", next=request.query_params.get("next", "/"))
+
+    @router.post("/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        check_csrf(request, form.get("csrf"))
+        name, password = str(form.get("user", "")), str(form.get("password", ""))
+        target = str(form.get("next") or "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"  # never an open redirect
+        w = Words(language(request), DEFAULT_TIMEZONE)
+        client = address(request)
+        if throttle.blocked(client):
+            log.warning("dashboard: login for %r from %s refused: too many failures", name, client)
+            return render(request, "login.html", 429, error=w["too_many"], next=target)
+        result = await run_in_threadpool(authenticate, engine, name, password, clock.now())
+        if result.user is None:
+            throttle.failed(client)
+            await asyncio.sleep(FAILED_LOGIN_DELAY)
+            if result.locked_for is not None:
+                minutes = max(1, round(result.locked_for.total_seconds() / 60))
+                log.warning("dashboard: login for %r from %s refused: locked", name, client)
+                return render(
+                    request, "login.html", 429, error=w.say("locked", minutes=minutes), next=target
+                )
+            log.warning(
+                "dashboard: failed login for %r from %s (%d in a row)",
+                name, client, result.failures,
+            )  # fmt: skip
+            return render(request, "login.html", 401, error=w["bad_login"], next=target)
+        log_in(request, result.user)
+        log.info("dashboard: %s (%s) logged in from %s", name, result.user.label, client)
+        return RedirectResponse(target, 303)
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        check_csrf(request, form.get("csrf"))
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    @router.get("/", response_class=HTMLResponse)
+    async def overview(request: Request) -> Response:
+        user = await current_user(request, engine)
+        sort = request.query_params.get("sort", "state")
+        sort = sort if sort in SORTS else "state"
+        problems = request.query_params.get("problems") == "1"
+        lines = await run_in_threadpool(
+            station_lines, engine, clock.now(), settings.silent_after, district=user.district
+        )
+        counts = {s: sum(1 for x in lines if x.verdict and x.verdict.state is s) for s in State}
+        template = "overview_table.html" if request.headers.get("x-partial") else "overview.html"
+        return render(
+            request,
+            template,
+            user=user,
+            groups=group_by_district(lines, sort, problems),
+            counts=counts,
+            total=len(lines),
+            sort=sort,
+            problems=problems,
+            refresh=max(1, int(settings.refresh.total_seconds())),
+        )
+
+    @router.get("/stations/{station_id:path}", response_class=HTMLResponse)
+    async def station(request: Request, station_id: str) -> Response:
+        user = await current_user(request, engine)
+        view = await run_in_threadpool(
+            station_view, engine, station_id, clock.now(), settings.silent_after
+        )
+        if view is None:
+            raise HTTPException(404)
+        forbid_unless(user.sees(view.line.district))
+        w = Words(language(request), view.line.timezone)
+        rw = ReportWords(w.lang)
+        charts = [bars_svg(view.month_days, v, c, rw) for c, v in view.month.items()]
+        return render(request, "station.html", w=w, user=user, view=view, charts=charts)
+
+    @router.get("/reports", response_class=HTMLResponse)
+    async def reports(request: Request) -> Response:
+        user = await current_user(request, engine)
+        return await _reports_page(request, user)
+
+    async def _reports_page(
+        request: Request, user: User, error: str = "", status_code: int = 200
+    ) -> Response:
+        lines = await run_in_threadpool(
+            station_lines, engine, clock.now(), settings.silent_after, district=user.district
+        )
+        districts = sorted({s.district for s in lines}, key=str.casefold)
+        today = clock.now().astimezone(Words("vi", DEFAULT_TIMEZONE).zone).date()
+        return render(
+            request, "reports.html", status_code, user=user, districts=districts,
+            months=_months(today), formats=sorted(WRITERS), error=error,
+        )  # fmt: skip
+
+    @router.post("/reports")
+    async def download(request: Request) -> Response:
+        user = await current_user(request, engine)
+        form = await request.form()
+        check_csrf(request, form.get("csrf"))
+        district = str(form.get("district", ""))
+        forbid_unless(user.sees(district) if district else user.district == "")
+        fmt, lang = str(form.get("format", "xlsx")), str(form.get("lang", "vi"))
+        if fmt not in WRITERS or lang not in LANGS:
+            raise HTTPException(400)
+        try:
+            month, year = (int(x) for x in str(form.get("month", "")).split("/"))
+            first, last = month_bounds(month, year)
+        except ValueError:
+            raise HTTPException(400) from None
+        issued = clock.now().astimezone(Words("vi", DEFAULT_TIMEZONE).zone).date()
+        try:
+            report = await run_in_threadpool(
+                lambda: build_province_report(
+                    engine, first, last, issued=issued, district=district or None,
+                    prepared_by=user.name,
+                )
+            )  # fmt: skip
+        except PlayoutError as exc:
+            return await _reports_page(request, user, str(exc), 400)
+        data = WRITERS[fmt](province_document(report, lang))
+        suffix = f"-{district}" if district else ""
+        filename = f"province-report-{year}-{month:02d}{suffix}.{fmt}"
+        log.info("dashboard: %s downloaded %s", user.name, filename)
+        return Response(
+            data,
+            media_type={
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "csv": "text/csv; charset=utf-8",
+                "html": "text/html; charset=utf-8",
+            }[fmt],
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def login_needed(request: Request, _exc: Exception) -> Response:
+        if request.headers.get("x-partial"):  # the overview's refresh: the page reloads
+            return Response(status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={_quote(target)}", 303)
+
+    async def csrf_refused(request: Request, _exc: Exception) -> Response:
+        log.warning("dashboard: %s %s without a valid CSRF token", request.method, request.url)
+        w = Words(language(request), DEFAULT_TIMEZONE)
+        return render(request, "error.html", 403, message=w["csrf"])
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/api/"):  # the upload API answers JSON, as before
+            return await http_exception_handler(request, exc)
+        w = Words(language(request), DEFAULT_TIMEZONE)
+        key = {403: "forbidden", 404: "not_found"}.get(exc.status_code)
+        message = w[key] if key else str(exc.detail)
+        return render(request, "error.html", exc.status_code, message=message)
+
+    app.add_exception_handler(LoginNeeded, login_needed)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_key(engine),
+        session_cookie="playout_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")

@@ -1,0 +1,293 @@
+"""The hub's dashboard in a real browser (Debian's headless Chromium through chromedriver) and
+over plain HTTP, against a real ``playout hub serve`` on 127.0.0.1 with a real PostgreSQL.
+Stations send their data through the real upload API."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import Engine
+
+from playout.clock import SystemClock
+from playout.daemon.asrun import AsRunLog
+from playout.hub.auth import add_station
+from playout.planning import plan
+from playout.schedule.model import HubSettings, Station
+from playout.station_folder import load_station
+from playout.store import Database, Status, Trigger, open_database
+from playout.sync import Uploader
+from tests.browser import artifact, chromium
+from tests.daemon_bench import PLAYOUT, Slot, build_station, midday_zone
+from tests.history import Sample, sample, write_history
+from tests.hub_bench import HubServer, free_port, new_hub_database
+from tests.pg_bench import PostgresCluster
+from tests.web_client import WebClient
+
+pytestmark = pytest.mark.slow
+PASSWORD = "correct horse battery"
+SILENT_S = 6
+
+
+@dataclass
+class Dashboard:
+    engine: Engine
+    db_url: str
+    server: HubServer
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(self) -> WebClient:
+        return WebClient("127.0.0.1", self.server.port)
+
+    def user(self, name: str, role: str, password: str = PASSWORD) -> None:
+        subprocess.run(
+            [PLAYOUT, "hub", "user", "add", name, "--role", role, "--password-stdin",
+             "--db", self.db_url],
+            input=password + "\n", text=True, check=True, capture_output=True,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def dash(pg: PostgresCluster, tmp_path: Path) -> Dashboard:
+    url = pg.new_database()
+    engine = new_hub_database(url)
+    server = HubServer(url, free_port())
+    log = tmp_path / "hub.log"
+    # red after SILENT_S without contact during a session; the overview refreshes every second
+    server.start(log, options=["--silent-after", f"{SILENT_S}s", "--refresh", "1s"])
+    yield Dashboard(engine, url, server, log)
+    server.stop()
+    engine.dispose()
+
+
+def register(d: Dashboard, station_id: str, name: str, district: str, tz: str) -> str:
+    return add_station(
+        d.engine, station_id, name=name, district=district, province="Long An",
+        timezone=tz, now=datetime.now(UTC),
+    )  # fmt: skip
+
+
+def upload(d: Dashboard, db: Database, station_id: str, token: str, tz: str) -> None:
+    station = Station(
+        id=station_id, name=station_id, timezone=tz,
+        hub=HubSettings(url=d.url, token_file="hub.token"),
+    )  # fmt: skip
+    result = Uploader(d.url, token, station).run(db, SystemClock())
+    assert result.ok, result.error
+
+
+def on_air_station(d: Dashboard, tmp: Path, station_id: str, district: str) -> tuple[Database, str]:
+    """A station whose session is on now: today's plan has an airing that aired a minute and a
+    half ago (logged as completed) and one in ten minutes. Its data is sent once."""
+    tz = midday_zone(datetime.now(UTC))
+    folder = build_station(
+        tmp / station_id.replace("/", "_"), {"spot.wav": (440, 2.0)},
+        [Slot(-90, "spot.wav"), Slot(600, "spot.wav")], lead_s=0, fallback=None, tz=tz,
+    )  # fmt: skip
+    loaded = load_station(folder.root, capacity=False)
+    assert loaded.schedule is not None, loaded.problems
+    schedule = Sample(loaded.schedule, dict(loaded.durations)).for_station(station_id)
+    today = datetime.now(ZoneInfo(tz)).date()
+    airings = plan(schedule, today, today, durations=dict(loaded.durations)).airings
+    assert len(airings) == 2
+    db = open_database(tmp / f"{station_id.replace('/', '_')}.db")
+    log = AsRunLog(db, station_id)
+    log.store_plan(today, airings, 1, "start", datetime.now(UTC) - timedelta(minutes=5))
+    first = airings[0]
+    log.begin(first, trigger=Trigger.SCHEDULE, actual_start=first.start, clip_sha256=None,
+              run_id=None)  # fmt: skip
+    log.finish(first.airing_id, Status.COMPLETED, first.duration_ms, "", first.end)
+    token = register(d, station_id, f"Đài {station_id}", district, tz)
+    upload(d, db, station_id, token, tz)
+    return db, token
+
+
+def row_state(driver: WebDriver, station_id: str) -> str:
+    row = driver.find_element(By.CSS_SELECTOR, f'tr[data-station="{station_id}"]')
+    return str(row.get_attribute("class"))
+
+
+def log_in(driver: WebDriver, user: str, password: str = PASSWORD) -> None:
+    driver.find_element(By.ID, "user").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+    WebDriverWait(driver, 15).until(  # the next page, or the login page with its error
+        lambda drv: (
+            drv.find_elements(By.ID, "logout") or drv.find_elements(By.CSS_SELECTOR, ".error")
+        )
+    )
+
+
+def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
+    dash: Dashboard, tmp_path: Path
+) -> None:
+    on_air_station(dash, tmp_path, "long-an/ben-luc", "Huyện Bến Lức")
+    dash.user("tinh", "province")
+    with chromium() as driver:
+        driver.get(dash.url + "/")
+        assert "/login" in driver.current_url  # no page without a login
+        log_in(driver, "tinh")
+        assert driver.current_url == dash.url + "/"
+        assert row_state(driver, "long-an/ben-luc") == "green"
+        row = driver.find_element(By.CSS_SELECTOR, 'tr[data-station="long-an/ben-luc"]')
+        assert "vừa xong" in row.text and "1/2" in row.text, row.text
+        # the station sends nothing more; the page refreshes its table by itself
+        driver.execute_script("window.notReloaded = true")
+        WebDriverWait(driver, SILENT_S + 20, poll_frequency=0.5).until(
+            lambda drv: row_state(drv, "long-an/ben-luc") == "red"
+        )
+        assert driver.execute_script("return window.notReloaded") is True  # no full reload
+        row = driver.find_element(By.CSS_SELECTOR, 'tr[data-station="long-an/ben-luc"]')
+        assert "Mất liên lạc từ" in row.text, row.text
+        # the station page: today's log, the month's chart, the state
+        driver.find_element(By.LINK_TEXT, "Đài long-an/ben-luc").click()
+        page = driver.find_element(By.TAG_NAME, "main").text
+        assert "hoàn thành" in page and "sắp phát" in page, page
+        assert driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect.aired")
+        # English on demand
+        driver.get(dash.url + "/stations/long-an/ben-luc?lang=en")
+        assert "Today's as-run log" in driver.find_element(By.TAG_NAME, "main").text
+        driver.find_element(By.ID, "logout").click()
+        assert "/login" in driver.current_url
+        driver.get(dash.url + "/")
+        assert "/login" in driver.current_url  # the session is over
+
+
+def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path) -> None:
+    the_sample = sample()
+    for station_id, district in (("long-an/ben-luc", "Huyện Bến Lức"), ("long-an/tan-an", "TP")):
+        token = register(dash, station_id, f"Đài {station_id}", district, "Asia/Ho_Chi_Minh")
+        db = open_database(tmp_path / f"{station_id.split('/')[1]}.db")
+        write_history(
+            db, the_sample.for_station(station_id), the_sample.durations,
+            date(2020, 8, 1), date(2020, 8, 31), seed=3,
+        )  # fmt: skip
+        upload(dash, db, station_id, token, "Asia/Ho_Chi_Minh")
+    dash.user("benluc", "district:Huyện Bến Lức")
+    dash.user("tinh", "province")
+
+    web = dash.client()
+    assert web.get("/").status == 303  # to the login page
+    refused = web.post("/login", {"user": "benluc", "password": PASSWORD})  # no CSRF token
+    assert refused.status == 403 and "/" not in web.cookies.get("playout_session", "/")
+    answer = web.login("benluc", PASSWORD)
+    assert answer.status == 303 and answer.location == "/"
+    cookie = next(h for h in answer.headers.get_all("set-cookie") if "playout_session" in h)
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    overview = web.get("/").text
+    assert "long-an/ben-luc" in overview and "long-an/tan-an" not in overview
+    assert web.get("/stations/long-an/ben-luc").status == 200
+    assert web.get("/stations/long-an/tan-an").status == 403  # asked for directly
+    assert web.get("/stations/long-an/nowhere").status == 404
+    csrf = web.csrf("/reports")
+    form = {"csrf": csrf, "month": "08/2020", "format": "xlsx", "lang": "vi"}
+    assert web.post("/reports", {**form, "district": "TP"}).status == 403
+    assert web.post("/reports", {**form, "district": ""}).status == 403  # the whole province
+    mine = web.post("/reports", {**form, "district": "Huyện Bến Lức"})
+    assert mine.status == 200 and mine.body[:2] == b"PK"  # an XLSX (zip)
+    assert "attachment" in mine.headers["content-disposition"]
+    no_token = {k: v for k, v in form.items() if k != "csrf"}
+    assert web.post("/reports", {**no_token, "district": "Huyện Bến Lức"}).status == 403
+    assert web.post("/logout", {}).status == 403  # logout too needs the token
+    assert web.get("/").status == 200  # ... so the session is still there
+
+    province = dash.client()
+    assert province.login("tinh", PASSWORD).status == 303
+    everything = province.get("/").text
+    assert "long-an/ben-luc" in everything and "long-an/tan-an" in everything
+    csrf = province.csrf("/reports")
+    whole = province.post("/reports", {**form, "csrf": csrf, "district": "", "format": "csv"})
+    assert whole.status == 200 and "long-an/tan-an" in whole.text
+
+    # a new password ends the user's sessions
+    subprocess.run(
+        [PLAYOUT, "hub", "user", "password", "benluc", "--password-stdin", "--db", dash.db_url],
+        input="another password\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    assert web.get("/").status == 303
+
+    with chromium() as driver:  # and in the browser, the other district's station page
+        driver.get(dash.url + "/login")
+        log_in(driver, "benluc", "another password")
+        driver.get(dash.url + "/stations/long-an/tan-an")
+        assert "Bạn không có quyền xem trang này" in driver.page_source
+
+
+def test_failed_logins_are_slowed_down_locked_and_logged(dash: Dashboard) -> None:
+    dash.user("tinh", "province")
+    web = dash.client()
+    started = time.monotonic()
+    for _ in range(5):
+        assert web.login("tinh", "wrong password").status == 401
+    assert time.monotonic() - started >= 5  # each failure waits a second
+    locked = web.login("tinh", PASSWORD)  # right now, but locked after five failures
+    assert locked.status == 429 and "Đăng nhập sai quá nhiều lần" in locked.text
+    assert web.login("nobody", PASSWORD).status == 401
+    log = dash.log.read_text()
+    assert "failed login for 'tinh' from 127.0.0.1 (5 in a row)" in log
+    assert "login for 'tinh' from 127.0.0.1 refused: locked" in log
+    subprocess.run(  # the administrator sets a new password: the lock is lifted
+        [PLAYOUT, "hub", "user", "password", "tinh", "--password-stdin", "--db", dash.db_url],
+        input=PASSWORD + "\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    assert web.login("tinh", PASSWORD).status == 303
+
+
+def test_overview_on_a_desktop_a_phone_and_paper(dash: Dashboard, tmp_path: Path) -> None:
+    """Screenshots of the overview (test-artifacts/), no sideways scrolling on a phone, and a
+    print without the navigation."""
+    the_sample = sample()
+    now = datetime.now(UTC)
+    for n, (station_id, district) in enumerate(
+        [("long-an/tan-an", "Thành phố Tân An"), ("long-an/ben-luc", "Huyện Bến Lức"),
+         ("long-an/can-giuoc", "Huyện Cần Giuộc"), ("long-an/thu-thua", "Huyện Thủ Thừa")]
+    ):  # fmt: skip
+        token = register(
+            dash, station_id, f"Đài Truyền thanh {district}", district, "Asia/Ho_Chi_Minh"
+        )
+        if n == 3:
+            continue  # never connects
+        today = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+        db = open_database(tmp_path / f"{n}.db")
+        write_history(
+            db, the_sample.for_station(station_id), the_sample.durations,
+            today.replace(day=1), today, seed=n + 1, until=now,
+        )  # fmt: skip
+        upload(dash, db, station_id, token, "Asia/Ho_Chi_Minh")
+    dash.user("tinh", "province")
+    with chromium(1280, 900) as driver:
+        driver.get(dash.url + "/login")
+        log_in(driver, "tinh")
+        assert len(driver.find_elements(By.CSS_SELECTOR, "tr[data-station]")) == 4
+        driver.save_screenshot(str(artifact("dashboard-overview-desktop.png")))
+        driver.set_window_size(390, 844)
+        driver.get(dash.url + "/")
+        driver.save_screenshot(str(artifact("dashboard-overview-phone.png")))
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+        driver.set_window_size(1280, 900)
+        pdf = base64.b64decode(driver.print_page(PrintOptions()))
+    printed = tmp_path / "overview.pdf"
+    printed.write_bytes(pdf)
+    artifact("dashboard-overview.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(printed), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Huyện Bến Lức" in text and "Thành phố Tân An" in text
+    assert "Đăng xuất" not in text and "Chỉ các đài có vấn đề" not in text  # no controls on paper
