@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -488,7 +488,7 @@ def test_schema_and_migrations(pg: PostgresCluster) -> None:
     served = runner.invoke(cli, ["hub", "station", "list", "--db", url])
     assert served.exit_code == 1 and "playout hub init" in served.output  # not made yet
     made = runner.invoke(cli, ["hub", "init", "--db", url])
-    assert made.exit_code == 0 and "-> 0003" in made.output, made.output
+    assert made.exit_code == 0 and "-> 0004" in made.output, made.output
     engine = new_hub_database(url)
     try:
         found = inspect(engine)
@@ -559,3 +559,46 @@ def test_the_demo_hub(tmp_path: Path) -> None:
     assert "4 station(s), " in demo.stdout and "1 station(s) without data" in demo.stdout
     assert (tmp_path / "demo" / "province-report-2020-08.xlsx").stat().st_size > 0
     assert "không có dữ liệu" in (tmp_path / "demo" / "province-report-2020-08.html").read_text()
+
+
+def test_the_migration_fills_day_sessions_as_the_upload_does(
+    pg: PostgresCluster, tmp_path: Path, the_sample: Sample
+) -> None:
+    """Migration 0004 derives each day's sessions from the plans already stored; they equal the
+    ones the upload keeps for the same plans."""
+    from playout.hub.db import engine_for, migrate
+    from playout.hub.storage import Partitions, store_batch
+
+    db = station_db(tmp_path, "s")
+    history(db, the_sample, "long-an/ben-luc", *WEEK)
+    rows = next_batch(db, "long-an/ben-luc", 0, max_rows=5000).rows
+    plans = [r for r in rows if r["table"] == "day_plans"]
+    assert len(plans) == 7
+    engines = {}
+    for name, target in (("uploaded", "head"), ("migrated", "0003")):
+        engine = engines[name] = engine_for(pg.new_database())
+        migrate(engine, target)
+        register(engine, "long-an/ben-luc")
+    store_batch(
+        engines["uploaded"], Partitions(), "long-an/ben-luc", plans,
+        timezone=None, software="", now=datetime.now(UTC),
+    )  # fmt: skip
+    with engines["uploaded"].connect() as src, engines["migrated"].begin() as dst:
+        for r in src.execute(text("SELECT * FROM day_plans")).mappings():
+            dst.execute(
+                text(
+                    "INSERT INTO day_plans VALUES (:station_id, :day, :version, :revision, "
+                    ":effective_from, :reason, :level, :digest, CAST(:plan AS jsonb))"
+                ),
+                {**r, "plan": json.dumps(r["plan"])},
+            )
+    migrate(engines["migrated"])
+    found = {}
+    for name, engine in engines.items():
+        with engine.connect() as conn:
+            found[name] = conn.execute(
+                text("SELECT * FROM day_sessions ORDER BY day, session")
+            ).all()
+        engine.dispose()
+    assert len(found["uploaded"]) >= 7
+    assert found["uploaded"] == found["migrated"]

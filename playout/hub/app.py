@@ -7,6 +7,7 @@ the station; a station id in the body is only checked against it.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -188,4 +189,9 @@ def app_from_environment() -> FastAPI:
         secure_cookies=os.environ.get("PLAYOUT_HUB_SECURE_COOKIES", "0") == "1",
         refresh=timedelta(seconds=float(os.environ.get("PLAYOUT_HUB_REFRESH", "60"))),
     )
-    return create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)), dashboard)
+    app = create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)), dashboard)
+    # the start-up objects (modules, routes, templates) never die: keep them out of every
+    # collection, so a full one does not walk them (it added ~150 ms to some dashboard pages)
+    gc.collect()
+    gc.freeze()
+    return app

@@ -66,16 +66,17 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
     return any(r.revision == revision for r in script.walk_revisions())
 
 
-def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema. Returns (revision before, revision after)."""
+def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str]:
+    """Create or upgrade the schema (to ``target``, by default the newest). Returns (revision
+    before, revision after)."""
     script, current = _heads_and_current(engine)
     if current is not None and not _known(script, current):
         raise _newer(current)
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    return current, str(script.get_current_head())
+        command.upgrade(config, target)
+    return current, str(script.get_current_head() if target == "head" else target)
 
 
 def check_schema(engine: Engine) -> None:

@@ -77,6 +77,23 @@ class DayPlanIn(_Row):
     def plan(self) -> dict[str, Any]:
         return self._plan
 
+    def sessions(self) -> dict[str, tuple[datetime, datetime, list[datetime]]]:
+        """session -> (first planned start, last planned end, every airing's end, sorted)"""
+        out: dict[str, tuple[datetime, datetime, list[datetime]]] = {}
+        for airing in self.plan().get("airings", []):
+            try:
+                start = datetime.fromisoformat(str(airing["start"]))
+                end = datetime.fromisoformat(str(airing["end"]))
+            except (KeyError, TypeError, ValueError):
+                continue  # an airing the dashboard cannot place; its counts still stand
+            if start.tzinfo is None or end.tzinfo is None:
+                continue
+            name = str(airing.get("session", ""))
+            first, last, ends = out.get(name, (start, end, []))
+            ends.append(end)
+            out[name] = (min(first, start), max(last, end), ends)
+        return {name: (lo, hi, sorted(e)) for name, (lo, hi, e) in out.items()}
+
     def targets(self) -> dict[str, tuple[int, int]]:
         """campaign -> (planned airings, requested airings)"""
         data = self.plan()

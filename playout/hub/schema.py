@@ -17,7 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
@@ -79,6 +79,18 @@ day_plans = Table(
     Column("level", Integer, nullable=False),
     Column("digest", Text, nullable=False),
     Column("plan", JSONB, nullable=False),
+)
+
+day_sessions = Table(
+    "day_sessions",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("session", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    _ts("first_start"),
+    _ts("last_end"),
+    Column("ends", ARRAY(DateTime(timezone=True)), nullable=False),
 )
 
 day_targets = Table(

@@ -241,7 +241,8 @@ UPSERTS = {
 
 
 def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) -> None:
-    """Keep, for each day, the targets of the newest plan version the hub holds."""
+    """Keep, for each day, the targets and the sessions of the newest plan version the hub
+    holds (the report reads the targets, the dashboard the sessions)."""
     newest: dict[date, DayPlanIn] = {}
     for p in plans:
         if p.day not in newest or newest[p.day].version < p.version:
@@ -259,11 +260,11 @@ def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) 
     current = {d: p for d, p in newest.items() if tops.get(d, p.version) <= p.version}
     if not current:
         return
-    conn.execute(
-        targets_t.delete().where(
-            targets_t.c.station_id == station_id, targets_t.c.day.in_(list(current))
+    sessions_t = schema.day_sessions
+    for table in (targets_t, sessions_t):
+        conn.execute(
+            table.delete().where(table.c.station_id == station_id, table.c.day.in_(list(current)))
         )
-    )
     rows = [
         {
             "station_id": station_id,
@@ -278,6 +279,21 @@ def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) 
     ]
     if rows:
         conn.execute(targets_t.insert(), rows)
+    spans = [
+        {
+            "station_id": station_id,
+            "day": day,
+            "session": name,
+            "version": p.version,
+            "first_start": first,
+            "last_end": last,
+            "ends": ends,
+        }
+        for day, p in current.items()
+        for name, (first, last, ends) in p.sessions().items()
+    ]
+    if spans:
+        conn.execute(sessions_t.insert(), spans)
 
 
 def store_batch(
