@@ -11,8 +11,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from datetime import UTC, date, datetime, timedelta
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,7 @@ def main() -> None:
     cluster.init()
     cluster.start()
     server: HubServer | None = None
+    silent_since = datetime.now(UTC)
     try:
         url = cluster.new_database("hub")
         engine = new_hub_database(url)
@@ -71,21 +72,27 @@ def main() -> None:
             write_history(
                 db, schedule, the_sample.durations, date(2020, 8, 1), last, seed=seed
             )  # fmt: skip
-            # and this month up to now, for the dashboard
+            # and this month up to now, for the dashboard; Cần Giuộc's PC has been off since
+            # 04:30 this morning (or for 3 hours, before then)
             now = datetime.now(UTC)
-            today = now.astimezone(ZoneInfo(schedule.station.timezone)).date()
+            zone = ZoneInfo(schedule.station.timezone)
+            today = now.astimezone(zone).date()
+            until = now
+            if seed == 3:
+                early = datetime.combine(today, time(4, 30), zone)
+                until = silent_since = early if early < now else now - timedelta(hours=3)
             write_history(
                 db, schedule, the_sample.durations, today.replace(day=1), today, seed=seed,
-                until=now,
+                until=until,
             )  # fmt: skip
             result = uploader(server.url, token, station_id).run(db, SystemClock())
             db.close()
             print(f"hub-demo: {station_id}: sent {result.rows_sent} rows to the hub")
         demo = engine_for(url, pool_size=1)
-        with demo.begin() as conn:  # Cần Giuộc fell silent 3 hours ago
+        with demo.begin() as conn:  # as if Cần Giuộc had sent its data when its PC went off
             conn.execute(
-                text("UPDATE stations SET last_contact = now() - :gap WHERE id = :id"),
-                {"id": "long-an/can-giuoc", "gap": timedelta(hours=3)},
+                text("UPDATE stations SET last_contact = :at WHERE id = :id"),
+                {"id": "long-an/can-giuoc", "at": silent_since},
             )
         demo.dispose()
         for user, role in (("tinh", "province"), ("benluc", "district:Huyện Bến Lức")):
@@ -117,14 +124,14 @@ The demo hub is up: {server.url}  (health: {server.url}/api/v1/health)
                {playout} hub report --month 08/2020 --format csv --db '{url}'
   hub log      {work}/hub.log
 Four stations: three sent August 2020 (Cần Giuộc stopped on the 18th) and this month up to now
-(Cần Giuộc's last contact set 3 hours back), Thủ Thừa sent nothing.
+(Cần Giuộc's PC went off at 04:30 today), Thủ Thừa sent nothing.
 Ctrl-C stops the hub and throws the cluster away.""",
             flush=True,
         )
-        stop = time.monotonic() + args.exit_after if args.exit_after else None
+        stop = clock.monotonic() + args.exit_after if args.exit_after else None
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        while stop is None or time.monotonic() < stop:
-            time.sleep(0.5)
+        while stop is None or clock.monotonic() < stop:
+            clock.sleep(0.5)
             if server.process is None or server.process.poll() is not None:
                 raise SystemExit(f"hub-demo: the hub stopped:\n{server.output()}")
     except KeyboardInterrupt:
