@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from playout.clock import Clock
 from playout.hub.auth import station_for_token
+from playout.hub.bundle_api import add_bundle_routes
 from playout.hub.storage import Partitions, WrongStation, store_batch
 from playout.hub.web.pages import DashboardSettings, add_dashboard
 from playout.sync.protocol import PROTOCOL, UPLOAD_PATH
@@ -168,6 +169,7 @@ def create_app(
             raise HTTPException(403, f"{exc}; a station can write only its own rows") from None
         return stored.as_dict()
 
+    add_bundle_routes(app, engine, clock, authenticated)
     add_dashboard(app, engine, clock, dashboard or DashboardSettings())
     return app
 

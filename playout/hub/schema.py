@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -186,4 +187,38 @@ hub_settings = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    _ts("created_at"),
+)
+
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("audience", Text, nullable=False),
+    _ts("published_at"),
+    Column("published_by", Text, nullable=False),
+    _ts("withdrawn_at", True),
+    Column("manifest", JSONB, nullable=False),
+)
+
+rollout = Table(
+    "rollout",
+    metadata,
+    Column("station_id", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    _ts("since"),
+    _ts("updated_at"),
 )

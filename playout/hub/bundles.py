@@ -1,0 +1,471 @@
+"""Publishing campaign bundles at the province (``playout hub campaign``).
+
+A bundle is checked with the stations' own loader and clip checker (every error with its
+file:line), its clips are normalised with the stations' own importer (default library settings),
+and every file is stored once by sha256. Each publication is a new version; publishing the same
+files to the same audience again changes nothing. The bundle's format and the station's side are
+in ``playout/sync/bundle_format.py`` and ``playout/sync/bundles.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from playout.hub.schema import blobs, bundles, rollout, stations
+from playout.problems import Location, PlayoutError, Problem, did_you_mean, error
+from playout.schedule.loader import find_files
+from playout.schedule.model import ID_PATTERN, LibrarySettings
+from playout.schedule.yamlsrc import load_file
+from playout.sync.bundle_format import (
+    MAX_CLIP_BYTES,
+    MAX_FILES,
+    MAX_YAML_BYTES,
+    NAME_PATTERN,
+    PROVINCE_DIR,
+    BundleFile,
+    Manifest,
+    path_problem,
+)
+
+STATION_KEYS = ("station", "sessions", "blackouts")
+
+
+@dataclass
+class CheckedBundle:
+    folder: Path
+    files: list[BundleFile] = field(default_factory=list)
+    contents: dict[str, Path] = field(default_factory=dict)  # sha256 -> file holding it
+    problems: list[Problem] = field(default_factory=list)
+    workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def parse_audience(engine: Engine, text: str) -> str:
+    """``all``, ``district:<name>`` or ``station:<id>``, checked against the stations."""
+    kind, _, value = text.partition(":")
+    with engine.connect() as conn:
+        if kind == "all" and not value:
+            return "all"
+        if kind == "district" and value:
+            known = sorted({r[0] for r in conn.execute(select(stations.c.district)) if r[0]})
+            if value not in known:
+                raise PlayoutError(
+                    f"no station of the hub is in the district {value!r}",
+                    did_you_mean(value, known) if known else "register stations first",
+                )
+            return text
+        if kind == "station" and value:
+            ids = [r[0] for r in conn.execute(select(stations.c.id))]
+            if value not in ids:
+                raise PlayoutError(
+                    f"there is no station {value} on this hub", did_you_mean(value, ids)
+                )
+            return text
+    raise PlayoutError(
+        f"--to {text!r} is not an audience",
+        "write --to all, --to district:<district name> or --to station:<station id>",
+    )
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _referenced_sessions(schedule_files: list[Path], folder: Path) -> list[str]:
+    names: list[str] = []
+    for path in schedule_files:
+        doc, found = load_file(path, str(path.relative_to(folder)))
+        if found or not isinstance(doc.data, dict):
+            continue
+        for campaign in doc.data.get("campaigns") or []:
+            if isinstance(campaign, dict) and isinstance(campaign.get("sessions"), list):
+                names += [s for s in campaign["sessions"] if isinstance(s, str)]
+    return sorted({n for n in names if re.fullmatch(ID_PATTERN, n)})
+
+
+def _stand_in_station(names: list[str], where: Path) -> Path:
+    """A station file that defines the sessions a bundle names, one after another through the
+    day, so the stations' loader can check the bundle (each station checks it again against
+    its own sessions)."""
+    lines = ["station: {id: hub/bundle-check, name: bundle check}", "sessions:"]
+    n = max(len(names), 1)
+    for i, name in enumerate(names):
+        start, end = i * 86399 // n, (i + 1) * 86399 // n
+        lines.append(
+            f'  {name}: {{start: "{start // 3600:02d}:{start % 3600 // 60:02d}:{start % 60:02d}",'
+            f' end: "{end // 3600:02d}:{end % 3600 // 60:02d}:{end % 60:02d}"}}'
+        )
+    if not names:
+        lines[-1] = "sessions: {all: {start: '00:00', end: '23:59'}}"
+    path = where / "hub-bundle-check.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _clip_references(
+    schedule_files: list[Path], playlist_files: list[Path], folder: Path
+) -> Iterator[tuple[str, Location]]:
+    """(clip path as written, where it is written) for every clip the bundle names."""
+    for path in schedule_files:
+        doc, found = load_file(path, str(path.relative_to(folder)))
+        if found or not isinstance(doc.data, dict):
+            continue
+        for i, campaign in enumerate(doc.data.get("campaigns") or []):
+            if isinstance(campaign, dict) and isinstance(campaign.get("clip"), str):
+                yield campaign["clip"], doc.where(("campaigns", i, "clip"))
+    for path in playlist_files:
+        doc, found = load_file(path, str(path.relative_to(folder)))
+        if found or not isinstance(doc.data, dict):
+            continue
+        for i, clip in enumerate(doc.data.get("clips") or []):
+            if isinstance(clip, dict) and isinstance(clip.get("file"), str):
+                yield clip["file"], doc.where(("clips", i, "file"))
+
+
+def check_bundle(folder: Path, settings: LibrarySettings | None = None) -> CheckedBundle:
+    """Check a bundle folder and normalise its clips (into a temporary folder the result
+    holds); every problem is collected, nothing is stored."""
+    from playout.library.ingest import already_prepared, prepare
+    from playout.library.probe import AudioError
+    from playout.station_folder import load_station
+
+    settings = settings or LibrarySettings()
+    checked = CheckedBundle(folder)
+    if not folder.is_dir():
+        checked.problems.append(
+            error(Location(str(folder)), "there is no such folder", "give the bundle's folder")
+        )
+        return checked
+    schedule_files, playlist_files = find_files(folder)
+    if not schedule_files:
+        checked.problems.append(
+            error(
+                Location(f"{folder}/schedules"),
+                "the bundle has no schedule files",
+                "put its campaigns in schedules/*.yaml, its playlists in playlists/*.yaml and "
+                "its clips in audio/province/ (see the README)",
+            )
+        )
+        return checked
+    for path in schedule_files:
+        doc, found = load_file(path, str(path.relative_to(folder)))
+        checked.problems += found
+        if isinstance(doc.data, dict):
+            for key in STATION_KEYS:
+                if key in doc.data:
+                    checked.problems.append(
+                        error(
+                            doc.where((key,), key=True),
+                            f"a campaign bundle has campaigns only, not '{key}'",
+                            "each station keeps its own station, sessions and blackouts; "
+                            "remove this part (campaigns name sessions, e.g. sessions: [morning])",
+                        )
+                    )
+    checked.workdir = tempfile.TemporaryDirectory(prefix="playout-bundle-")
+    work = Path(checked.workdir.name)
+    stand_in = _stand_in_station(_referenced_sessions(schedule_files, folder), work)
+    loaded = load_station(folder, [*schedule_files, *playlist_files, stand_in], capacity=False)
+    for p in loaded.problems:
+        if p.location.file.endswith(stand_in.name) or "outside its sessions" in p.message:
+            continue  # about the stand-in sessions, not the bundle
+        checked.problems.append(p)
+    clips: dict[str, Location] = {}
+    for clip, where in _clip_references(schedule_files, playlist_files, folder):
+        if not clip.startswith(f"{PROVINCE_DIR}/") or not clip.lower().endswith(".wav"):
+            checked.problems.append(
+                error(
+                    where,
+                    f'the clip "{clip}" is '
+                    + (
+                        "not a WAV file"
+                        if clip.startswith(f"{PROVINCE_DIR}/")
+                        else f"not under audio/{PROVINCE_DIR}/"
+                    ),
+                    f"a bundle's clips live in audio/{PROVINCE_DIR}/ of its folder: import them "
+                    f"there (playout library import FILE --into {PROVINCE_DIR}/<campaign>) and "
+                    f"write them as {PROVINCE_DIR}/<campaign>/<file>.wav",
+                )
+            )
+        else:
+            clips.setdefault(clip, where)
+    files = [*schedule_files, *playlist_files]
+    if len(files) + len(clips) > MAX_FILES:
+        checked.problems.append(
+            error(Location(str(folder)), f"more than {MAX_FILES} files in one bundle")
+        )
+    if checked.errors:
+        return checked
+    for path in files:
+        rel = path.relative_to(folder).as_posix()
+        if (why := path_problem(rel)) is not None or path.stat().st_size > MAX_YAML_BYTES:
+            checked.problems.append(
+                error(
+                    Location(rel),
+                    f"this file cannot be sent to stations: {why or 'larger than 1 MiB'}",
+                )
+            )
+            continue
+        sha = _sha(path)
+        checked.contents[sha] = path
+        kind = "schedule" if rel.startswith("schedules/") else "playlist"
+        checked.files.append(BundleFile(rel, sha, path.stat().st_size, kind))
+    for clip, where in sorted(clips.items()):
+        source = folder / "audio" / clip
+        try:
+            ready = already_prepared(source, settings)
+            if ready is None:
+                out = work / f"clip-{len(checked.contents)}.wav"
+                ready = prepare(source, settings, out)
+        except AudioError as exc:
+            checked.problems.append(error(where, f'the clip "{clip}": {exc}'))
+            continue
+        size = ready.path.stat().st_size
+        if size > MAX_CLIP_BYTES:
+            checked.problems.append(error(where, f'the clip "{clip}" is larger than 200 MB'))
+            continue
+        sha = _sha(ready.path)
+        checked.contents[sha] = ready.path
+        figures = {
+            "duration_ms": ready.duration_ms,
+            "sample_rate": ready.sample_rate,
+            "channels": ready.channels,
+            "loudness_before": ready.loudness_before,
+            "peak_before": ready.peak_before,
+            "loudness_after": ready.loudness_after,
+            "peak_after": ready.peak_after,
+            "trimmed_ms": ready.trimmed_ms,
+            "source_name": source.name,
+            "source_sha256": _sha(source),
+        }
+        checked.files.append(BundleFile(f"audio/{clip}", sha, size, "clip", figures))
+    return checked
+
+
+@dataclass(frozen=True)
+class Published:
+    name: str
+    version: int
+    audience: str
+    files: int
+    new_blobs: int
+    unchanged: bool
+
+
+def publish(
+    engine: Engine, checked: CheckedBundle, name: str, audience: str, by: str, now: datetime
+) -> Published:
+    """Store a checked bundle as the next version of ``name`` (or nothing when the newest
+    version has the same files and audience)."""
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise PlayoutError(
+            f'"{name}" cannot name a bundle',
+            "use lower-case letters, digits and '-', e.g. bluezone-2020 (--name)",
+        )
+    assert not checked.errors
+    files = sorted(checked.files, key=lambda f: f.path)
+    new_blobs = 0
+    with engine.begin() as conn:
+        # one publisher at a time per name: the version numbers never collide
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+        newest = conn.execute(
+            select(
+                bundles.c.version, bundles.c.audience, bundles.c.manifest, bundles.c.withdrawn_at
+            )
+            .where(bundles.c.name == name)
+            .order_by(bundles.c.version.desc())
+            .limit(1)
+        ).first()
+        listed = [f.as_dict() for f in files]
+        if (
+            newest is not None
+            and newest.withdrawn_at is None
+            and newest.audience == audience
+            and newest.manifest.get("files") == listed
+        ):
+            return Published(name, newest.version, audience, len(files), 0, True)
+        have = set(
+            conn.execute(
+                select(blobs.c.sha256).where(blobs.c.sha256.in_([f.sha256 for f in files]))
+            ).scalars()
+        )
+        for f in files:
+            if f.sha256 in have:
+                continue
+            content = checked.contents[f.sha256].read_bytes()
+            conn.execute(
+                insert(blobs)
+                .values(sha256=f.sha256, size=len(content), content=content, created_at=now)
+                .on_conflict_do_nothing()
+            )
+            have.add(f.sha256)
+            new_blobs += 1
+        version = (newest.version if newest is not None else 0) + 1
+        manifest = Manifest(name, version, tuple(files), now.isoformat()).as_dict()
+        conn.execute(
+            bundles.insert().values(
+                name=name, version=version, audience=audience, published_at=now,
+                published_by=by, manifest=manifest,
+            )
+        )  # fmt: skip
+    return Published(name, version, audience, len(files), new_blobs, False)
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    name: str
+    version: int
+    audience: str
+    published_at: datetime
+    published_by: str
+    withdrawn_at: datetime | None
+    files: int
+    size: int
+    states: dict[str, int]  # rollout state -> stations
+
+
+def list_bundles(engine: Engine) -> list[BundleInfo]:
+    """The newest version of every bundle, with its rollout."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(bundles)
+            .distinct(bundles.c.name)
+            .order_by(bundles.c.name, bundles.c.version.desc())
+        ).all()
+        states: dict[str, dict[str, int]] = {}
+        for name, version, state, n in conn.execute(
+            select(rollout.c.name, rollout.c.version, rollout.c.state, func.count()).group_by(
+                rollout.c.name, rollout.c.version, rollout.c.state
+            )
+        ):
+            newest = next((r.version for r in rows if r.name == name), None)
+            key = state if version == newest else f"{state} (older version)"
+            states.setdefault(name, {})[key] = states.setdefault(name, {}).get(key, 0) + n
+    return [
+        BundleInfo(
+            r.name, r.version, r.audience, r.published_at, r.published_by, r.withdrawn_at,
+            len(r.manifest.get("files", [])), sum(f["size"] for f in r.manifest.get("files", [])),
+            states.get(r.name, {}),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def withdraw(engine: Engine, name: str, now: datetime) -> int:
+    """Withdraw every version of ``name``: stations remove its files (clips stay)."""
+    with engine.begin() as conn:
+        names = sorted({r[0] for r in conn.execute(select(bundles.c.name))})
+        if name not in names:
+            raise PlayoutError(f"there is no bundle {name!r}", did_you_mean(name, names))
+        done = conn.execute(
+            update(bundles)
+            .where(bundles.c.name == name, bundles.c.withdrawn_at.is_(None))
+            .values(withdrawn_at=now)
+        )
+    return int(done.rowcount)
+
+
+def _audience_matches(audience: str, station_id: str, district: str) -> bool:
+    return (
+        audience == "all"
+        or audience == f"district:{district}"
+        or audience == f"station:{station_id}"
+    )
+
+
+def bundles_for(engine: Engine, station_id: str) -> dict[str, Any]:
+    """What a station must hold: the newest live version of each bundle addressed to it, and
+    the names it must drop (withdrawn, or no longer addressed to it)."""
+    with engine.connect() as conn:
+        district = conn.execute(
+            select(stations.c.district).where(stations.c.id == station_id)
+        ).scalar_one()
+        rows = conn.execute(
+            select(bundles.c.name, bundles.c.audience, bundles.c.withdrawn_at, bundles.c.manifest)
+            .distinct(bundles.c.name)
+            .order_by(bundles.c.name, bundles.c.version.desc())
+        ).all()
+    live, drop = [], []
+    for r in rows:
+        if r.withdrawn_at is None and _audience_matches(r.audience, station_id, district):
+            live.append(r.manifest)
+        else:
+            drop.append(r.name)
+    return {"bundles": live, "drop": drop}
+
+
+def blob_for(engine: Engine, station_id: str, sha256: str) -> int | None:
+    """The size of a blob this station may fetch (one of its live bundles names it), or None."""
+    wanted = bundles_for(engine, station_id)["bundles"]
+    if not any(f["sha256"] == sha256 for m in wanted for f in m["files"]):
+        return None
+    with engine.connect() as conn:
+        size = conn.execute(select(blobs.c.size).where(blobs.c.sha256 == sha256)).scalar()
+    return int(size) if size is not None else None
+
+
+def read_blob(engine: Engine, sha256: str, start: int, length: int) -> bytes:
+    with engine.connect() as conn:
+        part = conn.execute(
+            select(func.substring(blobs.c.content, start + 1, length)).where(
+                blobs.c.sha256 == sha256
+            )
+        ).scalar_one()
+    return bytes(part)
+
+
+ROLLOUT_STATES = ("applied", "waiting", "refused", "declined", "removed")
+
+
+def record_rollout(engine: Engine, station_id: str, report: Any, now: datetime) -> None:
+    """Store what a station did with a bundle (the newest word per station and bundle)."""
+    if not isinstance(report, dict):
+        raise ValueError("the report is not an object")
+    name, version, state = report.get("name"), report.get("version"), report.get("state")
+    reason = str(report.get("reason", ""))[:2000]
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        raise ValueError("the report names no bundle")
+    if not isinstance(version, int) or isinstance(version, bool) or state not in ROLLOUT_STATES:
+        raise ValueError("the report has no valid version or state")
+    stmt = insert(rollout).values(
+        station_id=station_id, name=name, version=version, state=state, reason=reason,
+        since=now, updated_at=now,
+    )  # fmt: skip
+    changed = (rollout.c.version != stmt.excluded.version) | (
+        rollout.c.state != stmt.excluded.state
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["station_id", "name"],
+                set_={
+                    "version": stmt.excluded.version,
+                    "state": stmt.excluded.state,
+                    "reason": stmt.excluded.reason,
+                    "updated_at": stmt.excluded.updated_at,
+                    # 'since' moves only when the version or the state changes
+                    "since": case((changed, stmt.excluded.since), else_=rollout.c.since),
+                },
+            )
+        )
+
+
+def rollout_of(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(rollout).order_by(rollout.c.name))]
