@@ -62,6 +62,7 @@ def _register() -> None:
     from playout.cli import (
         announce,
         aslog,
+        campaign,
         devices,
         hub,
         level,
@@ -90,6 +91,7 @@ def _register() -> None:
         announce,
         pause,
         sync,
+        campaign,
         hub,
     ):
         cli.add_command(module.command)

@@ -10,6 +10,8 @@ from playout.cli.context import AppContext, pass_app
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
 from playout.sync import Uploader, load_token
+from playout.sync.bundles import Outcome, puller_for
+from playout.sync.runner import HubError
 
 
 @click.command("sync")
@@ -17,7 +19,8 @@ from playout.sync import Uploader, load_token
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def command(app: AppContext, once: bool, as_json: bool) -> None:
-    """Upload the rows the hub has not acknowledged (exit 1 when some could not be sent)."""
+    """Upload the rows the hub has not acknowledged, then fetch the province's campaign bundles
+    (exit 1 when something could not be sent or fetched)."""
     station = read_station(app.root)
     if station is None:
         raise PlayoutError("no station is defined here", "run playout validate in the station")
@@ -28,11 +31,28 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
         )
     token = load_token(app.root, station.hub)
     uploader = Uploader(station.hub.url, token, station)
+    outcomes: list[Outcome] = []
+    pull_error = ""
     with app.database() as db:
         assert db is not None
         result = uploader.run(db, app.clock, retries=0 if once else 4, backoff=(2.0, 30.0))
+        if result.ok:  # the hub answers: fetch the province's campaigns too
+            try:
+                outcomes = puller_for(app.root, station, token, db).run(app.clock.now())
+            except HubError as exc:
+                pull_error = str(exc)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    **result.as_dict(),
+                    "bundles": [o.__dict__ for o in outcomes],
+                    "bundles_error": pull_error,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         click.echo(
             f"sent {result.rows_sent} row(s) in {result.batches} batch(es) to {station.hub.url}; "
@@ -44,6 +64,23 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
                 f"{refused.get('reason')}",
                 fg="yellow",
             )
+    if not as_json:
+        for o in outcomes:
+            if o.state == "unchanged":
+                continue
+            colour = {"refused": "red", "failed": "red", "waiting": "yellow"}.get(o.state)
+            click.secho(f"campaign bundle {o.name} v{o.version}: {o.state}", fg=colour)
+            if o.reason and o.state != "applied":
+                click.echo("  " + o.reason.replace("\n", "\n  "))
+        if any(o.state == "waiting" for o in outcomes):
+            click.echo(
+                "  decide with: playout campaign accept NAME  (or decline NAME --reason ...)"
+            )
+    if pull_error:
+        raise PlayoutError(
+            f"the province's campaigns could not be fetched: {pull_error}",
+            "nothing half-fetched is used; the next sync tries again",
+        )
     if not result.ok:
         raise PlayoutError(
             f"the upload stopped: {result.error}",

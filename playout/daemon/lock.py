@@ -7,10 +7,10 @@ a restart after a power cut (a pid file could). The pid inside is only for the m
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import IO
 
+from playout.oslock import lock_file
 from playout.problems import PlayoutError
 
 
@@ -27,7 +27,7 @@ class StationLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = self.path.open("a+", encoding="utf-8")
         try:
-            _lock(fh)
+            lock_file(fh)
         except OSError:
             fh.seek(0)
             pid = fh.read().strip() or "?"
@@ -46,17 +46,3 @@ class StationLock:
         if self._fh is not None:
             self._fh.close()  # closing the file releases the lock
             self._fh = None
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(fh: IO[str]) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock(fh: IO[str]) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

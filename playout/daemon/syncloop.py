@@ -19,6 +19,8 @@ from playout.problems import PlayoutError
 from playout.schedule.model import Station
 from playout.store import open_database
 from playout.sync import Uploader, load_token, read_state
+from playout.sync.bundles import puller_for
+from playout.sync.runner import HubError
 
 log = logging.getLogger("playout.sync")
 
@@ -56,6 +58,27 @@ class SyncLoop:
         finally:
             db.close()
 
+    def _pull(self, station: Station, token: str, db: Any) -> None:
+        """Campaign bundles: a new one is applied by writing its files, which the file watcher
+        reloads (the airing on air is never touched); a failure is retried at the next sync."""
+        try:
+            outcomes = puller_for(self.root, station, token, db).run(self.clock.now())
+        except HubError as exc:
+            log.warning("campaign bundles not fetched (tried again at the next sync): %s", exc)
+            return
+        for o in outcomes:
+            if o.state == "applied":
+                log.info("campaign bundle %s v%d applied", o.name, o.version)
+            elif o.state == "waiting":
+                log.warning(
+                    "campaign bundle %s v%d waits for the operator: playout campaign accept %s",
+                    o.name, o.version, o.name,
+                )  # fmt: skip
+            elif o.state in ("refused", "failed"):
+                log.error("campaign bundle %s v%d %s:\n%s", o.name, o.version, o.state, o.reason)
+            elif o.state == "removed":
+                log.info("campaign bundle %s withdrawn by the province: removed", o.name)
+
     def _once(self, db: Any) -> float:
         station = self.station()
         if station.hub is None:
@@ -72,6 +95,8 @@ class SyncLoop:
                 log.info(
                     "sent %d row(s) to the hub; %d waiting", result.rows_sent, result.rows_waiting
                 )
+            if not error:  # the hub answers: fetch the province's campaigns too
+                self._pull(station, token, db)
         except PlayoutError as exc:
             error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
         self.state = read_state(db, station.id).as_dict(station.tz)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -102,6 +102,7 @@ class HubSettings(_Strict):
     url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=500)]
     token_file: Annotated[str, Field(min_length=1)]  # relative to the station folder
     every: SyncEvery = timedelta(minutes=5)  # 10s - 1d
+    campaigns: Literal["auto", "review"] = "auto"  # province bundles: apply, or wait for accept
 
 
 class Station(_Strict):

@@ -1,0 +1,77 @@
+"""``playout campaign``: the province's campaign bundles at this station (list, accept, decline)."""
+
+from __future__ import annotations
+
+import click
+
+from playout.cli.context import AppContext, pass_app
+from playout.cli.output import print_table
+from playout.problems import PlayoutError
+from playout.schedule.loader import read_station
+
+
+@click.group("campaign")
+def command() -> None:
+    """Campaign bundles from the province hub (fetched by playout sync and the daemon)."""
+
+
+@command.command("list")
+@pass_app
+def list_(app: AppContext) -> None:
+    """Every bundle this station has received, with its state."""
+    from playout.sync.bundles import waiting_bundles
+
+    found = waiting_bundles(app.root)
+    if not found:
+        click.echo("no campaign bundles from the province yet")
+        return
+    print_table(
+        f"{len(found)} bundle(s) from the province",
+        ["bundle", "version", "state", "since", "reason"],
+        [
+            [name, str(e["version"]), e["state"], e["since"], e["reason"].split("\n")[0][:80]]
+            for name, e in sorted(found.items())
+        ],
+    )
+    if any(e["state"] == "waiting" for e in found.values()):
+        click.echo("decide with: playout campaign accept NAME, or decline NAME --reason TEXT")
+
+
+def _decide(app: AppContext, name: str, accept: bool, reason: str) -> None:
+    from playout.sync import load_token
+    from playout.sync.bundles import puller_for
+
+    station = read_station(app.root)
+    if station is None or station.hub is None:
+        raise PlayoutError(
+            "this station has no hub configured", "campaign bundles come from the province hub"
+        )
+    with app.database() as db:
+        assert db is not None
+        outcome = puller_for(app.root, station, load_token(app.root, station.hub), db).decide(
+            name, accept, reason, app.clock.now()
+        )
+    click.echo(f"campaign bundle {outcome.name} v{outcome.version}: {outcome.state}")
+    if outcome.state == "refused":
+        click.echo("  " + outcome.reason.replace("\n", "\n  "))
+        raise PlayoutError(
+            "the bundle does not fit this station; the current plan stays",
+            "correct the station's files (see above) and accept again at the next sync",
+        )
+
+
+@command.command("accept")
+@click.argument("name")
+@pass_app
+def accept(app: AppContext, name: str) -> None:
+    """Check bundle NAME with this station's files again and apply it (the daemon reloads)."""
+    _decide(app, name, True, "")
+
+
+@command.command("decline")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why (sent to the province).")
+@pass_app
+def decline(app: AppContext, name: str, reason: str) -> None:
+    """Decline bundle NAME; the reason goes to the province."""
+    _decide(app, name, False, reason)

@@ -1,0 +1,489 @@
+"""Campaign bundles at the station: fetch what the hub addresses to this station, check it with
+the station's own files, apply it, and say so to the hub.
+
+Nothing half-done is ever used:
+- every file is downloaded to ``.province/download/`` (resumed with an HTTP range after a
+  break) and used only once its sha256 is the manifest's; a wrong one is fetched again;
+- the bundle's YAML files are staged in ``.province/staging/NAME/`` and checked with the station's
+  own loader together with the station's own files (a bundle naming a session the station lacks
+  is refused here, with the reason, and reported to the hub; the last good plan stays);
+- applying is two renames into ``schedules/province/NAME/`` and ``playlists/province/NAME/``;
+  the running daemon's file watcher then reloads, which never touches the airing on air;
+- clips go to ``audio/province/`` (never overwritten: a changed clip needs a new name) and into
+  the catalog with the hub's measurements (same sha256: the proof of what aired).
+
+With ``hub.campaigns: review`` a checked bundle waits in staging for ``playout campaign accept``
+(or ``decline``). The station's word on each bundle is kept in ``.province/state.json`` until
+the hub has it, so no report is lost when the network is down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from playout.oslock import lock_file
+from playout.problems import PlayoutError
+from playout.schedule.model import Station
+from playout.store import ClipRow, Database
+from playout.sync.bundle_format import (
+    BLOBS_PATH,
+    BUNDLE_REPORT_PATH,
+    BUNDLES_PATH,
+    PROVINCE_DIR,
+    Manifest,
+    UnsafeBundle,
+    parse_manifest,
+    station_path,
+)
+from playout.sync.runner import HubError
+
+STATE_DIR = ".province"
+REASON_MAX = 1500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    version: int
+    state: str  # applied | waiting | refused | declined | removed | unchanged | failed
+    reason: str = ""
+
+
+def _now_text(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+class BundleState:
+    """``.province/state.json``: per bundle its version, state, reason and since; and the
+    reports the hub has not acknowledged yet."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / STATE_DIR / "state.json"
+        data: dict[str, Any] = {}
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        self.bundles: dict[str, dict[str, Any]] = dict(data.get("bundles", {}))
+        self.unreported: list[dict[str, Any]] = list(data.get("unreported", []))
+
+    def set(self, name: str, version: int, state: str, reason: str, now: datetime) -> None:
+        old = self.bundles.get(name, {})
+        since = (
+            old.get("since") if (old.get("version"), old.get("state")) == (version, state) else None
+        )
+        self.bundles[name] = {
+            "version": version,
+            "state": state,
+            "reason": reason[:REASON_MAX],
+            "since": since or _now_text(now),
+            "station_files": old.get("station_files", ""),
+        }
+        self.unreported = [r for r in self.unreported if r["name"] != name]
+        self.unreported.append(
+            {"name": name, "version": version, "state": state, "reason": reason[:REASON_MAX]}
+        )
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {"bundles": self.bundles, "unreported": self.unreported},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        os.replace(tmp, self.path)
+
+
+class HubClient:
+    def __init__(self, url: str, token: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def _open(
+        self, path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method="POST" if data is not None else "GET",
+            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
+        )
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(2000).decode("utf-8", "replace")
+            raise HubError(
+                f"the hub answered {exc.code} to {path}: {detail}",
+                retry=exc.code >= 500 or exc.code in (408, 429),
+                status=exc.code,
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise HubError(f"cannot reach the hub at {self.url}: {reason}", retry=True) from exc
+
+    def wanted(self) -> dict[str, Any]:
+        with self._open(BUNDLES_PATH) as response:
+            try:
+                answer = json.loads(response.read(16 << 20))
+            except ValueError as exc:
+                raise HubError(f"the hub's bundle list is not JSON: {exc}", retry=True) from exc
+        if not isinstance(answer, dict):
+            raise HubError("the hub's bundle list is not an object", retry=True)
+        return answer
+
+    def fetch(self, sha256: str, into: Path, size: int) -> None:
+        """Download into ``into``, continuing a partial file with a range request."""
+        have = into.stat().st_size if into.exists() else 0
+        if have > size:
+            into.unlink()
+            have = 0
+        if have == size:
+            return
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        with self._open(f"{BLOBS_PATH}/{sha256}", headers=headers) as response:
+            if have and response.status != 206:  # the hub sent it whole: start again
+                have = 0
+            with into.open("r+b" if have else "wb") as out:
+                out.seek(have)
+                out.truncate()
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    have += len(chunk)
+                    if have > size:
+                        break
+                out.flush()
+                os.fsync(out.fileno())
+
+    def report(self, entry: dict[str, Any]) -> None:
+        body = json.dumps(entry, ensure_ascii=False).encode()
+        with self._open(
+            BUNDLE_REPORT_PATH, data=body, headers={"Content-Type": "application/json"}
+        ) as response:
+            response.read(4096)
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` stays in ``folder`` once links are followed (no link may lead out)."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+class Puller:
+    def __init__(
+        self,
+        root: Path,
+        station: Station,
+        client: HubClient,
+        db: Database,
+        *,
+        review: bool = False,
+    ) -> None:
+        self.root = root
+        self.station = station
+        self.client = client
+        self.db = db
+        self.review = review
+        self.base = root / STATE_DIR
+
+    # ---------------------------------------------------------------- the whole pull
+
+    def run(self, now: datetime) -> list[Outcome]:
+        """Fetch, check and apply what the hub addresses to this station; then report."""
+        with self._locked():
+            state = BundleState(self.root)
+            try:
+                wanted = self.client.wanted()
+                outcomes = self._follow(wanted, state, now)
+            finally:
+                state.save()
+            self._send_reports(state)
+            return outcomes
+
+    @contextlib.contextmanager
+    def _locked(self) -> Any:
+        self.base.mkdir(parents=True, exist_ok=True)
+        fh: IO[str] = (self.base / "lock").open("a+", encoding="utf-8")
+        try:
+            try:
+                lock_file(fh)
+            except OSError:
+                raise PlayoutError(
+                    "another playout is fetching the province's campaigns for this station",
+                    "wait for it to finish (the daemon does it at every sync)",
+                ) from None
+            yield
+        finally:
+            fh.close()
+
+    def _follow(self, wanted: dict[str, Any], state: BundleState, now: datetime) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        live: set[str] = set()
+        for data in wanted.get("bundles", []):
+            try:
+                manifest = parse_manifest(data)
+            except UnsafeBundle as exc:
+                name = data.get("name") if isinstance(data, dict) else None
+                version = data.get("version") if isinstance(data, dict) else None
+                if isinstance(name, str) and isinstance(version, int):
+                    state.set(name[:63], version, "refused", f"unsafe bundle: {exc}", now)
+                    live.add(name)
+                outcomes.append(Outcome(str(name), int(version or 0), "refused", str(exc)))
+                continue
+            live.add(manifest.name)
+            outcomes.append(self._one(manifest, state, now))
+        for name in sorted(set(state.bundles) - live):
+            entry = state.bundles[name]
+            if entry["state"] == "removed":
+                continue
+            self._remove(name)
+            state.set(name, entry["version"], "removed", "withdrawn by the province", now)
+            outcomes.append(Outcome(name, entry["version"], "removed"))
+        return outcomes
+
+    def _one(self, manifest: Manifest, state: BundleState, now: datetime) -> Outcome:
+        name, version = manifest.name, manifest.version
+        known = state.bundles.get(name, {})
+        files_now = self._station_digest(name)
+        if known.get("version") == version:
+            if known["state"] in ("applied", "declined", "waiting"):
+                return Outcome(name, version, "unchanged", known.get("reason", ""))
+            if known["state"] == "refused" and known.get("station_files") == files_now:
+                return Outcome(name, version, "unchanged", known.get("reason", ""))
+        try:
+            self._download(manifest, now)
+        except HubError as exc:
+            return Outcome(name, version, "failed", str(exc))
+        except _Refused as exc:
+            state.set(name, version, "refused", str(exc), now)
+            state.bundles[name]["station_files"] = files_now
+            return Outcome(name, version, "refused", str(exc))
+        problems = self.check(name)
+        if problems:
+            reason = "\n".join(problems)
+            state.set(name, version, "refused", reason, now)
+            state.bundles[name]["station_files"] = files_now
+            return Outcome(name, version, "refused", reason)
+        if self.review:
+            state.set(
+                name, version, "waiting", "waiting for the operator (hub.campaigns: review)", now
+            )
+            return Outcome(name, version, "waiting")
+        self._apply(name, version, state, now)
+        return Outcome(name, version, "applied")
+
+    # ---------------------------------------------------------------- download and stage
+
+    def _download(self, manifest: Manifest, now: datetime) -> None:
+        downloads = self.base / "download"
+        downloads.mkdir(parents=True, exist_ok=True)
+        staging = self.base / "staging" / manifest.name
+        shutil.rmtree(staging, ignore_errors=True)
+        audio = self.root / "audio" / PROVINCE_DIR
+        for f in manifest.files:
+            if f.kind == "clip":
+                target = station_path(self.root, manifest.name, f.path)
+                audio.mkdir(parents=True, exist_ok=True)
+                if not _inside(target.parent if target.parent.exists() else audio, audio):
+                    raise _Refused(f"{f.path}: a link in audio/{PROVINCE_DIR}/ leads elsewhere")
+                if target.is_symlink():
+                    raise _Refused(f"{f.path} is a link at the station; it is never written")
+                if target.exists():
+                    if _sha(target) == f.sha256:
+                        self._catalogue(manifest, f.path, f.sha256, f.clip, now)
+                        continue
+                    raise _Refused(
+                        f"{f.path} exists at the station with other audio; the province must "
+                        "publish a changed clip under a new name"
+                    )
+            got = self._verified(f.sha256, f.size, downloads)
+            if f.kind == "clip":
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(got, target)
+                self._catalogue(manifest, f.path, f.sha256, f.clip, now)
+            else:
+                staged = staging / PurePosixPath(f.path)
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(got, staged)
+
+    def _verified(self, sha256: str, size: int, downloads: Path) -> Path:
+        part = downloads / f"{sha256}.part"
+        for attempt in range(2):
+            self.client.fetch(sha256, part, size)
+            if part.stat().st_size == size and _sha(part) == sha256:
+                return part
+            part.unlink()  # corrupted on the way: fetched again from the start, once
+            if attempt == 0:
+                time.sleep(0.5)
+        raise HubError(f"the file {sha256[:12]}… arrived corrupted twice; trying later", retry=True)
+
+    def _catalogue(
+        self, manifest: Manifest, path: str, sha256: str, figures: dict[str, Any], now: datetime
+    ) -> None:
+        from playout.library.catalog import Catalog
+
+        catalog = Catalog(self.db)
+        if catalog.by_sha(sha256) is not None:
+            return
+        rel = PurePosixPath(path).relative_to("audio").as_posix()
+        source = str(figures.get("source_name", PurePosixPath(path).name))
+        catalog.add(
+            ClipRow(
+                sha256=sha256,
+                file=rel,
+                title=unicodedata.normalize("NFC", Path(source).stem),
+                duration_ms=int(figures.get("duration_ms", 0)),
+                sample_rate=int(figures.get("sample_rate", 0)),
+                channels=int(figures.get("channels", 0)),
+                loudness_before=float(figures.get("loudness_before", 0.0)),
+                peak_before=float(figures.get("peak_before", 0.0)),
+                loudness_after=float(figures.get("loudness_after", 0.0)),
+                peak_after=float(figures.get("peak_after", 0.0)),
+                trimmed_ms=int(figures.get("trimmed_ms", 0)),
+                source_name=f"{manifest.name} v{manifest.version}: {source}"[:500],
+                source_sha256=str(figures.get("source_sha256", sha256)),
+                imported_at=now,
+            )
+        )
+
+    # ---------------------------------------------------------------- check, apply, remove
+
+    def _own_files(self, name: str) -> list[Path]:
+        from playout.schedule.loader import find_files
+
+        schedules, playlists = find_files(self.root)
+        mine = (
+            self.root / "schedules" / PROVINCE_DIR / name,
+            self.root / "playlists" / PROVINCE_DIR / name,
+        )
+        return [p for p in schedules + playlists if not any(p.is_relative_to(m) for m in mine)]
+
+    def _station_digest(self, name: str) -> str:
+        digest = hashlib.sha256()
+        for p in self._own_files(name):
+            digest.update(str(p).encode())
+            with contextlib.suppress(OSError):
+                digest.update(p.read_bytes())
+        return digest.hexdigest()
+
+    def check(self, name: str) -> list[str]:
+        """The errors of the station's own files with the staged bundle (empty: it fits)."""
+        from playout.library.catalog import Catalog
+        from playout.station_folder import load_station
+
+        staging = self.base / "staging" / name
+        staged = sorted(p for p in staging.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
+        loaded = load_station(
+            self.root, [*self._own_files(name), *staged], catalog=Catalog(self.db), capacity=False
+        )
+        prefix = f"{STATE_DIR}/staging/{name}/"
+        out = []
+        for p in loaded.errors:
+            text = p.format()
+            for kind in ("schedules", "playlists"):  # name the files where they will live
+                text = text.replace(f"{prefix}{kind}/", f"{kind}/{PROVINCE_DIR}/{name}/")
+            out.append(text)
+        return out
+
+    def _apply(self, name: str, version: int, state: BundleState, now: datetime) -> None:
+        staging = self.base / "staging" / name
+        old = self.base / "old" / name
+        shutil.rmtree(old, ignore_errors=True)
+        for kind in ("schedules", "playlists"):
+            live = self.root / kind / PROVINCE_DIR / name
+            new = staging / kind
+            if live.exists():
+                (old / kind).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(live, old / kind)
+            if new.exists():
+                live.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(new, live)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        state.set(name, version, "applied", "", now)
+
+    # ---------------------------------------------------------------- the operator decides
+
+    def decide(self, name: str, accept: bool, reason: str, now: datetime) -> Outcome:
+        """``playout campaign accept|decline NAME``: a bundle waiting in review is checked again
+        and applied, or declined with the reason (both reported to the hub)."""
+        with self._locked():
+            state = BundleState(self.root)
+            entry = state.bundles.get(name)
+            if entry is None or entry["state"] != "waiting":
+                waiting = sorted(n for n, e in state.bundles.items() if e["state"] == "waiting")
+                raise PlayoutError(
+                    f"no bundle {name!r} is waiting for a decision",
+                    f"waiting: {', '.join(waiting)}" if waiting else "none is waiting",
+                )
+            version = int(entry["version"])
+            try:
+                if not accept:
+                    shutil.rmtree(self.base / "staging" / name, ignore_errors=True)
+                    state.set(name, version, "declined", reason or "declined by the operator", now)
+                    return Outcome(name, version, "declined", reason)
+                problems = self.check(name)
+                if problems:
+                    text = "\n".join(problems)
+                    state.set(name, version, "refused", text, now)
+                    return Outcome(name, version, "refused", text)
+                self._apply(name, version, state, now)
+                return Outcome(name, version, "applied")
+            finally:
+                state.save()
+                self._send_reports(state)
+
+    def _remove(self, name: str) -> None:
+        for kind in ("schedules", "playlists"):
+            shutil.rmtree(self.root / kind / PROVINCE_DIR / name, ignore_errors=True)
+        shutil.rmtree(self.base / "staging" / name, ignore_errors=True)
+
+    def _send_reports(self, state: BundleState) -> None:
+        while state.unreported:
+            try:
+                self.client.report(state.unreported[0])
+            except HubError:
+                break  # kept: sent with the next sync
+            state.unreported.pop(0)
+            state.save()
+
+
+class _Refused(Exception):
+    """The bundle cannot be applied at this station (the reason goes to the hub)."""
+
+
+def puller_for(root: Path, station: Station, token: str, db: Database) -> Puller:
+    assert station.hub is not None
+    return Puller(
+        root,
+        station,
+        HubClient(station.hub.url, token),
+        db,
+        review=station.hub.campaigns == "review",
+    )
+
+
+def waiting_bundles(root: Path) -> dict[str, dict[str, Any]]:
+    """The bundles a station's operator has to accept or decline, and every other's state."""
+    return BundleState(root).bundles
