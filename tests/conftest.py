@@ -3,12 +3,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.audio_bench import PulseBench
 from tests.helpers import StationFolder
 from tests.pg_bench import PostgresCluster
+
+if TYPE_CHECKING:
+    from tests.hub_bench import Hub
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +50,15 @@ def pg() -> Iterator[PostgresCluster]:
     cluster.start()
     yield cluster
     cluster.cleanup()
+
+
+@pytest.fixture
+def hub(pg: PostgresCluster, tmp_path: Path) -> Iterator[Hub]:
+    """A started hub with its own database (``playout hub serve`` on 127.0.0.1)."""
+    from tests.hub_bench import Hub
+
+    h = Hub(pg, tmp_path)
+    h.start()
+    yield h
+    h.server.stop()
+    h.engine.dispose()

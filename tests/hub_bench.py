@@ -21,6 +21,7 @@ from playout.hub.auth import add_station
 from playout.hub.db import engine_for, migrate
 from playout.schedule.model import HubSettings, Station
 from playout.sync import Uploader
+from tests.pg_bench import PostgresCluster
 
 PLAYOUT = [str(Path(sys.executable).parent / "playout")]
 
@@ -166,3 +167,20 @@ def counts_agree(engine: Engine) -> None:
         [x for x in a if x not in b][:3],
         [x for x in b if x not in a][:3],
     )
+
+
+class Hub:
+    """A hub for one test: its own database in the session's cluster, served on a free port."""
+
+    def __init__(self, pg: PostgresCluster, tmp: Path) -> None:
+        self.db_url = pg.new_database()
+        self.engine: Engine = new_hub_database(self.db_url)
+        self.server = HubServer(self.db_url, free_port())
+        self.log = tmp / "hub.log"
+
+    def start(self) -> None:
+        self.server.start(self.log)
+
+    @property
+    def url(self) -> str:
+        return self.server.url

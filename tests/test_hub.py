@@ -13,12 +13,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from playout.clock import FixedClock, SystemClock
 from playout.store import Database, Status, open_database
@@ -27,7 +26,7 @@ from tests.audio_bench import PulseBench
 from tests.daemon_bench import PLAYOUT, DaemonProcess, Slot, build_station
 from tests.history import SAMPLE, History, Sample, sample, write_history
 from tests.hub_bench import (
-    HubServer,
+    Hub,
     counts_agree,
     free_port,
     hub_airings,
@@ -45,30 +44,6 @@ WEEK = (date(2020, 8, 5), date(2020, 8, 11))
 @pytest.fixture(scope="session")
 def the_sample() -> Sample:
     return sample()
-
-
-class Hub:
-    def __init__(self, pg: PostgresCluster, tmp: Path) -> None:
-        self.db_url = pg.new_database()
-        self.engine: Engine = new_hub_database(self.db_url)
-        self.server = HubServer(self.db_url, free_port())
-        self.log = tmp / "hub.log"
-
-    def start(self) -> None:
-        self.server.start(self.log)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-@pytest.fixture
-def hub(pg: PostgresCluster, tmp_path: Path) -> Iterator[Hub]:
-    h = Hub(pg, tmp_path)
-    h.start()
-    yield h
-    h.server.stop()
-    h.engine.dispose()
 
 
 def station_db(tmp: Path, name: str) -> Database:

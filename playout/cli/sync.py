@@ -81,6 +81,13 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
             f"the province's campaigns could not be fetched: {pull_error}",
             "nothing half-fetched is used; the next sync tries again",
         )
+    failed = [o for o in outcomes if o.state in ("failed", "refused")]
+    if failed and result.ok:
+        raise PlayoutError(
+            f"{len(failed)} campaign bundle(s) from the province could not be applied",
+            "a refused bundle does not fit this station's files (the reason is above; the hub "
+            "has it too); a failed one is fetched again at the next sync",
+        )
     if not result.ok:
         raise PlayoutError(
             f"the upload stopped: {result.error}",

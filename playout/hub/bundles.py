@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, Select, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from playout.hub.schema import blobs, bundles, rollout, stations
@@ -340,14 +340,24 @@ class BundleInfo:
     states: dict[str, int]  # rollout state -> stations
 
 
+def _newest() -> Select[Any]:
+    """The newest version of every bundle."""
+    top = (
+        select(bundles.c.name, func.max(bundles.c.version).label("version"))
+        .group_by(bundles.c.name)
+        .subquery()
+    )
+    return (
+        select(bundles)
+        .join(top, (bundles.c.name == top.c.name) & (bundles.c.version == top.c.version))
+        .order_by(bundles.c.name)
+    )
+
+
 def list_bundles(engine: Engine) -> list[BundleInfo]:
     """The newest version of every bundle, with its rollout."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(bundles)
-            .distinct(bundles.c.name)
-            .order_by(bundles.c.name, bundles.c.version.desc())
-        ).all()
+        rows = conn.execute(_newest()).all()
         states: dict[str, dict[str, int]] = {}
         for name, version, state, n in conn.execute(
             select(rollout.c.name, rollout.c.version, rollout.c.state, func.count()).group_by(
@@ -396,11 +406,7 @@ def bundles_for(engine: Engine, station_id: str) -> dict[str, Any]:
         district = conn.execute(
             select(stations.c.district).where(stations.c.id == station_id)
         ).scalar_one()
-        rows = conn.execute(
-            select(bundles.c.name, bundles.c.audience, bundles.c.withdrawn_at, bundles.c.manifest)
-            .distinct(bundles.c.name)
-            .order_by(bundles.c.name, bundles.c.version.desc())
-        ).all()
+        rows = conn.execute(_newest()).all()
     live, drop = [], []
     for r in rows:
         if r.withdrawn_at is None and _audience_matches(r.audience, station_id, district):

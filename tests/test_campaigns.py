@@ -1,0 +1,389 @@
+"""Campaign bundles from the province to the stations, with a real hub and PostgreSQL and real
+station folders synced by the real ``playout sync`` command (and, in the last test, by a real
+daemon that airs the bundle's clip through libvlc)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
+
+from playout.cli import cli
+from playout.library.catalog import sha256_of
+from playout.sync.bundle_format import UnsafeBundle, parse_manifest
+from tests.audio_bench import PulseBench
+from tests.daemon_bench import DaemonProcess, Slot, as_run, build_station
+from tests.helpers import make_audio
+from tests.history import SAMPLE
+from tests.hub_bench import Hub, register
+
+pytestmark = pytest.mark.slow
+BUNDLE = SAMPLE / "bundles" / "bluezone-2020"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@dataclass
+class Station:
+    root: Path
+    station_id: str
+
+    def playout(self, *args: str) -> Result:
+        return run("--dir", str(self.root), *args)
+
+    def sync(self) -> Result:
+        return self.playout("sync", "--once")
+
+    @property
+    def applied(self) -> list[str]:
+        base = self.root / "schedules" / "province"
+        return sorted(p.name for p in base.iterdir()) if base.exists() else []
+
+
+def sample_station(
+    hub: Hub,
+    tmp: Path,
+    name: str,
+    district: str,
+    *,
+    edit: tuple[str, str] = ("", ""),
+    review: bool = False,
+) -> Station:
+    """A copy of the sample station (its own Bluezone campaign included), registered at the hub."""
+    root = tmp / name
+    for folder in ("schedules", "playlists", "audio"):
+        shutil.copytree(SAMPLE / folder, root / folder)
+    station_id = f"long-an/{name}"
+    token = register(hub.engine, station_id, district)
+    (root / "hub.token").write_text(token + "\n", encoding="utf-8")
+    (root / "hub.token").chmod(0o600)
+    yaml = root / "schedules" / "tan-an.yaml"
+    hub_line = f"  hub: {{url: '{hub.url}', token_file: hub.token"
+    hub_line += ", campaigns: review}" if review else "}"
+    text_ = yaml.read_text(encoding="utf-8").replace("id: long-an/tan-an", f"id: {station_id}")
+    text_ = text_.replace("  database: var/playout.db", f"  database: var/playout.db\n{hub_line}")
+    if edit[0]:
+        assert edit[0] in text_
+        text_ = text_.replace(*edit)
+    yaml.write_text(text_, encoding="utf-8")
+    station = Station(root, station_id)
+    imported = station.playout("library", "import", *[str(p) for p in root.glob("audio/*/*.wav")])
+    assert imported.exit_code == 0, imported.output
+    return station
+
+
+def publish(hub: Hub, folder: Path, to: str) -> Result:
+    return run("hub", "campaign", "publish", str(folder), "--to", to, "--db", hub.db_url)
+
+
+def rollout(hub: Hub) -> dict[tuple[str, str], tuple[int, str, str]]:
+    with hub.engine.connect() as conn:
+        rows = conn.execute(text("SELECT station_id, name, version, state, reason FROM rollout"))
+        return {(r.station_id, r.name): (r.version, r.state, r.reason) for r in rows}
+
+
+def planned_campaigns(station: Station, day: str) -> set[str]:
+    plan = station.playout("plan", "--from", day, "--to", day, "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    return {a["campaign"] for a in json.loads(plan.stdout)["airings"]}
+
+
+def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
+    a = sample_station(hub, tmp_path, "ben-luc", "Huyện Bến Lức")
+    b = sample_station(hub, tmp_path, "thanh-phu", "Huyện Bến Lức")
+    c = sample_station(hub, tmp_path, "tan-an", "Thành phố Tân An")
+    published = publish(hub, BUNDLE, "district:Huyện Bến Lức")
+    assert published.exit_code == 0, published.output
+    assert "bluezone-2020: version 1 published" in published.output
+    outputs = {}
+    for s in (a, b, c):
+        synced = s.sync()
+        assert synced.exit_code == 0, synced.output
+        outputs[s.station_id] = synced.output
+    assert a.applied == b.applied == ["bluezone-2020"] and c.applied == []
+    assert "campaign bundle bluezone-2020 v1: applied" in outputs[a.station_id]
+    assert "campaign bundle" not in outputs[c.station_id]
+    for s in (a, b):  # they air it from its first day, beside their own campaigns
+        assert planned_campaigns(s, "05/08/2020") >= {"bluezone-tw", "bluezone", "covid-5k"}
+        assert "bluezone-tw" not in planned_campaigns(s, "04/08/2020")
+        assert s.playout("validate").exit_code == 0
+    assert "bluezone-tw" not in planned_campaigns(c, "05/08/2020")
+    states = rollout(hub)
+    assert states[(a.station_id, "bluezone-2020")][:2] == (1, "applied")
+    assert states[(b.station_id, "bluezone-2020")][:2] == (1, "applied")
+    assert (c.station_id, "bluezone-2020") not in states
+    # the clips are catalogued with the hub's sha256: what airs is provably the national clip
+    # (the example bundle's clips are the sample's own audio, so some were catalogued before)
+    listed = {c["sha256"] for c in json.loads(a.playout("library", "list", "--json").stdout)}
+    national = {sha256_of(p) for p in (a.root / "audio" / "province").rglob("*.wav")}
+    assert len(national) == 2 and national <= listed
+    listing = run("hub", "campaign", "list", "--db", hub.db_url)
+    assert "applied: 2" in listing.output, listing.output
+    # publishing the same again changes nothing; a second sync does nothing
+    assert "unchanged, still version 1" in publish(hub, BUNDLE, "district:Huyện Bến Lức").output
+    again = a.sync()
+    assert again.exit_code == 0 and "campaign bundle" not in again.output
+
+
+def test_version_2_while_a_station_is_offline(hub: Hub, tmp_path: Path) -> None:
+    a = sample_station(hub, tmp_path, "ben-luc", "Huyện Bến Lức")
+    assert publish(hub, BUNDLE, "all").exit_code == 0
+    assert a.sync().exit_code == 0 and a.applied == ["bluezone-2020"]
+    v2 = tmp_path / "bluezone-2020"
+    shutil.copytree(BUNDLE, v2)
+    make_audio(v2 / "audio/province/bluezone/bluezone-moi.wav", "sine=frequency=660", 4.0)
+    playlist = v2 / "playlists" / "bluezone-tw.yaml"
+    playlist.write_text(
+        playlist.read_text(encoding="utf-8")
+        + '  - file: province/bluezone/bluezone-moi.wav\n    title: "Bluezone - bản mới"\n',
+        encoding="utf-8",
+    )
+    hub.server.stop()  # the station is cut off from the hub (the hub is down)
+    try:
+        offline = a.sync()
+        assert offline.exit_code == 1 and "cannot reach the hub" in offline.output
+    finally:
+        hub.start()
+    published = publish(hub, v2, "all")
+    assert "version 2 published" in published.output, published.output
+    back = a.sync()
+    assert back.exit_code == 0 and "bluezone-2020 v2: applied" in back.output, back.output
+    assert (a.root / "audio/province/bluezone/bluezone-moi.wav").exists()
+    assert rollout(hub)[(a.station_id, "bluezone-2020")][:2] == (2, "applied")
+    assert "province/bluezone/bluezone-moi.wav" in (
+        a.root / "playlists/province/bluezone-2020/bluezone-tw.yaml"
+    ).read_text(encoding="utf-8")
+
+
+def test_a_bundle_naming_a_missing_session_is_refused_there(hub: Hub, tmp_path: Path) -> None:
+    # this station has no afternoon session (its own campaigns use the morning only)
+    afternoon = '  afternoon: {start: "16:30", end: "17:30", max_spots: 15m}'
+    lacking = sample_station(hub, tmp_path, "can-giuoc", "Huyện Cần Giuộc", edit=(afternoon, ""))
+    for path in (lacking.root / "schedules").glob("*.yaml"):
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "sessions: [morning, afternoon]", "sessions: [morning]"
+            ),
+            encoding="utf-8",
+        )
+    assert lacking.playout("validate").exit_code == 0
+    before = planned_campaigns(lacking, "15/08/2020")
+    assert publish(hub, BUNDLE, "all").exit_code == 0
+    synced = lacking.sync()
+    assert synced.exit_code == 1, synced.output  # the upload worked; the bundle did not fit
+    assert "bluezone-2020 v1: refused" in synced.output
+    assert 'names the session "afternoon", which does not exist' in synced.output
+    assert "schedules/province/bluezone-2020/bluezone.yaml" in synced.output
+    assert lacking.applied == []  # nothing applied; the last good plan stays
+    assert planned_campaigns(lacking, "15/08/2020") == before
+    version, state, reason = rollout(hub)[(lacking.station_id, "bluezone-2020")]
+    assert (version, state) == (1, "refused") and "afternoon" in reason
+    # the operator adds the session: the next sync applies the same version
+    yaml = lacking.root / "schedules" / "tan-an.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace(
+            "sessions:                                   # broadcast sessions (buổi phát thanh)\n",
+            "sessions:                                   # broadcast sessions (buổi phát thanh)\n"
+            '  afternoon: {start: "16:30", end: "17:30"}\n',
+        ),
+        encoding="utf-8",
+    )
+    fixed = lacking.sync()
+    assert "bluezone-2020 v1: applied" in fixed.output, fixed.output
+    assert rollout(hub)[(lacking.station_id, "bluezone-2020")][:2] == (1, "applied")
+
+
+def test_a_corrupted_download_is_fetched_again_and_never_used(hub: Hub, tmp_path: Path) -> None:
+    a = sample_station(hub, tmp_path, "ben-luc", "Huyện Bến Lức")
+    assert publish(hub, BUNDLE, "all").exit_code == 0
+    with hub.engine.connect() as conn:
+        clip_sha, size = conn.execute(
+            text(
+                "SELECT f->>'sha256', (f->>'size')::int FROM bundles, "
+                "jsonb_array_elements(manifest->'files') f WHERE f->>'kind' = 'clip' LIMIT 1"
+            )
+        ).one()
+    # a byte flipped in a download that was cut off: caught by the sha256, fetched again
+    part = a.root / ".province" / "download" / f"{clip_sha}.part"
+    part.parent.mkdir(parents=True)
+    with hub.engine.connect() as conn:
+        good = bytes(
+            conn.execute(
+                text("SELECT content FROM blobs WHERE sha256 = :s"), {"s": clip_sha}
+            ).scalar_one()
+        )
+    part.write_bytes(good[:1000] + bytes([good[1000] ^ 0xFF]) + good[1001 : size // 2])
+    synced = a.sync()
+    assert "bluezone-2020 v1: applied" in synced.output, synced.output
+    clip = next((a.root / "audio" / "province").rglob("*.wav"))
+    on_disk = {sha256_of(p) for p in (a.root / "audio" / "province").rglob("*.wav")}
+    assert clip_sha in on_disk and clip.exists()
+    # the hub's copy itself corrupted: twice wrong, never applied, tried again later
+    b = sample_station(hub, tmp_path, "thanh-phu", "Huyện Bến Lức")
+    with hub.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE blobs SET content = set_byte(content, 2000, 255 - get_byte(content, 2000))"
+                 " WHERE sha256 = :s"),
+            {"s": clip_sha},
+        )  # fmt: skip
+    broken = b.sync()
+    assert broken.exit_code == 1 and "arrived corrupted twice" in broken.output, broken.output
+    assert b.applied == []
+    # only verified files ever reach audio/province/: the corrupted one is not there
+    placed = {sha256_of(p) for p in (b.root / "audio" / "province").rglob("*.wav")}
+    assert clip_sha not in placed and placed <= on_disk
+    with hub.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE blobs SET content = :c WHERE sha256 = :s"), {"c": good, "s": clip_sha}
+        )
+    assert "bluezone-2020 v1: applied" in b.sync().output
+
+
+def test_review_decline_accept_and_withdraw(hub: Hub, tmp_path: Path) -> None:
+    a = sample_station(hub, tmp_path, "ben-luc", "Huyện Bến Lức", review=True)
+    b = sample_station(hub, tmp_path, "thanh-phu", "Huyện Bến Lức", review=True)
+    assert publish(hub, BUNDLE, "all").exit_code == 0
+    for s in (a, b):
+        synced = s.sync()
+        assert "bluezone-2020 v1: waiting" in synced.output and s.applied == []
+        assert "waiting" in s.playout("campaign", "list").output
+    declined = a.playout("campaign", "decline", "bluezone-2020", "--reason", "đã có bản riêng")
+    assert declined.exit_code == 0 and "declined" in declined.output
+    accepted = b.playout("campaign", "accept", "bluezone-2020")
+    assert (
+        accepted.exit_code == 0 and "applied" in accepted.output and b.applied == ["bluezone-2020"]
+    )
+    states = rollout(hub)
+    assert states[(a.station_id, "bluezone-2020")] == (1, "declined", "đã có bản riêng")
+    assert states[(b.station_id, "bluezone-2020")][:2] == (1, "applied")
+    assert a.playout("campaign", "accept", "nothing").exit_code == 1
+    withdrawn = run("hub", "campaign", "withdraw", "bluezone-2020", "--db", hub.db_url)
+    assert withdrawn.exit_code == 0
+    gone = b.sync()
+    assert "bluezone-2020 v1: removed" in gone.output and b.applied == []
+    assert any((b.root / "audio" / "province").rglob("*.wav"))  # clips stay
+    assert rollout(hub)[(b.station_id, "bluezone-2020")][1] == "removed"
+
+
+def test_a_bundle_with_errors_is_refused_with_every_error(hub: Hub, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(BUNDLE, bad)
+    (bad / "schedules" / "bluezone.yaml").write_text(
+        "sessions: {morning: {start: '05:00', end: '06:00'}}\n"
+        "campaigns:\n  - id: bluezone-tw\n    playlist: bluezone-tww\n    from: 05/08/2020\n"
+        "    per_day: 2\n",
+        encoding="utf-8",
+    )
+    (bad / "playlists" / "bluezone-tw.yaml").write_text(
+        "clips:\n  - file: bluezone/ngoai.wav\n  - file: province/bluezone/khong-co.wav\n",
+        encoding="utf-8",
+    )
+    refused = publish(hub, bad, "all")
+    assert refused.exit_code == 1
+    out = refused.output
+    assert "schedules/bluezone.yaml:1:1: error: a campaign bundle has campaigns only" in out
+    assert "nothing was published" in out
+    second = run("hub", "campaign", "list", "--db", hub.db_url)
+    assert "no bundles yet" in second.output
+    (bad / "schedules" / "bluezone.yaml").write_text(
+        "campaigns:\n  - id: bluezone-tw\n    playlist: bluezone-tww\n    from: 05/08/2020\n"
+        "    per_day: 2\n",
+        encoding="utf-8",
+    )
+    refused = publish(hub, bad, "all")
+    assert refused.exit_code == 1
+    assert 'did you mean "bluezone-tw"' in refused.output, refused.output
+    assert "playlists/bluezone-tw.yaml:2:11: error: the clip" in refused.output
+    assert "not under audio/province/" in refused.output
+    (bad / "schedules" / "bluezone.yaml").write_text(
+        "campaigns:\n  - id: bluezone-tw\n    playlist: bluezone-tw\n    from: 05/08/2020\n"
+        "    per_day: 2\n",
+        encoding="utf-8",
+    )
+    refused = publish(hub, bad, "all")  # now the playlist is used: its missing clip is named
+    assert refused.exit_code == 1
+    assert 'playlists/bluezone-tw.yaml:3:11: error: clip "province/bluezone/khong-co.wav"' in (
+        refused.output
+    ), refused.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../etc/passwd", "/etc/passwd", "audio/../../x.wav", "audio/station/x.wav",
+     "audio/province/x.mp3", "schedules/x.sh", "playlists/.hidden.yaml", "schedules\\x.yaml",
+     "C:/x.yaml", "other/x.yaml"],
+)  # fmt: skip
+def test_unsafe_manifests_are_refused_whole(path: str) -> None:
+    manifest = {
+        "name": "x",
+        "version": 1,
+        "files": [
+            {"path": "schedules/ok.yaml", "sha256": "0" * 64, "size": 10},
+            {"path": path, "sha256": "1" * 64, "size": 10},
+        ],
+    }
+    with pytest.raises(UnsafeBundle):
+        parse_manifest(manifest)
+
+
+def test_a_daemon_airs_a_bundle_published_while_it_runs(
+    hub: Hub, tmp_path: Path, pulse: PulseBench
+) -> None:
+    """End to end with libvlc: a running daemon fetches a bundle at its next sync, its file
+    watcher reloads, and the bundle's clip airs at its time, logged with the national sha256."""
+    station_id = "test/e2e"
+    token = register(hub.engine, station_id, "Huyện Bến Lức")
+    st = build_station(
+        tmp_path / "st", {"own.wav": (440, 1.0)}, [Slot(600, "own.wav")], hub=f"{hub.url} {token}"
+    )
+    bundle = tmp_path / "quoc-gia"
+    air_at = (st.zero + timedelta(seconds=45)).astimezone(ZoneInfo(st.tz))
+    (bundle / "schedules").mkdir(parents=True)
+    (bundle / "schedules" / "spot.yaml").write_text(
+        f"campaigns:\n  - id: quoc-gia\n    clip: province/quoc-gia/spot.wav\n"
+        f"    from: {air_at:%d/%m/%Y}\n    sessions: [all]\n    at: ['{air_at:%H:%M:%S}']\n",
+        encoding="utf-8",
+    )
+    make_audio(
+        bundle / "audio/province/quoc-gia/spot.wav", "sine=frequency=880:sample_rate=44100", 2.0
+    )
+    assert publish(hub, bundle, f"station:{station_id}").exit_code == 0
+    with hub.engine.connect() as conn:
+        national = conn.execute(
+            text("SELECT f->>'sha256' FROM bundles, jsonb_array_elements(manifest->'files') f "
+                 "WHERE f->>'kind' = 'clip'")
+        ).scalar_one()  # fmt: skip
+    daemon = DaemonProcess.start(st, pulse)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if not st.db.exists():
+                time.sleep(0.5)
+                continue
+            done = [
+                r
+                for r in as_run(st.db)
+                if r["campaign"] == "quoc-gia" and r["status"] == "completed"
+            ]
+            if done:
+                break
+            time.sleep(0.5)
+        assert done, daemon.output()
+        assert done[0]["clip_sha256"] == national
+        started = datetime.fromisoformat(str(done[0]["actual_start"])).replace(tzinfo=UTC)
+        assert abs((started - air_at).total_seconds()) < 1.0, (started, air_at)
+        assert "campaign bundle quoc-gia v1 applied" in daemon.output()
+        assert "reloaded" in daemon.output()
+    finally:
+        daemon.terminate()
+    assert rollout(hub)[(station_id, "quoc-gia")][:2] == (1, "applied")
