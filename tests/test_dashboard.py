@@ -159,6 +159,7 @@ def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
         assert "Mất liên lạc từ" in row.text, row.text
         # the station page: today's log, the month's chart, the state
         driver.find_element(By.LINK_TEXT, "Đài long-an/ben-luc").click()
+        WebDriverWait(driver, 15).until(lambda drv: "/stations/" in drv.current_url)
         page = driver.find_element(By.TAG_NAME, "main").text
         assert "hoàn thành" in page and "sắp phát" in page, page
         assert driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect.aired")
@@ -166,7 +167,7 @@ def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
         driver.get(dash.url + "/stations/long-an/ben-luc?lang=en")
         assert "Today's as-run log" in driver.find_element(By.TAG_NAME, "main").text
         driver.find_element(By.ID, "logout").click()
-        assert "/login" in driver.current_url
+        WebDriverWait(driver, 15).until(lambda drv: "/login" in drv.current_url)
         driver.get(dash.url + "/")
         assert "/login" in driver.current_url  # the session is over
 
