@@ -24,6 +24,7 @@ from tests.daemon_bench import DaemonProcess, Slot, as_run, build_station
 from tests.helpers import make_audio
 from tests.history import SAMPLE
 from tests.hub_bench import Hub, register
+from tests.web_client import WebClient
 
 pytestmark = pytest.mark.slow
 BUNDLE = SAMPLE / "bundles" / "bluezone-2020"
@@ -82,6 +83,29 @@ def sample_station(
     return station
 
 
+def dashboard(hub: Hub) -> WebClient:
+    """A province official logged in to the hub's dashboard."""
+    made = CliRunner().invoke(
+        cli,
+        [
+            "hub",
+            "user",
+            "add",
+            "tinh",
+            "--role",
+            "province",
+            "--password-stdin",
+            "--db",
+            hub.db_url,
+        ],
+        input="mat khau tinh\n",
+    )
+    assert made.exit_code == 0 or "exists already" in made.output, made.output
+    web = WebClient("127.0.0.1", hub.server.port)
+    assert web.login("tinh", "mat khau tinh").status == 303
+    return web
+
+
 def publish(hub: Hub, folder: Path, to: str) -> Result:
     return run("hub", "campaign", "publish", str(folder), "--to", to, "--db", hub.db_url)
 
@@ -129,6 +153,13 @@ def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
     assert len(national) == 2 and national <= listed
     listing = run("hub", "campaign", "list", "--db", hub.db_url)
     assert "applied: 2" in listing.output, listing.output
+    # the dashboard shows the rollout, per station
+    web = dashboard(hub)
+    page = web.get("/campaigns").text
+    for s in (a, b):
+        assert f'class="rollout-applied" data-station="{s.station_id}"' in page
+    assert c.station_id not in page and "đang chạy: 2" in page
+    assert "bluezone-2020" in web.get(f"/stations/{a.station_id}").text
     # publishing the same again changes nothing; a second sync does nothing
     assert "unchanged, still version 1" in publish(hub, BUNDLE, "district:Huyện Bến Lức").output
     again = a.sync()
@@ -265,6 +296,9 @@ def test_review_decline_accept_and_withdraw(hub: Hub, tmp_path: Path) -> None:
     )
     states = rollout(hub)
     assert states[(a.station_id, "bluezone-2020")] == (1, "declined", "đã có bản riêng")
+    page = dashboard(hub).get("/campaigns").text
+    assert f'class="rollout-declined" data-station="{a.station_id}"' in page
+    assert "đã có bản riêng" in page
     assert states[(b.station_id, "bluezone-2020")][:2] == (1, "applied")
     assert a.playout("campaign", "accept", "nothing").exit_code == 1
     withdrawn = run("hub", "campaign", "withdraw", "bluezone-2020", "--db", hub.db_url)
@@ -339,12 +373,18 @@ def test_unsafe_manifests_are_refused_whole(path: str) -> None:
 def test_a_daemon_airs_a_bundle_published_while_it_runs(
     hub: Hub, tmp_path: Path, pulse: PulseBench
 ) -> None:
-    """End to end with libvlc: a running daemon fetches a bundle at its next sync, its file
-    watcher reloads, and the bundle's clip airs at its time, logged with the national sha256."""
+    """End to end with libvlc: a running daemon fetches a bundle at its sync and holds it for
+    review (``playout status`` says so); the operator accepts it, the file watcher reloads, and
+    the bundle's clip airs at its time, logged with the national sha256."""
     station_id = "test/e2e"
     token = register(hub.engine, station_id, "Huyện Bến Lức")
     st = build_station(
         tmp_path / "st", {"own.wav": (440, 1.0)}, [Slot(600, "own.wav")], hub=f"{hub.url} {token}"
+    )
+    yaml = st.root / "schedules" / "station.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace("every: 10s}", "every: 10s, campaigns: review}"),
+        encoding="utf-8",
     )
     bundle = tmp_path / "quoc-gia"
     air_at = (st.zero + timedelta(seconds=45)).astimezone(ZoneInfo(st.tz))
@@ -364,7 +404,15 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
                  "WHERE f->>'kind' = 'clip'")
         ).scalar_one()  # fmt: skip
     daemon = DaemonProcess.start(st, pulse)
+    station = Station(st.root, station_id)
     try:
+        assert daemon.wait_for("waits for the operator", 30), daemon.output()
+        status = station.playout("status")
+        assert "CAMPAIGN quoc-gia v1 from the province waits for you" in status.output, (
+            status.output
+        )
+        accepted = station.playout("campaign", "accept", "quoc-gia")
+        assert accepted.exit_code == 0 and "applied" in accepted.output, accepted.output
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if not st.db.exists():
@@ -382,8 +430,7 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
         assert done[0]["clip_sha256"] == national
         started = datetime.fromisoformat(str(done[0]["actual_start"])).replace(tzinfo=UTC)
         assert abs((started - air_at).total_seconds()) < 1.0, (started, air_at)
-        assert "campaign bundle quoc-gia v1 applied" in daemon.output()
-        assert "reloaded" in daemon.output()
+        assert "reloaded (a schedule file changed)" in daemon.output()
     finally:
         daemon.terminate()
     assert rollout(hub)[(station_id, "quoc-gia")][:2] == (1, "applied")

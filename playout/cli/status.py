@@ -62,6 +62,7 @@ def command(app: AppContext, as_json: bool) -> None:
         if sync.get("last_error"):
             line += f"; last error: {sync['last_error']}"
         click.secho(line, fg="red" if sync.get("last_error") else None)
+    _bundles(app)
     if data.get("output_dead_since"):
         click.secho(
             f"OUTPUT   the audio output has not worked since "
@@ -93,3 +94,22 @@ def _when(iso: str | None, now: str) -> str:
     if iso[:10] == now[:10]:
         return iso[11:19]
     return f"{iso[8:10]}/{iso[5:7]} {iso[11:19]}"
+
+
+def _bundles(app: AppContext) -> None:
+    """The province's campaign bundles that need the operator (read from the station folder)."""
+    from playout.sync.bundles import waiting_bundles
+
+    for name, entry in sorted(waiting_bundles(app.root).items()):
+        if entry["state"] == "waiting":
+            click.secho(
+                f"CAMPAIGN {name} v{entry['version']} from the province waits for you: "
+                f"playout campaign accept {name} (or decline {name} --reason ...)",
+                fg="yellow",
+            )
+        elif entry["state"] == "refused":
+            reason = entry["reason"].split("\n")[0]
+            click.secho(
+                f"CAMPAIGN {name} v{entry['version']} does not fit this station: {reason}",
+                fg="red",
+            )

@@ -340,7 +340,7 @@ class BundleInfo:
     states: dict[str, int]  # rollout state -> stations
 
 
-def _newest() -> Select[Any]:
+def newest_bundles() -> Select[Any]:
     """The newest version of every bundle."""
     top = (
         select(bundles.c.name, func.max(bundles.c.version).label("version"))
@@ -357,7 +357,7 @@ def _newest() -> Select[Any]:
 def list_bundles(engine: Engine) -> list[BundleInfo]:
     """The newest version of every bundle, with its rollout."""
     with engine.connect() as conn:
-        rows = conn.execute(_newest()).all()
+        rows = conn.execute(newest_bundles()).all()
         states: dict[str, dict[str, int]] = {}
         for name, version, state, n in conn.execute(
             select(rollout.c.name, rollout.c.version, rollout.c.state, func.count()).group_by(
@@ -391,7 +391,7 @@ def withdraw(engine: Engine, name: str, now: datetime) -> int:
     return int(done.rowcount)
 
 
-def _audience_matches(audience: str, station_id: str, district: str) -> bool:
+def audience_matches(audience: str, station_id: str, district: str) -> bool:
     return (
         audience == "all"
         or audience == f"district:{district}"
@@ -406,10 +406,10 @@ def bundles_for(engine: Engine, station_id: str) -> dict[str, Any]:
         district = conn.execute(
             select(stations.c.district).where(stations.c.id == station_id)
         ).scalar_one()
-        rows = conn.execute(_newest()).all()
+        rows = conn.execute(newest_bundles()).all()
     live, drop = [], []
     for r in rows:
-        if r.withdrawn_at is None and _audience_matches(r.audience, station_id, district):
+        if r.withdrawn_at is None and audience_matches(r.audience, station_id, district):
             live.append(r.manifest)
         else:
             drop.append(r.name)

@@ -38,6 +38,7 @@ from playout.hub.web.guard import (
     log_in,
 )
 from playout.hub.web.overview import ShareCache, StationLine, district_names, station_lines
+from playout.hub.web.rollout import bundle_rollout
 from playout.hub.web.state import SEVERITY, State
 from playout.hub.web.station_view import station_view
 from playout.hub.web.words import LANGS, Words
@@ -206,7 +207,16 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         w = Words(language(request), view.line.timezone)
         rw = ReportWords(w.lang)
         charts = [bars_svg(view.month_days, v, c, rw) for c, v in view.month.items()]
-        return render(request, "station.html", w=w, user=user, view=view, charts=charts)
+        bundles = await run_in_threadpool(partial(bundle_rollout, engine, station=station_id))
+        return render(
+            request, "station.html", w=w, user=user, view=view, charts=charts, bundles=bundles
+        )
+
+    @router.get("/campaigns", response_class=HTMLResponse)
+    async def campaigns(request: Request) -> Response:
+        user = await current_user(request, engine)
+        found = await run_in_threadpool(partial(bundle_rollout, engine, district=user.district))
+        return render(request, "campaigns.html", user=user, bundles=found)
 
     @router.get("/reports", response_class=HTMLResponse)
     async def reports(request: Request) -> Response:
