@@ -23,7 +23,7 @@ from tests.audio_bench import PulseBench
 from tests.daemon_bench import DaemonProcess, Slot, as_run, build_station
 from tests.helpers import make_audio
 from tests.history import SAMPLE
-from tests.hub_bench import Hub, register
+from tests.hub_bench import Hub, hub_airings, register
 from tests.web_client import WebClient
 
 pytestmark = pytest.mark.slow
@@ -431,6 +431,22 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
         started = datetime.fromisoformat(str(done[0]["actual_start"])).replace(tzinfo=UTC)
         assert abs((started - air_at).total_seconds()) < 1.0, (started, air_at)
         assert "reloaded (a schedule file changed)" in daemon.output()
+        # the next upload brings it to the hub: the province report names the exact clip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            aired = [s for s, _ in hub_airings(hub.engine, station_id).values() if s == "completed"]
+            if aired:
+                break
+            time.sleep(0.5)
     finally:
         daemon.terminate()
     assert rollout(hub)[(station_id, "quoc-gia")][:2] == (1, "applied")
+    out = tmp_path / "report.csv"
+    report = run(
+        "hub", "report", "--month", f"{air_at:%m/%Y}", "--format", "csv", "--out", str(out),
+        "--db", hub.db_url,
+    )  # fmt: skip
+    assert report.exit_code == 0, report.output
+    lines = [ln for ln in out.read_text(encoding="utf-8-sig").splitlines() if national[:16] in ln]
+    assert len(lines) == 1 and "quoc-gia" in lines[0], out.read_text(encoding="utf-8-sig")
+    assert ",1," in lines[0] or ";1;" in lines[0], lines[0]  # aired once

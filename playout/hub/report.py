@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, text
 from playout.hub.schema import stations
 from playout.problems import PlayoutError, did_you_mean
 from playout.reports.data import CampaignFigures, Counts
-from playout.reports.province import ProvinceReport, StationFigures
+from playout.reports.province import NationalClip, ProvinceReport, StationFigures
 
 FIGURES = text(
     """
@@ -44,6 +44,24 @@ FIGURES = text(
     FULL JOIN targets t
       ON p.station_id = t.station_id AND p.campaign = t.campaign AND p.day = t.day
     GROUP BY 1, 2
+    """
+)
+
+
+NATIONAL = text(
+    """
+    WITH clips AS (
+        SELECT DISTINCT b.name AS bundle, f->>'sha256' AS sha256, f->>'path' AS path
+        FROM bundles b, jsonb_array_elements(b.manifest->'files') f
+        WHERE f->>'kind' = 'clip'
+    )
+    SELECT a.station_id, c.bundle, c.path, c.sha256,
+           count(*) FILTER (WHERE a.status = 'completed') AS aired,
+           coalesce(sum(a.played_ms), 0) AS played_ms
+    FROM clips c
+    JOIN airings a ON a.clip_sha256 = c.sha256
+    WHERE a.day >= :first AND a.day <= :last AND a.trigger <> 'fallback'
+    GROUP BY 1, 2, 3, 4
     """
 )
 
@@ -100,6 +118,12 @@ def build_province_report(
                     days_below=int(r.days_below),
                 )
             )
+        for r in conn.execute(NATIONAL, {"first": first, "last": last}):
+            station = found.get(r.station_id)
+            if station is not None:
+                station.national.append(
+                    NationalClip(r.bundle, r.path, r.sha256, int(r.aired), int(r.played_ms))
+                )
     if district is not None and not found:
         with engine.connect() as conn:
             known = [r[0] for r in conn.execute(select(stations.c.district).distinct())]

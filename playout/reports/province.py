@@ -12,12 +12,40 @@ from playout.reports.data import CampaignFigures, Counts
 from playout.reports.document import Document, Sheet
 from playout.reports.tables import Cell, Table, count_cells
 from playout.reports.text import Words, percent
-from playout.schedule.types import format_date
+from playout.schedule.types import format_date, format_duration
 
 PROVINCE_SHEETS = {
-    "vi": {"summary": "Tổng hợp", "stations": "Theo đài", "no_data": "Không có dữ liệu"},
-    "en": {"summary": "Summary", "stations": "By station", "no_data": "No data"},
+    "vi": {
+        "summary": "Tổng hợp",
+        "stations": "Theo đài",
+        "no_data": "Không có dữ liệu",
+        "national": "Tin bài của tỉnh",
+        "national_title": "Tin bài do tỉnh gửi đã phát (đúng bản của tỉnh, đối chiếu sha256)",
+        "bundle": "Gói chiến dịch",
+        "file": "Tệp",
+    },
+    "en": {
+        "summary": "Summary",
+        "stations": "By station",
+        "no_data": "No data",
+        "national": "Province clips",
+        "national_title": "Clips published by the province, as aired (the exact audio, by sha256)",
+        "bundle": "Bundle",
+        "file": "File",
+    },
 }
+
+
+@dataclass(frozen=True)
+class NationalClip:
+    """A clip the province published, as one station aired it (found by its sha256: exactly
+    the province's audio)."""
+
+    bundle: str
+    path: str
+    sha256: str
+    aired: int
+    played_ms: int
 
 
 @dataclass
@@ -28,6 +56,7 @@ class StationFigures:
     timezone: str
     last_contact: datetime | None
     campaigns: list[CampaignFigures] = field(default_factory=list)
+    national: list[NationalClip] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -180,6 +209,28 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
             Sheet(names["summary"], summary),
             Sheet(names["stations"], [stations], widths={"A": 22, "B": 30, "C": 22}),
             Sheet(names["no_data"], [silent], widths={"A": 22, "B": 34, "C": 18, "D": 18}),
+            *_national_sheet(report, w, names),
         ],
         prepared_by=report.prepared_by,
     )
+
+
+def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> list[Sheet]:
+    rows: list[list[Cell]] = [
+        [
+            s.district or "-",
+            s.name or s.station_id,
+            n.bundle,
+            n.path.removeprefix("audio/"),
+            n.sha256[:16],
+            n.aired,
+            format_duration(n.played_ms / 1000),
+        ]
+        for s in report.stations
+        for n in sorted(s.national, key=lambda n: (n.bundle, n.path))
+    ]
+    if not rows:
+        return []
+    heads = [w["district"], w["station_name"], names["bundle"], names["file"], "sha256"]
+    table = Table("national", names["national_title"], [*heads, w["aired"], w["airtime"]], rows)
+    return [Sheet(names["national"], [table], widths={"A": 22, "B": 30, "C": 18, "D": 34, "E": 18})]
