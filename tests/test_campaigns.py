@@ -172,13 +172,7 @@ def test_version_2_while_a_station_is_offline(hub: Hub, tmp_path: Path) -> None:
     assert a.sync().exit_code == 0 and a.applied == ["bluezone-2020"]
     v2 = tmp_path / "bluezone-2020"
     shutil.copytree(BUNDLE, v2)
-    make_audio(v2 / "audio/province/bluezone/bluezone-moi.wav", "sine=frequency=660", 4.0)
-    playlist = v2 / "playlists" / "bluezone-tw.yaml"
-    playlist.write_text(
-        playlist.read_text(encoding="utf-8")
-        + '  - file: province/bluezone/bluezone-moi.wav\n    title: "Bluezone - bản mới"\n',
-        encoding="utf-8",
-    )
+    with_new_clip(v2)
     hub.server.stop()  # the station is cut off from the hub (the hub is down)
     try:
         offline = a.sync()
@@ -234,14 +228,28 @@ def test_a_bundle_naming_a_missing_session_is_refused_there(hub: Hub, tmp_path: 
     assert rollout(hub)[(lacking.station_id, "bluezone-2020")][:2] == (1, "applied")
 
 
+def with_new_clip(folder: Path) -> Path:
+    """The sample bundle plus a clip no station has yet (so it must be downloaded)."""
+    make_audio(folder / "audio/province/bluezone/bluezone-moi.wav", "sine=frequency=660", 4.0)
+    playlist = folder / "playlists" / "bluezone-tw.yaml"
+    playlist.write_text(
+        playlist.read_text(encoding="utf-8")
+        + '  - file: province/bluezone/bluezone-moi.wav\n    title: "Bluezone - bản mới"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
 def test_a_corrupted_download_is_fetched_again_and_never_used(hub: Hub, tmp_path: Path) -> None:
     a = sample_station(hub, tmp_path, "ben-luc", "Huyện Bến Lức")
-    assert publish(hub, BUNDLE, "all").exit_code == 0
+    bundle = tmp_path / "bluezone-2020"
+    shutil.copytree(BUNDLE, bundle)
+    assert publish(hub, with_new_clip(bundle), "all").exit_code == 0
     with hub.engine.connect() as conn:
         clip_sha, size = conn.execute(
             text(
                 "SELECT f->>'sha256', (f->>'size')::int FROM bundles, "
-                "jsonb_array_elements(manifest->'files') f WHERE f->>'kind' = 'clip' LIMIT 1"
+                "jsonb_array_elements(manifest->'files') f WHERE f->>'path' LIKE '%moi.wav'"
             )
         ).one()
     # a byte flipped in a download that was cut off: caught by the sha256, fetched again
