@@ -192,3 +192,18 @@ def test_hub_commands_without_the_hub_extra(monkeypatch: pytest.MonkeyPatch) -> 
         result = runner.invoke(cli, [*args, "--db", "postgresql://x@/y"])
         assert result.exit_code == 1, (args, result.output)
         assert "pip install 'playout[hub]'" in result.output
+
+
+def test_the_command_table_matches_the_commands() -> None:
+    """``playout --help`` lists the commands from a table without importing them; each entry
+    names a command whose own help starts with the table's text."""
+    import click
+
+    from playout.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, (_, _, short) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+        own = " ".join((command.help or "").split())
+        assert own.startswith(short[:-1]), (name, own)

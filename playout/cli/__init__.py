@@ -6,6 +6,7 @@ exit codes; ``main`` adds the last guard for Ctrl-C and for bugs.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,23 @@ from playout.problems import PlayoutError
 
 
 class PlayoutGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        module = importlib.import_module(f"playout.cli.{found[0]}")
+        command: click.Command = getattr(module, found[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list in ``--help``, from the table: no command is imported to show it."""
+        rows = [(name, help_text) for name, (_, _, help_text) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -58,47 +76,92 @@ def cli(ctx: click.Context, root: Path, db: Path | None) -> None:
         ctx.obj.db = db
 
 
-def _register() -> None:
-    from playout.cli import (
-        announce,
-        aslog,
-        campaign,
-        devices,
-        hub,
-        level,
-        library,
-        pause,
-        plan,
-        reload,
-        report,
-        run,
-        status,
-        sync,
-        validate,
-    )
-
-    for module in (
-        validate,
-        plan,
-        library,
-        run,
-        aslog,
-        devices,
-        report,
-        status,
-        reload,
-        level,
-        announce,
-        pause,
-        sync,
-        campaign,
-        hub,
-    ):
-        cli.add_command(module.command)
-    cli.add_command(pause.resume)
-
-
-_register()
+# name -> (module under playout.cli, attribute, the command's short help). Each command is
+# imported only when it runs, so ``playout status`` does not load SQLAlchemy, openpyxl or numpy
+# (a test checks the short help against the command's own).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": (
+        "validate",
+        "command",
+        "Check schedules, playlists and their audio; list every problem with file:line.",
+    ),
+    "plan": (
+        "plan",
+        "command",
+        "Print the airings of a period and a per-day summary of requested vs placed airings.",
+    ),
+    "library": (
+        "library",
+        "command",
+        "The audio library: import clips, list the catalog, check clips.",
+    ),
+    "run": (
+        "run",
+        "command",
+        "Air the plan through the sound card and log every airing (stop with Ctrl-C).",
+    ),
+    "log": (
+        "aslog",
+        "command",
+        "Show the as-run log: what aired, when, for how long, and what did not, with why.",
+    ),
+    "devices": (
+        "devices",
+        "command",
+        "List libvlc's audio outputs and their devices (for station.audio.output / device).",
+    ),
+    "report": (
+        "report",
+        "command",
+        "Airings planned and aired per campaign and clip, day by day, with what did not air.",
+    ),
+    "status": (
+        "status",
+        "command",
+        "On air now, the next airings, level, last reload, today's counts (exit 3: no daemon).",
+    ),
+    "reload": (
+        "reload",
+        "command",
+        "Apply edited schedules now (the daemon also does it by itself when files change).",
+    ),
+    "level": (
+        "level",
+        "command",
+        "Set the alert level; the rest of today is planned again at once.",
+    ),
+    "announce": (
+        "announce",
+        "command",
+        "Air CLIP (a clip of the library, or an audio file) now or at the next break.",
+    ),
+    "pause": (
+        "pause",
+        "command",
+        "Hold scheduled spots until HH:MM; those that fall in the pause are logged skipped.",
+    ),
+    "resume": (
+        "pause",
+        "resume",
+        "End a pause now.",
+    ),
+    "sync": (
+        "sync",
+        "command",
+        "Upload the rows the hub has not acknowledged, then fetch the province's campaign "
+        "bundles (exit 1 when something could not be sent or fetched).",
+    ),
+    "campaign": (
+        "campaign",
+        "command",
+        "Campaign bundles from the province hub (fetched by playout sync and the daemon).",
+    ),
+    "hub": (
+        "hub",
+        "command",
+        "The province hub: every station's as-run log in one PostgreSQL.",
+    ),
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from playout.clock import Clock, SystemClock
-from playout.schedule.loader import read_station
-from playout.station_folder import database_path
-from playout.store import Database, open_database
+
+if TYPE_CHECKING:
+    from playout.store import Database
 
 
 @dataclass
@@ -22,11 +23,17 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
 
     def database_path(self) -> Path:
+        # imported here: a command that needs no database (status, --help) never loads them
+        from playout.schedule.loader import read_station
+        from playout.station_folder import database_path
+
         return database_path(self.root, read_station(self.root), self.db)
 
     @contextmanager
     def database(self, *, create: bool = True) -> Iterator[Database | None]:
         """The station database, or None when it does not exist and ``create`` is false."""
+        from playout.store import open_database
+
         path = self.database_path()
         if not create and not path.exists():
             yield None

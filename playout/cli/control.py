@@ -17,18 +17,22 @@ def ask(app: AppContext, cmd: str, args: dict[str, Any] | None = None) -> Any:
 
     The daemon is found through the database it named in the station folder when it started
     (so status and reload work while the schedule is broken), else through the schedule."""
-    candidates = [] if app.db is not None else [runtime_database(app.root)]
-    try:
-        candidates.append(app.database_path())
-    except PlayoutError:
-        if not any(candidates):
-            raise
     tried: set[Path] = set()
     last: PlayoutError | None = None
-    for db in candidates:
-        if db is None or db in tried:
-            continue
-        tried.add(db)
+    first = None if app.db is not None else runtime_database(app.root)
+    if first is not None:  # the usual case: no schedule to read, nothing heavy to import
+        tried.add(first)
+        try:
+            return request(first, cmd, args, operator=getpass.getuser())
+        except NoDaemon as exc:
+            last = exc
+    try:
+        db = app.database_path()
+    except PlayoutError:
+        if last is not None:
+            raise last from None
+        raise
+    if db not in tried:
         try:
             return request(db, cmd, args, operator=getpass.getuser())
         except NoDaemon as exc:

@@ -6,8 +6,6 @@ import sys
 from collections.abc import Iterable, Sequence
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from playout.problems import Problem
 
@@ -23,6 +21,9 @@ def print_problems(problems: Iterable[Problem], *, err: bool = False) -> None:
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     stream = sys.stdout
     if stream.isatty():
+        from rich.console import Console  # only for a terminal
+        from rich.table import Table
+
         table = Table(title=title, title_justify="left")
         for h in headers:
             table.add_column(h)

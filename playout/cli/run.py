@@ -12,10 +12,9 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems
 from playout.cli.params import DURATION
-from playout.daemon import Daemon
 from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
-from playout.daemon.service import Loaded
+from playout.daemon.service import Daemon, Loaded
 from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR

@@ -1,9 +1,6 @@
-"""The playout daemon: airs the plan, logs every airing, recovers from crashes."""
+"""The playout daemon: airs the plan, logs every airing, recovers from crashes.
 
-from __future__ import annotations
-
-from playout.daemon.asrun import AsRunLog
-from playout.daemon.engine import Engine, Item
-from playout.daemon.service import Daemon
-
-__all__ = ["AsRunLog", "Daemon", "Engine", "Item"]
+Import its modules directly (``playout.daemon.service``, ``playout.daemon.control``, ...): this
+package imports nothing itself, so a command that only talks to the running daemon (``playout
+status``) does not load the planner, SQLAlchemy or libvlc.
+"""
