@@ -404,3 +404,21 @@ def test_extreme_durations_are_located_errors(
     ]
     for p in errors:
         assert p.location.file == "schedules/station.yaml" and p.location.line > 1, p.format()
+
+
+def test_a_playlist_clip_may_be_a_plain_path(station: StationFolder) -> None:
+    station.schedule(GOOD_SESSIONS + GOOD_CAMPAIGN)
+    station.clip("bluezone/a.wav")
+    station.clip("bluezone/b.wav")
+    station.playlist(
+        "bluezone",
+        "clips:\n  - bluezone/a.wav\n  - {file: bluezone/b.wav, title: B, weight: 2}\n",
+    )
+    loaded = load_station(station.root)
+    assert loaded.problems == [], [p.format() for p in loaded.problems]
+    assert loaded.schedule is not None
+    clips = loaded.schedule.playlists["bluezone"].clips
+    assert [(c.file, c.title, c.weight) for c in clips] == [
+        ("bluezone/a.wav", "", 1),
+        ("bluezone/b.wav", "B", 2),
+    ]

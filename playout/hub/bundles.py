@@ -135,7 +135,9 @@ def _clip_references(
         if found or not isinstance(doc.data, dict):
             continue
         for i, clip in enumerate(doc.data.get("clips") or []):
-            if isinstance(clip, dict) and isinstance(clip.get("file"), str):
+            if isinstance(clip, str):  # the short form: a plain path
+                yield clip, doc.where(("clips", i))
+            elif isinstance(clip, dict) and isinstance(clip.get("file"), str):
                 yield clip["file"], doc.where(("clips", i, "file"))
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playout.problems import Location
 from playout.schedule.types import (
@@ -219,6 +219,12 @@ class PlaylistClip(_Strict):
     file: Annotated[str, Field(min_length=1)]
     title: str = ""
     weight: Annotated[int, Field(ge=1, le=100)] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_path(cls, value: Any) -> Any:
+        """``- bluezone/bluezone-ngan.wav`` is short for ``- file: bluezone/bluezone-ngan.wav``."""
+        return {"file": value} if isinstance(value, str) else value
 
 
 class PlaylistFile(_Strict):
