@@ -156,6 +156,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "command",
         "Campaign bundles from the province hub (fetched by playout sync and the daemon).",
     ),
+    "doctor": (
+        "doctor",
+        "command",
+        "Check libvlc, ffmpeg, the station folder, the database, the clock, the sound (a 1 s test "
+        "tone on the station's output) and the service; exit 1 when something must be fixed.",
+    ),
     "hub": (
         "hub",
         "command",

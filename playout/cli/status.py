@@ -63,6 +63,7 @@ def command(app: AppContext, as_json: bool) -> None:
             line += f"; last error: {sync['last_error']}"
         click.secho(line, fg="red" if sync.get("last_error") else None)
     _bundles(app)
+    _clock()
     if data.get("output_dead_since"):
         click.secho(
             f"OUTPUT   the audio output has not worked since "
@@ -113,3 +114,12 @@ def _bundles(app: AppContext) -> None:
                 f"CAMPAIGN {name} v{entry['version']} does not fit this station: {reason}",
                 fg="red",
             )
+
+
+def _clock() -> None:
+    """A PC clock that NTP does not keep moves every airing: say so where operators look."""
+    from playout.doctor import ERROR, clock_check
+
+    check = clock_check()
+    if check.level == ERROR:
+        click.secho(f"CLOCK    {check.message}; {check.hint}", fg="red")
