@@ -19,7 +19,7 @@ def command() -> None:
 @pass_app
 def list_(app: AppContext) -> None:
     """Every bundle this station has received, with its state."""
-    from playout.sync.bundles import waiting_bundles
+    from playout.sync.bundle_state import waiting_bundles
 
     found = waiting_bundles(app.root)
     if not found:

@@ -99,7 +99,7 @@ def _when(iso: str | None, now: str) -> str:
 
 def _bundles(app: AppContext) -> None:
     """The province's campaign bundles that need the operator (read from the station folder)."""
-    from playout.sync.bundles import waiting_bundles
+    from playout.sync.bundle_state import waiting_bundles
 
     for name, entry in sorted(waiting_bundles(app.root).items()):
         if entry["state"] == "waiting":

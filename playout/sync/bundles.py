@@ -47,10 +47,8 @@ from playout.sync.bundle_format import (
     parse_manifest,
     station_path,
 )
+from playout.sync.bundle_state import STATE_DIR, BundleState
 from playout.sync.runner import HubError
-
-STATE_DIR = ".province"
-REASON_MAX = 1500
 
 
 @dataclass(frozen=True)
@@ -59,53 +57,6 @@ class Outcome:
     version: int
     state: str  # applied | waiting | refused | declined | removed | unchanged | failed
     reason: str = ""
-
-
-def _now_text(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
-
-
-class BundleState:
-    """``.province/state.json``: per bundle its version, state, reason and since; and the
-    reports the hub has not acknowledged yet."""
-
-    def __init__(self, root: Path) -> None:
-        self.path = root / STATE_DIR / "state.json"
-        data: dict[str, Any] = {}
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        self.bundles: dict[str, dict[str, Any]] = dict(data.get("bundles", {}))
-        self.unreported: list[dict[str, Any]] = list(data.get("unreported", []))
-
-    def set(self, name: str, version: int, state: str, reason: str, now: datetime) -> None:
-        old = self.bundles.get(name, {})
-        since = (
-            old.get("since") if (old.get("version"), old.get("state")) == (version, state) else None
-        )
-        self.bundles[name] = {
-            "version": version,
-            "state": state,
-            "reason": reason[:REASON_MAX],
-            "since": since or _now_text(now),
-            "station_files": old.get("station_files", ""),
-        }
-        self.unreported = [r for r in self.unreported if r["name"] != name]
-        self.unreported.append(
-            {"name": name, "version": version, "state": state, "reason": reason[:REASON_MAX]}
-        )
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {"bundles": self.bundles, "unreported": self.unreported},
-                ensure_ascii=False,
-                indent=1,
-            ),
-            encoding="utf-8",
-        )
-        os.replace(tmp, self.path)
 
 
 class HubClient:
@@ -499,8 +450,3 @@ def puller_for(root: Path, station: Station, token: str, db: Database) -> Puller
         db,
         review=station.hub.campaigns == "review",
     )
-
-
-def waiting_bundles(root: Path) -> dict[str, dict[str, Any]]:
-    """The bundles a station's operator has to accept or decline, and every other's state."""
-    return BundleState(root).bundles
