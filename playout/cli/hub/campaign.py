@@ -35,7 +35,8 @@ def publish(
 ) -> None:
     """Check the bundle in FOLDER as the stations will, normalise its clips and publish it as
     a new version."""
-    from playout.hub.bundles import check_bundle, parse_audience
+    from playout.hub.bundle_check import check_bundle
+    from playout.hub.bundles import parse_audience
     from playout.hub.bundles import publish as store
     from playout.problems import PlayoutError
 
