@@ -207,3 +207,37 @@ def test_the_command_table_matches_the_commands() -> None:
         assert command is not None and command.name == name
         own = " ".join((command.help or "").split())
         assert own.startswith(short[:-1]), (name, own)
+
+
+def test_init_makes_a_station_that_validates(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from playout.cli import cli
+
+    root = tmp_path / "new"
+    runner = CliRunner()
+    # asked at the prompts, with a wrong id and wrong sessions answered again
+    made = runner.invoke(
+        cli,
+        ["init", str(root)],
+        input="Long An/Tan An\nlong-an/thu-thua\nĐài Thủ Thừa\nHuyện Thủ Thừa\nLong An\n"
+        "5h-6h\n05:30-06:30, 11:00-11:30, 16:30-17:30\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert "not a session" in made.output and "next:" in made.output
+    text = (root / "schedules" / "station.yaml").read_text(encoding="utf-8")
+    assert "id: long-an/thu-thua" in text and 'district: "Huyện Thủ Thừa"' in text
+    assert "noon:" in text and (root / "playlists").is_dir() and (root / "audio").is_dir()
+    valid = runner.invoke(cli, ["--dir", str(root), "validate"])
+    assert valid.exit_code == 0, valid.output
+    again = runner.invoke(cli, ["init", str(root), "--id", "x", "--name", "x"])
+    assert again.exit_code == 1 and "already has a schedule" in again.output
+    # all as options, for scripts
+    other = tmp_path / "other"
+    quiet = runner.invoke(
+        cli,
+        ["init", str(other), "--id", "a/b", "--name", 'Đài "B"', "--district", "",
+         "--province", "", "--sessions", "17:00-18:00"],
+    )  # fmt: skip
+    assert quiet.exit_code == 0, quiet.output
+    assert runner.invoke(cli, ["--dir", str(other), "validate"]).exit_code == 0

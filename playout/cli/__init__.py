@@ -162,6 +162,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check libvlc, ffmpeg, the station folder, the database, the clock, the sound (a 1 s test "
         "tone on the station's output) and the service; exit 1 when something must be fixed.",
     ),
+    "init": (
+        "init",
+        "command",
+        "Make a new station folder (default: the current one): a commented schedule that "
+        "validates, and empty playlists/ and audio/ folders; asks what the options do not say.",
+    ),
     "hub": (
         "hub",
         "command",
