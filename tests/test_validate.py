@@ -422,3 +422,14 @@ def test_a_playlist_clip_may_be_a_plain_path(station: StationFolder) -> None:
         ("bluezone/a.wav", "", 1),
         ("bluezone/b.wav", "B", 2),
     ]
+
+
+def test_type_errors_show_the_expected_shape(station: StationFolder) -> None:
+    station.schedule(
+        "sessions:\n  morning: [05:00, 06:00]\ncampaigns:\n  - title: no id\n", station=True
+    )
+    loaded = load_station(station.root)
+    mapping = only(loaded, "expected keys and values")
+    assert mapping.hint.startswith("write it as {start: ..., end: ...")
+    missing = only(loaded, 'the key "id" is missing')
+    assert missing.hint.startswith("write it as {id: ..., from: ...")

@@ -113,6 +113,17 @@ def _field_by_name(model: type[BaseModel], name: str) -> Any:
     return None
 
 
+def _shape(model: type[BaseModel] | None) -> str:
+    """How a value of ``model`` is written, e.g. ``{file: ..., title: ..., weight: ...}``."""
+    if model is None:
+        return ""
+    fields = model.model_fields
+    names = [f.alias or n for n, f in fields.items() if f.is_required()]
+    names += [f.alias or n for n, f in fields.items() if not f.is_required()]
+    shown = ", ".join(f"{n}: ..." for n in names[:4]) + (", ..." if len(names) > 4 else "")
+    return f"write it as {{{shown}}}"
+
+
 def _path_text(loc: Sequence[str | int]) -> str:
     text = ""
     for part in loc:
@@ -163,12 +174,14 @@ def _friendly(err: Any, root: type[BaseModel]) -> tuple[str, str]:
     if kind == "list_type":
         return f"expected a list, got {shown}", "write a list as [a, b] or as lines starting '- '"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected keys and values (a mapping), got {shown}", ""
+        return f"expected keys and values (a mapping), got {shown}", _shape(
+            _model_at(root, err["loc"])
+        )
     if kind == "too_short":
         return "the list is empty", "give at least one item"
     if kind == "missing":
         name = err["loc"][-1] if err["loc"] else "?"
-        return f'the key "{name}" is missing', ""
+        return f'the key "{name}" is missing', _shape(_model_at(root, err["loc"][:-1]))
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
         model = _model_at(root, err["loc"][:-1])
