@@ -359,7 +359,7 @@ def test_html(month: tuple[Database, list[tuple[Airing, Status]]]) -> None:
     ]
     assert "Tân An, ngày 05 tháng 9 năm 2020" in page
     english = RENDERERS["html"](make_report(db), "en").decode("utf-8")
-    assert "MONTHLY AIRTIME REPORT" in english and "August 2020" in english
+    assert "AIRTIME REPORT" in english and "August 2020" in english
 
 
 def test_html_prints_on_a4(
@@ -432,3 +432,27 @@ def test_report_command(
     assert "Tháng 8 năm 2020" in (tmp_path / "d.csv").read_text(encoding="utf-8-sig")
     bad = CliRunner().invoke(cli, ["--dir", str(root), "report", "--month", "13/2020"], obj=obj)
     assert bad.exit_code == 2 and "there is no month 13" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("ms", "vi", "en"),
+    [
+        (26_000, "26 giây", "26 s"),
+        (400, "< 1 giây", "< 1 s"),
+        (0, "0 giây", "0 s"),
+        (185_000, "3 phút 5 giây", "3 min 5 s"),
+        (180_000, "3 phút", "3 min"),
+        (7_800_000, "2 giờ 10 phút", "2 h 10 min"),
+    ],
+)
+def test_airtime_in_words_is_never_rounded_to_zero(ms: int, vi: str, en: str) -> None:
+    from playout.reports.text import Words
+
+    assert Words("vi").airtime(ms) == vi
+    assert Words("en").airtime(ms) == en
+
+
+def test_no_share_without_a_target() -> None:
+    from playout.reports.text import percent
+
+    assert percent(1.0, 0) == "—" and percent(0.5, 4) == "50%"

@@ -129,7 +129,7 @@ def _contact(s: StationFigures, w: Words) -> str:
 
 
 def _totals_cells(t: Totals) -> list[Cell]:
-    return [*count_cells(t.counts), t.target, percent(t.share)]
+    return [*count_cells(t.counts), t.target, percent(t.share, t.target)]
 
 
 def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Table, Table]:
@@ -161,7 +161,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
                     f.days_aired,
                     f.days_below,
                     f.target,
-                    percent(f.share),
+                    percent(f.share, f.target),
                     _contact(s, w),
                 ]
             )
@@ -203,7 +203,7 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
             stations=len(report.stations),
             with_data=with_data,
             aired=report.aired,
-            minutes=round(report.played_ms / 60000),
+            airtime=w.airtime(report.played_ms),
         ),
         sheets=[
             Sheet(names["summary"], summary),

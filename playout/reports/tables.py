@@ -37,7 +37,14 @@ def count_cells(c: Counts) -> list[Cell]:
 
 def campaign_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
-        [f.title, *count_cells(f.counts), f.days_aired, f.days_below, f.target, percent(f.share)]
+        [
+            f.title,
+            *count_cells(f.counts),
+            f.days_aired,
+            f.days_below,
+            f.target,
+            percent(f.share, f.target),
+        ]
         for f in report.campaigns
     ]
     headers = ["campaign", *COUNT_COLUMNS, "days_aired", "days_below", "target", "share"]

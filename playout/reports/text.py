@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "head": "Thủ trưởng đơn vị",
         "sign": "(Ký, ghi rõ họ tên)",
         "total": "Tổng cộng",
-        "summary": "{aired} lượt phát sóng, {items} tin bài, tổng thời lượng {minutes} phút",
+        "summary": "{aired} lượt phát sóng, {items} tin bài, tổng thời lượng {airtime}",
         "completed": "hoàn thành",
         "province_title": "BÁO CÁO TỔNG HỢP THỜI LƯỢNG PHÁT SÓNG CỦA CÁC ĐÀI",
         "department": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
@@ -62,11 +62,11 @@ LABELS: dict[str, dict[str, str]] = {
         "last_contact": "Liên lạc lần cuối",
         "never": "chưa bao giờ",
         "province_summary": "{stations} đài, {with_data} đài có dữ liệu; {aired} lượt phát sóng, "
-        "tổng thời lượng {minutes} phút",
+        "tổng thời lượng {airtime}",
         "head_department": "Giám đốc",
     },
     "en": {
-        "title": "MONTHLY AIRTIME REPORT",
+        "title": "AIRTIME REPORT",
         "nation": "",
         "motto": "",
         "station": "Station",
@@ -98,7 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "head": "Head of the station",
         "sign": "(signature and full name)",
         "total": "Total",
-        "summary": "{aired} airings, {items} items, {minutes} minutes in total",
+        "summary": "{aired} airings, {items} items, {airtime} in total",
         "completed": "completed",
         "province_title": "PROVINCE AIRTIME REPORT",
         "department": "DEPARTMENT OF INFORMATION AND COMMUNICATIONS",
@@ -115,7 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "last_contact": "Last contact",
         "never": "never",
         "province_summary": "{stations} stations, {with_data} with data; {aired} airings, "
-        "{minutes} minutes in total",
+        "{airtime} in total",
         "head_department": "Director",
     },
 }
@@ -170,8 +170,26 @@ class Words:
         return f"{place}, {format_date(d)}" if place else format_date(d)
 
     def summary(self, report: Report) -> str:
-        minutes = round(report.played_ms / 60000)
-        return self.t["summary"].format(aired=report.aired, items=report.items, minutes=minutes)
+        return self.t["summary"].format(
+            aired=report.aired, items=report.items, airtime=self.airtime(report.played_ms)
+        )
+
+    def airtime(self, ms: int) -> str:
+        """In words, never rounded to zero: "26 giây", "3 phút 5 giây", "2 giờ 10 phút"."""
+        seconds = round(ms / 1000)
+        if ms > 0 and seconds == 0:
+            return "< 1 giây" if self.lang == "vi" else "< 1 s"
+        hours, rest = divmod(seconds, 3600)
+        minutes, secs = divmod(rest, 60)
+        units = ("giờ", "phút", "giây") if self.lang == "vi" else ("h", "min", "s")
+        if hours:
+            parts = [(hours, units[0]), (minutes, units[1])]
+        elif minutes:
+            parts = [(minutes, units[1]), (secs, units[2])]
+        else:
+            parts = [(secs, units[2])]
+        shown = [f"{n} {unit}" for n, unit in parts if n] or [f"0 {units[2]}"]
+        return " ".join(shown)
 
 
 _PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ", "Xã ", "Phường ", "Thị trấn ")
@@ -194,8 +212,9 @@ def month_bounds(month: int, year: int) -> tuple[date, date]:
     return first, _month_end(first)
 
 
-def percent(share: float) -> str:
-    return f"{share * 100:.0f}%"
+def percent(share: float, target: int = 1) -> str:
+    """The share of the target met; a dash where there was no target (never "100%" of 0)."""
+    return f"{share * 100:.0f}%" if target else "—"
 
 
 def airtime(ms: int) -> str:
