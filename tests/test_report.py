@@ -317,6 +317,10 @@ def test_xlsx(month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Pat
     assert grid[19][2] == 5  # bluezone's target on the 20th
     missing = wb["Không hoàn thành"]
     assert missing.max_row - 2 == sum(s is not Status.COMPLETED for _, s in fates)
+    for ws in wb.worksheets:  # prints on A4 landscape, the width of one page, headers repeated
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows
 
 
 class _Cells(HTMLParser):

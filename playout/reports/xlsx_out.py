@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from playout.reports.document import BarChart as ChartSpec
@@ -59,8 +60,25 @@ def _chart(ws: Worksheet, spec: ChartSpec, at_row: int) -> None:
     ws.add_chart(bars, f"A{at_row}")
 
 
+def _print_setup(ws: Worksheet, header_row: int | None) -> None:
+    """A4 landscape, every column on the page width, the table's header on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    setup = ws.sheet_properties.pageSetUpPr
+    if setup is None:
+        setup = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    setup.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+
+
 def _sheet(ws: Worksheet, sheet: Sheet, top: int) -> int:
     row = top
+    _print_setup(ws, top + 1 if sheet.tables else None)  # the first table's header
     for table in sheet.tables:
         row = _table(ws, row, table)
     if sheet.chart is not None:
