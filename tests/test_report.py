@@ -403,6 +403,16 @@ def test_html_prints_on_a4(
     assert sizes == {(596, 843)} or sizes == {(595, 842)}, sizes  # A4 in points
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert 2 <= pages <= 8
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the national motto on one line, beside the agency block (each about half the page)
+    lines = layout.splitlines()
+    nation = next(ln for ln in lines if "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in ln)
+    assert "THÀNH PHỐ TÂN AN" in nation.upper() or "TÂN AN" in nation.upper(), nation
+    assert any("Độc lập - Tự do - Hạnh phúc" in ln for ln in lines)
+    signatures = next(ln for ln in lines if "NGƯỜI LẬP BIỂU" in ln.upper())
+    assert "THỦ TRƯỞNG ĐƠN VỊ" in signatures.upper(), signatures  # both blocks on one line
 
 
 def test_report_command(

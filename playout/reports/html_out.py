@@ -21,7 +21,8 @@ TEMPLATE = """<!DOCTYPE html>
   @page { size: A4 portrait; margin: 18mm 15mm 18mm 20mm; }
   body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 11pt; color: #000; }
   header.gov { display: flex; justify-content: space-between; text-align: center; }
-  header.gov div { width: 48%; }
+  header.gov > div { width: 49%; }  /* the agency and the motto: half the page each */
+  header.gov .caps, header.gov .motto { white-space: nowrap; }  /* the motto on one line */
   .caps { text-transform: uppercase; font-weight: bold; }
   .motto { font-weight: bold; text-decoration: underline; }
   .issued { text-align: right; font-style: italic; margin: 6pt 0 12pt; }
@@ -39,7 +40,7 @@ TEMPLATE = """<!DOCTYPE html>
   svg { width: 100%; height: auto; }
   .signatures { display: flex; justify-content: space-between; margin-top: 24pt;
                 text-align: center; break-inside: avoid; }
-  .signatures div { width: 45%; }
+  .signatures > div { width: 45%; }  /* the signer's name centred under the title */
   .signatures .space { height: 60pt; }
   @media screen { body { max-width: 190mm; margin: 10mm auto; } }
 </style>
