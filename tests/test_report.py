@@ -411,6 +411,8 @@ def test_html_prints_on_a4(
     nation = next(ln for ln in lines if "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in ln)
     assert "THÀNH PHỐ TÂN AN" in nation.upper() or "TÂN AN" in nation.upper(), nation
     assert any("Độc lập - Tự do - Hạnh phúc" in ln for ln in lines)
+    assert any("Số: ......../BC" in ln for ln in lines)  # the number line
+    assert "UBND THÀNH PHỐ TÂN AN" in layout  # the superior body, by default from the district
     signatures = next(ln for ln in lines if "NGƯỜI LẬP BIỂU" in ln.upper())
     assert "THỦ TRƯỞNG ĐƠN VỊ" in signatures.upper(), signatures  # both blocks on one line
 
@@ -446,6 +448,21 @@ def test_report_command(
     assert "Tháng 8 năm 2020" in (tmp_path / "d.csv").read_text(encoding="utf-8-sig")
     bad = CliRunner().invoke(cli, ["--dir", str(root), "report", "--month", "13/2020"], obj=obj)
     assert bad.exit_code == 2 and "there is no month 13" in bad.output
+    # the station's report settings: the number line, the superior body, the signer
+    (root / "schedules" / "s.yaml").write_text(
+        f'station: {{id: long-an/tan-an, name: "Đài Tân An", district: "Thành phố Tân An", '
+        f'database: "{db.path}", report: {{number: "BC-TTVH", head_name: "Nguyễn Văn An", '
+        f'superior: "UBND thành phố Tân An, tỉnh Long An"}}}}\n',
+        encoding="utf-8",
+    )
+    page = tmp_path / "s.html"
+    done = CliRunner().invoke(
+        cli, ["--dir", str(root), "report", "--format", "html", "--out", str(page)], obj=obj
+    )
+    assert done.exit_code == 0, done.output
+    html = page.read_text(encoding="utf-8")
+    assert "Số: ......../BC-TTVH" in html and "Nguyễn Văn An" in html
+    assert "UBND thành phố Tân An, tỉnh Long An" in html
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,7 @@ def command(
             district=station.district or "",
             province=station.province or "",
             prepared_by=prepared_by if prepared_by is not None else getpass.getuser(),
+            settings=station.report,
             titles=titles,
         )
     data = RENDERERS[fmt](report, lang)

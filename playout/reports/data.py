@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from playout.schedule.model import ReportSettings
 from playout.store import AiringRow, Database, DayPlanRow, Status, Trigger
 
 STATUSES = ("completed", "interrupted", "failed", "missed", "skipped")
@@ -79,6 +80,7 @@ class Report:
     days: list[date]
     grid: dict[tuple[date, str], tuple[int, int]]  # (day, campaign) -> (aired, target)
     not_completed: list[NotCompleted]
+    settings: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def aired(self) -> int:
@@ -113,6 +115,7 @@ def build_report(
     province: str = "",
     prepared_by: str = "",
     titles: Mapping[str, str] | None = None,
+    settings: ReportSettings | None = None,
 ) -> Report:
     titles = titles or {}
     campaigns: dict[str, CampaignFigures] = {}
@@ -225,4 +228,5 @@ def build_report(
         days=days,
         grid=grid,
         not_completed=not_completed,
+        settings=settings or ReportSettings(),
     )

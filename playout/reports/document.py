@@ -45,6 +45,9 @@ class Document:
     summary: str
     sheets: list[Sheet]
     prepared_by: str
+    number: str = ""  # "Số: ......../BC" under the unit
+    signers: tuple[str, str] = ("", "")  # the two titles over the signatures
+    head_name: str = ""  # the name under the head's signature
 
     @property
     def tables(self) -> list[Table]:

@@ -25,6 +25,9 @@ TEMPLATE = """<!DOCTYPE html>
   header.gov .caps, header.gov .motto { white-space: nowrap; }  /* the motto on one line */
   .caps { text-transform: uppercase; font-weight: bold; }
   .motto { font-weight: bold; text-decoration: underline; }
+  header.gov .above { font-weight: normal; }
+  .number { margin-top: 4pt; }
+  .signatures .name { font-weight: bold; }
   .issued { text-align: right; font-style: italic; margin: 6pt 0 12pt; }
   h1 { text-align: center; font-size: 14pt; margin: 12pt 0 2pt; }
   .period { text-align: center; font-weight: bold; margin-bottom: 8pt; }
@@ -47,7 +50,8 @@ TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <header class="gov">
-  <div><div>{{ above }}</div><div class="caps">{{ unit }}</div></div>
+  <div><div class="caps above">{{ above }}</div><div class="caps">{{ unit }}</div>
+  {% if number %}<div class="number">{{ number }}</div>{% endif %}</div>
   {% if w['nation'] %}<div><div class="caps">{{ w['nation'] }}</div>
   <div class="motto">{{ w['motto'] }}</div></div>{% endif %}
 </header>
@@ -77,10 +81,10 @@ TEMPLATE = """<!DOCTYPE html>
 {% endif %}
 {% endfor %}
 <div class="signatures">
-  <div><div class="caps">{{ w['prepared_by'] }}</div><div>{{ w['sign'] }}</div>
-    <div class="space"></div><div>{{ prepared_by }}</div></div>
-  <div><div class="caps">{{ w['head'] }}</div><div>{{ w['sign'] }}</div>
-    <div class="space"></div></div>
+  <div><div class="caps">{{ signers[0] or w['prepared_by'] }}</div><div>{{ w['sign'] }}</div>
+    <div class="space"></div><div class="name">{{ prepared_by }}</div></div>
+  <div><div class="caps">{{ signers[1] or w['head'] }}</div><div>{{ w['sign'] }}</div>
+    <div class="space"></div><div class="name">{{ head_name }}</div></div>
 </div>
 </body>
 </html>
@@ -108,5 +112,8 @@ def render_html(doc: Document) -> bytes:
         summary=doc.summary,
         blocks=blocks,
         prepared_by=doc.prepared_by,
+        number=doc.number,
+        signers=doc.signers,
+        head_name=doc.head_name,
     )
     return page.encode("utf-8")

@@ -212,6 +212,8 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
             *_national_sheet(report, w, names),
         ],
         prepared_by=report.prepared_by,
+        number=w["number"].format(prefix="BC-STTTT"),
+        signers=(w["prepared_by"], w["head_department"]),
     )
 
 

@@ -29,14 +29,21 @@ def station_document(report: Report, lang: str) -> Document:
         ),
         widths={"A": 12},
     )
+    settings = report.settings
+    if settings.superior:
+        above = settings.superior
+    elif report.district:
+        above = f"{w['people_committee']} {report.district}"
+    else:
+        above = report.province
     return Document(
         w=w,
-        above=report.district or report.province,
+        above=above,
         unit=report.station_name or report.station_id,
         title=w["title"],
         subject=f"{w['station']}: {report.station_name or report.station_id}",
         period=w.period(report),
-        issued=w.issued(report),
+        issued=w.issued(report, settings.place),
         summary=w.summary(report),
         sheets=[
             Sheet(names["summary"], [campaign_table(report, w), clip_table(report, w)]),
@@ -48,6 +55,9 @@ def station_document(report: Report, lang: str) -> Document:
             ),
         ],
         prepared_by=report.prepared_by,
+        number=w["number"].format(prefix=settings.number),
+        signers=(settings.prepared_by_title or w["prepared_by"], settings.head_title or w["head"]),
+        head_name=settings.head_name,
     )
 
 

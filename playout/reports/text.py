@@ -64,6 +64,8 @@ LABELS: dict[str, dict[str, str]] = {
         "province_summary": "{stations} đài, {with_data} đài có dữ liệu; {aired} lượt phát sóng, "
         "tổng thời lượng {airtime}",
         "head_department": "Giám đốc",
+        "number": "Số: ......../{prefix}",
+        "people_committee": "UBND",
     },
     "en": {
         "title": "AIRTIME REPORT",
@@ -117,6 +119,8 @@ LABELS: dict[str, dict[str, str]] = {
         "province_summary": "{stations} stations, {with_data} with data; {aired} airings, "
         "{airtime} in total",
         "head_department": "Director",
+        "number": "No. ......../{prefix}",
+        "people_committee": "People's Committee of",
     },
 }
 
@@ -160,8 +164,8 @@ class Words:
             return f"Từ ngày {format_date(first)} đến ngày {format_date(last)}"
         return f"From {format_date(first)} to {format_date(last)}"
 
-    def issued(self, report: Dated) -> str:
-        place = place_name(report.district) or place_name(report.province)
+    def issued(self, report: Dated, place: str | None = None) -> str:
+        place = place or place_name(report.district) or place_name(report.province)
         d = report.issued
         if self.lang == "vi":
             month = f"{d.month:02d}" if d.month <= 2 else str(d.month)

@@ -94,6 +94,10 @@ def render_xlsx(doc: Document) -> bytes:
     first = wb.active
     assert first is not None
     header = [
+        doc.above.upper(),
+        doc.unit.upper(),
+        doc.number,
+        "",
         w["nation"],
         w["motto"],
         "",
@@ -107,7 +111,7 @@ def render_xlsx(doc: Document) -> bytes:
     row = 1
     for line in header:
         if line:
-            _put(first, row, 1, line, bold=line in (doc.title, w["nation"]))
+            _put(first, row, 1, line, bold=line in (doc.title, w["nation"], doc.unit.upper()))
         row += 1
     for col in range(1, 16):
         first.column_dimensions[get_column_letter(col)].width = 16
@@ -116,9 +120,13 @@ def render_xlsx(doc: Document) -> bytes:
         if index == 0:
             first.title = sheet.name
             end = _sheet(first, sheet, row + 1)
-            if doc.prepared_by:
-                _put(first, end + 1, 1, w["prepared_by"], bold=True)
-                _put(first, end + 2, 1, doc.prepared_by)
+            titles = (doc.signers[0] or w["prepared_by"], doc.signers[1] or w["head"])
+            _put(first, end + 1, 1, titles[0], bold=True)
+            _put(first, end + 1, 3, titles[1], bold=True)
+            _put(first, end + 2, 1, w["sign"])
+            _put(first, end + 2, 3, w["sign"])
+            _put(first, end + 5, 1, doc.prepared_by)
+            _put(first, end + 5, 3, doc.head_name)
         else:
             _sheet(wb.create_sheet(sheet.name), sheet, 1)
     out = io.BytesIO()

@@ -105,6 +105,17 @@ class HubSettings(_Strict):
     campaigns: Literal["auto", "review"] = "auto"  # province bundles: apply, or wait for accept
 
 
+class ReportSettings(_Strict):
+    """How the station's report reads as an administrative document (Decree 30/2020/NĐ-CP)."""
+
+    superior: str | None = None  # the body above the station; default "UBND <district>"
+    number: str = "BC"  # the number line: "Số: ......../BC"
+    place: str | None = None  # in the issue line; default: the district's place name
+    prepared_by_title: str | None = None  # default "Người lập biểu"
+    head_title: str | None = None  # default "Thủ trưởng đơn vị"
+    head_name: str = ""  # who signs for the station
+
+
 class Station(_Strict):
     id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
     name: Annotated[str, Field(min_length=1)]
@@ -116,6 +127,7 @@ class Station(_Strict):
     library: LibrarySettings = Field(default_factory=LibrarySettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     hub: HubSettings | None = None
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("timezone")
     @classmethod
