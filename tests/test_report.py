@@ -487,3 +487,11 @@ def test_no_share_without_a_target() -> None:
     from playout.reports.text import percent
 
     assert percent(1.0, 0) == "—" and percent(0.5, 4) == "50%"
+
+
+def test_announcements_are_named_in_the_reports_language() -> None:
+    from playout.reports.text import Words
+
+    assert Words("vi").title("announcement", "announcement") == "Thông báo đột xuất"
+    assert Words("en").title("announcement", "announcement") == "Announcements"
+    assert Words("vi").title("bluezone", "Cài đặt Bluezone") == "Cài đặt Bluezone"

@@ -147,7 +147,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
         "by_campaign",
         w["by_campaign"],
         [w[h] for h in ("campaign", "stations", *counts, "target", "share")],
-        [[c, t.stations, *_totals_cells(t)] for c, t in report.by_campaign().items()],
+        [[w.title(c, c), t.stations, *_totals_cells(t)] for c, t in report.by_campaign().items()],
     )
     rows: list[list[Cell]] = []
     for s in report.stations:
@@ -156,7 +156,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
                 [
                     s.district or "-",
                     s.name or s.station_id,
-                    f.title,
+                    w.title(f.campaign, f.title),
                     *count_cells(f.counts),
                     f.days_aired,
                     f.days_below,

@@ -23,7 +23,9 @@ def station_document(report: Report, lang: str) -> Document:
     daily = Sheet(
         names["daily"],
         [daily_table(report, w)],
-        svgs=[chart_svg(report, f.campaign, f.title, w) for f in report.campaigns],
+        svgs=[
+            chart_svg(report, f.campaign, w.title(f.campaign, f.title), w) for f in report.campaigns
+        ],
         chart=BarChart(
             w["chart"], w["aired"], [(2 + 2 * i, 3 + 2 * i) for i in range(n)], len(report.days)
         ),

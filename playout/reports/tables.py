@@ -38,7 +38,7 @@ def count_cells(c: Counts) -> list[Cell]:
 def campaign_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
         [
-            f.title,
+            w.title(f.campaign, f.title),
             *count_cells(f.counts),
             f.days_aired,
             f.days_below,
@@ -53,7 +53,7 @@ def campaign_table(report: Report, w: Words) -> Table:
 
 def clip_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
-        [f.title, clip, *count_cells(c)]
+        [w.title(f.campaign, f.title), clip, *count_cells(c)]
         for f in report.campaigns
         for clip, c in sorted(f.clips.items())
     ]
@@ -65,7 +65,8 @@ def daily_table(report: Report, w: Words) -> Table:
     """Rows = days; for each campaign two numbers: aired, target."""
     headers = [w["date"]]
     for f in report.campaigns:
-        headers += [f"{f.title}: {w['aired']}", f"{f.title}: {w['target']}"]
+        name = w.title(f.campaign, f.title)
+        headers += [f"{name}: {w['aired']}", f"{name}: {w['target']}"]
     rows: list[list[Cell]] = []
     for day in report.days:
         row: list[Cell] = [format_date(day)]
@@ -77,7 +78,7 @@ def daily_table(report: Report, w: Words) -> Table:
 
 
 def not_completed_table(report: Report, w: Words) -> Table:
-    titles = {f.campaign: f.title for f in report.campaigns}
+    titles = {f.campaign: w.title(f.campaign, f.title) for f in report.campaigns}
     rows: list[list[Cell]] = [
         [
             format_date(n.day),

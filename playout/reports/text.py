@@ -66,6 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "head_department": "Giám đốc",
         "number": "Số: ......../{prefix}",
         "people_committee": "UBND",
+        "announcement": "Thông báo đột xuất",
     },
     "en": {
         "title": "AIRTIME REPORT",
@@ -121,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "head_department": "Director",
         "number": "No. ......../{prefix}",
         "people_committee": "People's Committee of",
+        "announcement": "Announcements",
     },
 }
 
@@ -149,6 +151,12 @@ class Words:
 
     def __getitem__(self, key: str) -> str:
         return self.t[key]
+
+    def title(self, campaign: str, title: str) -> str:
+        """A campaign's title; the daemon's own campaigns (announcements) in this language."""
+        if title == campaign and campaign in ("announcement",):
+            return self.t[campaign]
+        return title
 
     def status(self, status: str) -> str:
         return self.t.get(status, status).lower() if self.lang == "vi" else status
