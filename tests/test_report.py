@@ -495,3 +495,21 @@ def test_announcements_are_named_in_the_reports_language() -> None:
     assert Words("vi").title("announcement", "announcement") == "Thông báo đột xuất"
     assert Words("en").title("announcement", "announcement") == "Announcements"
     assert Words("vi").title("bluezone", "Cài đặt Bluezone") == "Cài đặt Bluezone"
+
+
+def test_clip_rows_show_the_clips_title_and_file(
+    month: tuple[Database, list[tuple[Airing, Status]]],
+) -> None:
+    import dataclasses
+
+    from playout.reports.tables import clip_table
+    from playout.reports.text import Words
+
+    db, _ = month
+    report = make_report(db)
+    some = next(iter(report.campaigns[0].clips))
+    report = dataclasses.replace(report, clip_titles={some: "Lời kêu gọi cài đặt Bluezone"})
+    table = clip_table(report, Words("vi"))
+    assert table.headers[:3] == ["Chiến dịch", "Tin bài", "Tệp"]
+    row = next(r for r in table.rows if r[2] == some)
+    assert row[1] == "Lời kêu gọi cài đặt Bluezone"

@@ -11,6 +11,7 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.params import DATE
+from playout.library.catalog import Catalog
 from playout.problems import PlayoutError
 from playout.reports import LANGS, RENDERERS, build_report, month_bounds
 from playout.schedule import load_schedule
@@ -97,6 +98,7 @@ def command(
             prepared_by=prepared_by if prepared_by is not None else getpass.getuser(),
             settings=station.report,
             titles=titles,
+            clip_titles={c.file: c.title for c in Catalog(db).all_current() if c.title},
         )
     data = RENDERERS[fmt](report, lang)
     target = out or Path(f"playout-report-{label}.{fmt}")

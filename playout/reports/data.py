@@ -81,6 +81,7 @@ class Report:
     grid: dict[tuple[date, str], tuple[int, int]]  # (day, campaign) -> (aired, target)
     not_completed: list[NotCompleted]
     settings: ReportSettings = field(default_factory=ReportSettings)
+    clip_titles: dict[str, str] = field(default_factory=dict)  # file -> the catalog's title
 
     @property
     def aired(self) -> int:
@@ -116,6 +117,7 @@ def build_report(
     prepared_by: str = "",
     titles: Mapping[str, str] | None = None,
     settings: ReportSettings | None = None,
+    clip_titles: Mapping[str, str] | None = None,
 ) -> Report:
     titles = titles or {}
     campaigns: dict[str, CampaignFigures] = {}
@@ -229,4 +231,5 @@ def build_report(
         grid=grid,
         not_completed=not_completed,
         settings=settings or ReportSettings(),
+        clip_titles=dict(clip_titles or {}),
     )

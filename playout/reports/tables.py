@@ -53,11 +53,11 @@ def campaign_table(report: Report, w: Words) -> Table:
 
 def clip_table(report: Report, w: Words) -> Table:
     rows: list[list[Cell]] = [
-        [w.title(f.campaign, f.title), clip, *count_cells(c)]
+        [w.title(f.campaign, f.title), report.clip_titles.get(clip, ""), clip, *count_cells(c)]
         for f in report.campaigns
         for clip, c in sorted(f.clips.items())
     ]
-    headers = ["campaign", "clip", *COUNT_COLUMNS]
+    headers = ["campaign", "clip", "file", *COUNT_COLUMNS]
     return Table("clips", w["clips"], [w[h] for h in headers], rows)
 
 
