@@ -150,3 +150,35 @@ def test_second_daemon_is_refused_and_sigterm_interrupts_the_airing(
     assert row["status"] == "interrupted"
     assert row["reason"] == "the daemon was stopped during the airing"
     assert 500 <= int(row["played_ms"]) <= 3000  # type: ignore[call-overload]
+
+
+def test_the_air_signal_file_keeps_every_airing(pulse: PulseBench, tmp_path: Path) -> None:
+    """``--output afile``: libvlc rewrites its file at every airing, so each airing is kept in
+    a file of its own, named by its start and clip (a PC with no sound card keeps the proof)."""
+    from playout.library.catalog import sha256_of
+    from playout.library.probe import probe
+
+    station = build_station(
+        tmp_path / "st",
+        {"low.wav": (330, 1.5), "high.wav": (990, 1.5)},
+        [Slot(2, "low.wav"), Slot(6, "high.wav")],
+    )
+    air = tmp_path / "out" / "on-air.wav"
+    daemon = DaemonProcess.start(station, pulse, "--output", "afile", "--output-file", str(air))
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            rows = as_run(station.db) if station.db.exists() else []
+            if sum(r["status"] == "completed" for r in rows) == 2:
+                break
+            time.sleep(0.5)
+    finally:
+        daemon.terminate()
+    kept = sorted(air.parent.glob("on-air-*-*.wav"))
+    assert sorted(p.stem.rsplit("-", 1)[-1] for p in kept) == ["high", "low"], (
+        kept,
+        daemon.output(),
+    )
+    assert len({sha256_of(p) for p in kept}) == 2
+    for p in kept:
+        assert abs(probe(p).duration_ms - 1500) < 400, (p, probe(p).duration_ms)

@@ -12,6 +12,7 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems
 from playout.cli.params import DURATION
+from playout.clock import Clock
 from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.service import Daemon, Loaded
@@ -19,6 +20,7 @@ from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
+from playout.player.archive import AirSignalArchive
 from playout.problems import PlayoutError
 from playout.station_folder import load_station
 
@@ -45,16 +47,19 @@ def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
     return flood
 
 
-def make_player(output: str, device: str | None, output_file: Path | None) -> Player:
+def make_player(output: str, device: str | None, output_file: Path | None, clock: Clock) -> Player:
     from playout.player.vlc import VlcPlayer
 
     options: tuple[str, ...] = ()
+    target = None
     if output == "afile":
         target = output_file or Path("on-air.wav")
         target.parent.mkdir(parents=True, exist_ok=True)
         options = (f"--audiofile-file={target}",)
     try:
-        return VlcPlayer(output=output, device=device, options=options)
+        player: Player = VlcPlayer(output=output, device=device, options=options)
+        # libvlc rewrites the file at every airing: each one is kept in a file of its own
+        return AirSignalArchive(player, target, clock) if target is not None else player
     except PlayerError as exc:
         raise PlayoutError(
             str(exc), "check the audio settings (playout devices lists them)"
@@ -134,7 +139,7 @@ def command(
         assert not isinstance(loaded, list)
         schedule, durations, checksums = loaded
         audio = schedule.station.audio
-        player = make_player(output or audio.output, device or audio.device, output_file)
+        player = make_player(output or audio.output, device or audio.device, output_file, app.clock)
         click.echo(f"playout: audio output {player.output}; database {db.path}", err=True)
         daemon = Daemon(
             schedule=schedule,
