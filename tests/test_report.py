@@ -513,3 +513,13 @@ def test_clip_rows_show_the_clips_title_and_file(
     assert table.headers[:3] == ["Chiến dịch", "Tin bài", "Tệp"]
     row = next(r for r in table.rows if r[2] == some)
     assert row[1] == "Lời kêu gọi cài đặt Bluezone"
+
+
+def test_the_target_is_visible_for_a_single_day() -> None:
+    from datetime import date
+
+    from playout.reports.station import bars_svg
+    from playout.reports.text import Words
+
+    svg = bars_svg([date(2020, 8, 5)], [(1, 2)], "Bluezone", Words("vi"))
+    assert svg.count('class="target-mark"') == 1

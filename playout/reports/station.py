@@ -104,7 +104,13 @@ def bars_svg(days: Sequence[date], values: Sequence[tuple[int, int]], title: str
             f'<rect class="aired" x="{x + step * 0.15:.1f}" y="{25 + plot_h - bar_h:.1f}" '
             f'width="{step * 0.7:.1f}" height="{bar_h:.1f}" fill="#4a7ebb"/>'
         )
-        points.append(f"{x + step / 2:.1f},{25 + plot_h - target * plot_h / top:.1f}")
+        y_target = 25 + plot_h - target * plot_h / top
+        points.append(f"{x + step / 2:.1f},{y_target:.1f}")
+        # a mark across each day's bar: the target stays visible for a period of one day
+        parts.append(
+            f'<line class="target-mark" x1="{x + step * 0.1:.1f}" x2="{x + step * 0.9:.1f}" '
+            f'y1="{y_target:.1f}" y2="{y_target:.1f}" stroke="#c00" stroke-width="2"/>'
+        )
         if len(days) <= 31:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="8" '

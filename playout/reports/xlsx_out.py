@@ -52,6 +52,9 @@ def _chart(ws: Worksheet, spec: ChartSpec, at_row: int) -> None:
         lines.add_data(
             Reference(ws, min_col=line_col, min_row=2, max_row=last), titles_from_data=True
         )
+    for series in lines.series:  # a mark on each day: visible for a period of one day too
+        series.marker.symbol = "dash"
+        series.marker.size = 12
     categories = Reference(ws, min_col=1, min_row=3, max_row=last)
     bars.set_categories(categories)
     lines.set_categories(categories)
