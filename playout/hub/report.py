@@ -8,11 +8,13 @@ depends on stations x campaigns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, Row, select, text
 
-from playout.hub.schema import stations
+from playout.hub.schema import bundles, stations
 from playout.problems import PlayoutError, did_you_mean
 from playout.reports.data import CampaignFigures, Counts
 from playout.reports.province import NationalClip, ProvinceReport, StationFigures
@@ -118,7 +120,12 @@ def build_province_report(
                     days_below=int(r.days_below),
                 )
             )
-        for r in conn.execute(NATIONAL, {"first": first, "last": last}):
+        # the province's clips as aired: only once the province has published some
+        published = conn.execute(select(bundles.c.id).limit(1)).first() is not None
+        national: Sequence[Row[Any]] = (
+            conn.execute(NATIONAL, {"first": first, "last": last}).all() if published else []
+        )
+        for r in national:
             station = found.get(r.station_id)
             if station is not None:
                 station.national.append(
