@@ -55,7 +55,9 @@ def test_plays_a_clip_to_the_end(player: Player, clips: dict[str, Path]) -> None
     result = player.play(cue, on_start=lambda: started.append(time.monotonic()))
     elapsed = time.monotonic() - t0
     assert result.outcome is Outcome.COMPLETED, result
-    assert abs(result.played_ms - 1500) <= 150
+    # played_ms is the time between libvlc's Playing and EndReached events: on a loaded CI
+    # machine the end event came up to 0.17 s late (seen twice), so 0.3 s of slack
+    assert -150 <= result.played_ms - 1500 <= 300, result
     assert 1.4 <= elapsed <= 2.5
     assert len(started) == 1 and started[0] - t0 < 0.3
 
