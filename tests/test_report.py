@@ -34,6 +34,7 @@ from playout.schedule.model import (
     Station,
 )
 from playout.store import Database, Status, Trigger, open_database
+from tests.browser import FLAGS
 
 TZ = "Asia/Ho_Chi_Minh"
 FIRST, LAST = date(2020, 8, 1), date(2020, 8, 31)
@@ -377,14 +378,7 @@ def test_html_prints_on_a4(
     subprocess.run(
         [
             "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf}",

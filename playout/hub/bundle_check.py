@@ -4,13 +4,13 @@ normalised with the stations' own importer. Nothing is stored here (``bundles.py
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playout.library.catalog import sha256_of
 from playout.problems import Location, Problem, error
 from playout.schedule.loader import find_files
 from playout.schedule.model import ID_PATTERN, LibrarySettings
@@ -38,14 +38,6 @@ class CheckedBundle:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _referenced_sessions(schedule_files: list[Path], folder: Path) -> list[str]:
@@ -184,7 +176,7 @@ def check_bundle(folder: Path, settings: LibrarySettings | None = None) -> Check
                 )
             )
             continue
-        sha = _sha(path)
+        sha = sha256_of(path)
         checked.contents[sha] = path
         kind = "schedule" if rel.startswith("schedules/") else "playlist"
         checked.files.append(BundleFile(rel, sha, path.stat().st_size, kind))
@@ -202,7 +194,7 @@ def check_bundle(folder: Path, settings: LibrarySettings | None = None) -> Check
         if size > MAX_CLIP_BYTES:
             checked.problems.append(error(where, f'the clip "{clip}" is larger than 200 MB'))
             continue
-        sha = _sha(ready.path)
+        sha = sha256_of(ready.path)
         checked.contents[sha] = ready.path
         figures = {
             "duration_ms": ready.duration_ms,
@@ -214,7 +206,7 @@ def check_bundle(folder: Path, settings: LibrarySettings | None = None) -> Check
             "peak_after": ready.peak_after,
             "trimmed_ms": ready.trimmed_ms,
             "source_name": source.name,
-            "source_sha256": _sha(source),
+            "source_sha256": sha256_of(source),
         }
         checked.files.append(BundleFile(f"audio/{clip}", sha, size, "clip", figures))
     return checked

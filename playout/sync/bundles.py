@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from playout.library.catalog import sha256_of
 from playout.oslock import lock_file
 from playout.problems import PlayoutError
 from playout.schedule.model import Station
@@ -52,14 +53,6 @@ class Outcome:
     version: int
     state: str  # applied | waiting | refused | declined | removed | unchanged | failed
     reason: str = ""
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -187,7 +180,7 @@ class Puller:
                 if target.is_symlink():
                     raise _Refused(f"{f.path} is a link at the station; it is never written")
                 if target.exists():
-                    if _sha(target) == f.sha256:
+                    if sha256_of(target) == f.sha256:
                         self._catalogue(manifest, f.path, f.sha256, f.clip, now)
                         continue
                     raise _Refused(
@@ -216,7 +209,7 @@ class Puller:
             return None
         part = downloads / f"{sha256}.part"
         shutil.copyfile(source, part)
-        if _sha(part) != sha256:
+        if sha256_of(part) != sha256:
             part.unlink()
             return None
         return part
@@ -225,7 +218,7 @@ class Puller:
         part = downloads / f"{sha256}.part"
         for attempt in range(2):
             self.client.fetch(sha256, part, size)
-            if part.stat().st_size == size and _sha(part) == sha256:
+            if part.stat().st_size == size and sha256_of(part) == sha256:
                 return part
             part.unlink()  # corrupted on the way: fetched again from the start, once
             if attempt == 0:
