@@ -6,33 +6,34 @@ cueing is exact and the duration is sample-accurate, and it costs an old station
 decode; 44.1 kHz is what sound cards and the PulseAudio sink run at, so nothing is resampled
 on air. The original file is never modified.
 
-Everything goes through ffmpeg, one streaming pass at a time (``meter.py``): ffmpeg knows every
-format's sample layout, so nothing is decoded wrongly, and memory does not grow with the clip.
-Loudness and true peak are measured with ffmpeg's EBU R128 meter (``ebur128``); the gain is
-applied together with a limiter running at 4x the output rate, so true peaks stay under the
-ceiling; the gain is corrected and the pass repeated until the loudness is on target. Last, the
-copy is compared with its source (correlation, block by block): a copy that does not sound
-like its source is refused, whatever went wrong.
+Everything goes through ffmpeg, one streaming pass at a time: ffmpeg knows every format's
+sample layout, so nothing is decoded wrongly, and memory does not grow with the clip. The first
+pass (``meter.scan``) decodes the whole source and measures its loudness (ffmpeg's EBU R128
+meter, ``ebur128``), true peak and silence at the ends. The second (``render.render``) writes
+the copy with the gain — through a limiter running at 4x the output rate when the peaks would
+pass the ceiling — and measures the copy on the way: loudness, true peak, and its correlation
+with the source. A copy off target is rendered again with the gain corrected; a copy that does
+not sound like its source is refused, whatever went wrong.
 """
 
 from __future__ import annotations
 
 import math
-import subprocess
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from playout.library.meter import scan, similarity
-from playout.library.probe import AudioError, AudioInfo, probe, tool
+from threadpoolctl import threadpool_limits
+
+from playout.library.meter import scan
+from playout.library.probe import AudioError, AudioInfo, probe
+from playout.library.render import OUTPUT_RATE, render
 from playout.schedule.model import LibrarySettings
 from playout.schedule.types import format_span
 
-OUTPUT_RATE = 44100
-LIMITER_RATE = 4 * OUTPUT_RATE
 MAX_PASSES = 5
 ON_TARGET_LU = 0.1
 MIN_SIMILARITY = 0.9  # correlation of the copy with its source; a misread file is far lower
+HEADROOM_DB = 0.5  # the limiter is left out when the peaks stay this far under the ceiling
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
     Raises :class:`AudioError` with the reason to reject it (``out`` may then hold a partial
     file, which the caller removes)."""
+    # the meters' small matrix products run beside ffmpeg: one BLAS thread, not one per core
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _prepare(source, settings, out)
+
+
+def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     info = probe(source)  # not audio, empty, no stream
     length = timedelta_ms(info.duration_ms)
     if info.duration_ms < settings.min_duration.total_seconds() * 1000:
@@ -88,25 +95,27 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     trim = f"atrim=start={before.lead_s:.5f}:end={seconds - before.tail_s:.5f},"
     gain = settings.loudness - before.loudness
     ceiling = settings.true_peak - 0.2
+    limited = before.true_peak + gain > ceiling - HEADROOM_DB
     for _ in range(MAX_PASSES):
-        _render(source, out, _downmix(info) + trim, gain, ceiling, channels)
-        duration_ms = _wav_ms(out)
-        after = scan(out, duration_ms / 1000, channels)
+        after = render(source, out, _downmix(info) + trim, gain, ceiling if limited else None,
+                       channels)  # fmt: skip
         if abs(after.loudness - settings.loudness) <= ON_TARGET_LU and (
             after.true_peak <= settings.true_peak
         ):
             break
         gain += settings.loudness - after.loudness
         if after.true_peak > settings.true_peak:
-            ceiling -= after.true_peak - settings.true_peak + 0.05
-    match = similarity(source, _downmix(info) + trim.rstrip(","), out, channels)
-    if match < MIN_SIMILARITY:
+            if limited:
+                ceiling -= after.true_peak - settings.true_peak + 0.05
+            limited = True
+    if after.similarity < MIN_SIMILARITY:
         raise AudioError(
-            f"the converted clip does not match its source (correlation {match:.2f}); the "
-            "file's sample format was not decoded correctly",
+            f"the converted clip does not match its source (correlation "
+            f"{after.similarity:.2f}); the file's sample format was not decoded correctly",
             "convert it to a plain 16-bit WAV or MP3 first (e.g. ffmpeg -i IN -c:a pcm_s16le "
             "OUT.wav) and import that; please report the file",
         )
+    duration_ms = round(after.frames * 1000 / OUTPUT_RATE)
     return Prepared(
         path=out,
         duration_ms=duration_ms,
@@ -126,7 +135,8 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     info = probe(path)
     if (info.codec, info.sample_rate) != ("pcm_s16le", OUTPUT_RATE) or info.channels > 2:
         return None
-    found = scan(path, info.duration_ms / 1000, info.channels, codec=info.codec)
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = scan(path, info.duration_ms / 1000, info.channels, codec=info.codec)
     loudness, peak = found.loudness, found.true_peak
     if abs(loudness - settings.loudness) > 0.5 or peak > settings.true_peak + 0.05:
         return None
@@ -143,30 +153,5 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     )
 
 
-def _wav_ms(path: Path) -> int:
-    """The length of a WAV we wrote, from its header (no decoding)."""
-    with wave.open(str(path), "rb") as w:
-        return round(w.getnframes() * 1000 / w.getframerate())
-
-
 def timedelta_ms(ms: int) -> str:
     return f"{ms / 1000:.1f} s"
-
-
-def _render(
-    source: Path, out: Path, prefix: str, gain_db: float, ceiling_db: float, channels: int
-) -> None:
-    limit = 10 ** (ceiling_db / 20)
-    chain = (
-        f"{prefix}aresample={LIMITER_RATE},volume={gain_db:.4f}dB,"
-        f"alimiter=limit={limit:.6f}:level=disabled:attack=0.5:release=40:latency=1,"
-        f"aresample={OUTPUT_RATE}"
-    )
-    proc = subprocess.run(
-        [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(source), "-map", "0:a:0",
-         "-af", chain, "-ac", str(channels), "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le",
-         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", str(out)],
-        capture_output=True, text=True, errors="replace", check=False, timeout=3600,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise AudioError(f"ffmpeg could not convert the clip ({proc.stderr.strip()[-200:]})")
