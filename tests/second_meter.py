@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import math
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyloudnorm
 from pydub import AudioSegment
-from scipy.signal import resample_poly
+from scipy.signal import correlate, resample_poly
 
 Samples = npt.NDArray[np.float32]  # shape (frames, channels), values in [-1, 1]
 
@@ -40,3 +42,32 @@ def samples_of(segment: AudioSegment) -> Samples:
     scale = float(1 << (8 * segment.sample_width - 1))
     data = np.array(segment.get_array_of_samples(), dtype=np.float32) / scale
     return data.reshape(-1, segment.channels)
+
+
+def pcm(path: Path, channels: int = 1) -> np.ndarray:
+    """The samples of a file as ffmpeg decodes them (44.1 kHz float), for comparisons."""
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-ac", str(channels),
+         "-ar", "44100", "-f", "f32le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """The best normalised correlation of ``b`` with ``a`` at any shift (the import trims the
+    silence at the ends, so the copy starts later in the source)."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    shifted = correlate(a, b, mode="valid" if len(a) >= len(b) else "full", method="fft")
+    best = int(np.argmax(np.abs(shifted)))
+    start = best if len(a) >= len(b) else 0
+    part = a[start : start + len(b)]
+    n = min(len(part), len(b))
+    return float(np.dot(part[:n], b[:n]) / np.sqrt(np.dot(part[:n], part[:n]) * np.dot(b, b)))
+
+
+def measure(path: Path) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) of a file, by this second meter."""
+    seg = AudioSegment.from_file(path)
+    samples = samples_of(seg)
+    return integrated_loudness(samples, seg.frame_rate), true_peak(samples)

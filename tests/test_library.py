@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from playout.schedule.model import LibrarySettings
 from playout.store import open_database
 from playout.store.migrations import MIGRATIONS, schema_version
 from tests.helpers import StationFolder, make_audio, make_speech
-from tests.second_meter import integrated_loudness, samples_of, true_peak
+from tests.second_meter import correlation, measure, pcm
 
 NOW = datetime(2020, 8, 5, 1, 0, tzinfo=UTC)
 SETTINGS = LibrarySettings()
@@ -48,12 +50,6 @@ def library(tmp_path: Path) -> Path:
     path = tmp_path / "audio"
     path.mkdir()
     return path
-
-
-def measure(path: Path) -> tuple[float, float]:
-    seg = AudioSegment.from_file(path)
-    samples = samples_of(seg)
-    return integrated_loudness(samples, seg.frame_rate), true_peak(samples)
 
 
 def do_import(catalog: Catalog, library: Path, source: Path, into: str = "spots"):  # type: ignore[no-untyped-def]
@@ -314,30 +310,6 @@ def test_loudness_meter_matches_ffmpeg_ebur128(tmp_path: Path) -> None:
     assert np.isfinite(ours)
 
 
-def pcm(path: Path, channels: int = 1) -> np.ndarray:
-    """The samples of a file as ffmpeg decodes them (44.1 kHz float), for comparisons."""
-    raw = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-ac", str(channels),
-         "-ar", "44100", "-f", "f32le", "-"],
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
-    return np.frombuffer(raw, dtype=np.float32)
-
-
-def correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """The best normalised correlation of ``b`` with ``a`` at any shift (the import trims the
-    silence at the ends, so the copy starts later in the source)."""
-    from scipy.signal import correlate
-
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    shifted = correlate(a, b, mode="valid" if len(a) >= len(b) else "full", method="fft")
-    best = int(np.argmax(np.abs(shifted)))
-    start = best if len(a) >= len(b) else 0
-    part = a[start : start + len(b)]
-    n = min(len(part), len(b))
-    return float(np.dot(part[:n], b[:n]) / np.sqrt(np.dot(part[:n], part[:n]) * np.dot(b, b)))
-
-
 @pytest.mark.parametrize("codec", ["pcm_f32le", "pcm_s24le", "pcm_s32le"])
 def test_wide_wav_formats_are_decoded_right(
     codec: str, tmp_path: Path, catalog: Catalog, library: Path
@@ -452,16 +424,31 @@ def test_an_unsupported_codec_variant_is_named(
     assert catalog.all_current() == []
 
 
-def tone_file(
-    path: Path, parts: list[tuple[float, list[float]]], freq: float = 1000, rate: int = 48000
-) -> Path:
-    """Sine parts (seconds, per-channel level in dBFS; None-free), written as 24-bit WAV."""
-    chunks = []
+def tone(
+    parts: list[tuple[float, list[float]]],
+    freq: float = 1000,
+    phase_deg: float = 0.0,
+    rate: int = 48000,
+    ramp_s: float = 0.0,
+) -> np.ndarray:
+    """Sine parts (seconds, per-channel level in dBFS of the sine's crest), phase-continuous,
+    with optional raised-cosine ramps at both ends."""
+    chunks, done = [], 0
     for seconds, levels in parts:
-        t = np.arange(int(seconds * rate)) / rate
-        wave = np.sin(2 * np.pi * freq * t)
+        n = round(seconds * rate)
+        t = (done + np.arange(n)) / rate
+        wave = np.sin(2 * np.pi * freq * t + np.radians(phase_deg))
         chunks.append(np.stack([wave * 10 ** (db / 20) for db in levels], axis=1))
-    data = np.concatenate(chunks).astype(np.float32)
+        done += n
+    data = np.concatenate(chunks)
+    if ramp_s:
+        ramp = np.sin(np.linspace(0, np.pi / 2, round(rate * ramp_s)))[:, None] ** 2
+        data[: len(ramp)] *= ramp
+        data[-len(ramp) :] *= ramp[::-1]
+    return data.astype(np.float32)
+
+
+def wav_24(path: Path, data: np.ndarray, rate: int = 48000) -> Path:
     channels = data.shape[1]
     layout = {1: "mono", 2: "stereo", 5: "5.0(side)"}[channels]
     subprocess.run(
@@ -473,55 +460,86 @@ def tone_file(
     return path
 
 
-# EBU Tech 3341 cases defined by simple signals: (parts, expected integrated loudness)
-EBU_3341 = {
-    "1: -23 dBFS": ([(20, [-23, -23])], -23.0),
-    "2: -33 dBFS": ([(20, [-33, -33])], -33.0),
-    "3: relative gate": ([(10, [-36, -36]), (60, [-23, -23]), (10, [-36, -36])], -23.0),
-    "4: absolute gate": (
-        [(10, [-72, -72]), (10, [-36, -36]), (60, [-23, -23]), (10, [-36, -36]), (10, [-72, -72])],
-        -23.0,
+def tone_file(path: Path, parts: list[tuple[float, list[float]]], freq: float = 1000) -> Path:
+    """Sine parts (seconds, per-channel level in dBFS), written as 24-bit WAV at 48 kHz."""
+    return wav_24(path, tone(parts, freq))
+
+
+def _steps(*levels: float, seconds: float = 20) -> list[tuple[float, list[float]]]:
+    return [(seconds, [db, db]) for db in levels]
+
+
+_HALF = 20 * math.log10(0.5)  # a crest of 0.5: -6.02 dBFS
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """A test signal of EBU Tech 3341 / 3342 defined by simple parameters, with the published
+    expected values (None: the case does not define that figure)."""
+
+    parts: list[tuple[float, list[float]]]
+    freq: float = 1000
+    phase_deg: float = 0.0
+    loudness: float | None = None  # LUFS integrated
+    peak: float | None = None  # dBTP
+    lra: float | None = None  # LU
+
+
+# Tech 3341 cases 1-6, 9 and 12 (loudness) and 15-19 (true peak: sines at fs/4, fs/6 and fs/8
+# whose samples miss the crest; 10 ms ramps at the ends, since an abrupt start rings in any
+# interpolator); Tech 3342 cases 1-4 (loudness range). The integrated loudness of the 3342
+# signals follows from BS.1770's gating: e.g. case 4 keeps the -35 and -20 dBFS parts
+# (10*log10((2*10^-3.5 + 10^-2)/3) = -24.5); the 9 and 12 bursts average to -23.
+CONFORMANCE = {
+    "3341-1": Conformance(_steps(-23), loudness=-23.0),
+    "3341-2": Conformance(_steps(-33), loudness=-33.0),
+    "3341-3": Conformance([(10, [-36, -36]), (60, [-23, -23]), (10, [-36, -36])], loudness=-23.0),
+    "3341-4": Conformance(
+        [(10, [-72] * 2), (10, [-36] * 2), (60, [-23] * 2), (10, [-36] * 2), (10, [-72] * 2)],
+        loudness=-23.0,
     ),
-    "5: steps": ([(20, [-26, -26]), (20.1, [-20, -20]), (20, [-26, -26])], -23.0),
-    "6: five channels": ([(20, [-28, -28, -24, -30, -30])], -23.0),
+    "3341-5": Conformance([(20, [-26, -26]), (20.1, [-20, -20]), (20, [-26, -26])], loudness=-23.0),
+    "3341-6": Conformance([(20, [-28, -28, -24, -30, -30])], loudness=-23.0),
+    "3341-9": Conformance([(1.34, [-20, -20]), (1.66, [-30, -30])] * 5, loudness=-23.0),
+    "3341-12": Conformance([(0.18, [-20, -20]), (0.22, [-30, -30])] * 25, loudness=-23.0),
+    "3341-15": Conformance([(4, [_HALF, _HALF])], freq=12000, peak=-6.0),
+    "3341-16": Conformance([(4, [_HALF, _HALF])], freq=12000, phase_deg=45, peak=-6.0),
+    "3341-17": Conformance([(4, [_HALF, _HALF])], freq=8000, phase_deg=60, peak=-6.0),
+    "3341-18": Conformance([(4, [_HALF, _HALF])], freq=6000, phase_deg=67.5, peak=-6.0),
+    "3341-19": Conformance([(4, [20 * math.log10(1.41)] * 2)], freq=12000, phase_deg=45, peak=3.0),
+    "3342-1": Conformance(_steps(-20, -30), loudness=-22.6, lra=10),
+    "3342-2": Conformance(_steps(-20, -15), loudness=-16.8, lra=5),
+    "3342-3": Conformance(_steps(-40, -20), loudness=-20.0, lra=20),
+    "3342-4": Conformance(_steps(-50, -35, -20, -35, -50), loudness=-24.5, lra=15),
 }
 
 
-@pytest.mark.parametrize("case", sorted(EBU_3341))
-def test_ebu_tech_3341_loudness(case: str, tmp_path: Path, catalog: Catalog, library: Path) -> None:
-    parts, expected = EBU_3341[case]
-    source = tone_file(tmp_path / "case.wav", parts)
+@pytest.mark.parametrize("case", list(CONFORMANCE))
+def test_ebu_conformance_signals(
+    case: str, tmp_path: Path, catalog: Catalog, library: Path
+) -> None:
+    """The catalog's "before" figures match the published values and every import lands on
+    the target (checked again with the second meter on the written copy)."""
+    c = CONFORMANCE[case]
+    data = tone(c.parts, c.freq, c.phase_deg, ramp_s=0.01 if c.peak is not None else 0.0)
+    source = wav_24(tmp_path / "case.wav", data)
     settings = LibrarySettings.model_validate({"silence_threshold": -80})
     row = import_clip(
         catalog, library, source, into="", title=None, settings=settings, now=NOW
     ).clip
-    assert abs(row.loudness_before - expected) <= 0.1, row.loudness_before
+    if c.loudness is not None:
+        assert abs(row.loudness_before - c.loudness) <= 0.1, row.loudness_before
+    if c.peak is not None:
+        assert abs(row.peak_before - c.peak) <= 0.2, row.peak_before
+    if c.lra is not None:
+        from playout.library.meter import scan
+
+        found = scan(source, 48000, data.shape[1])
+        assert abs(found.loudness_range - c.lra) <= 0.2, found.loudness_range
     assert abs(row.loudness_after - settings.loudness) <= 0.1
+    assert row.peak_after <= settings.true_peak
     loudness, peak = measure(library / row.file)  # the second meter
     assert abs(loudness - settings.loudness) <= 0.3 and peak <= settings.true_peak + 0.05
-
-
-@pytest.mark.parametrize(("freq", "phase_deg"), [(12000, 0), (12000, 45), (8000, 60), (6000, 67.5)])
-def test_ebu_tech_3341_true_peak(
-    freq: int, phase_deg: float, tmp_path: Path, catalog: Catalog, library: Path
-) -> None:
-    """Sines near fs/4 at -6 dBFS whose samples miss the crest: the true peak is -6 dBTP."""
-    rate = 48000
-    t = np.arange(rate * 4) / rate
-    wave = 0.5 * np.sin(2 * np.pi * freq * t + np.radians(phase_deg))
-    ramp = np.sin(np.linspace(0, np.pi / 2, rate // 100)) ** 2  # no step at the ends
-    wave[: len(ramp)] *= ramp
-    wave[-len(ramp) :] *= ramp[::-1]
-    raw = np.stack([wave, wave], axis=1).astype(np.float32)
-    source = tmp_path / "tp.wav"
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", "2",
-         "-i", "-", "-c:a", "pcm_s24le", str(source)],
-        input=raw.tobytes(), check=True,
-    )  # fmt: skip
-    row = do_import(catalog, library, source).clip
-    assert abs(row.peak_before - (-6.02)) <= 0.2, row.peak_before
-    assert row.peak_after <= SETTINGS.true_peak
 
 
 def test_a_steady_long_signal_has_no_block_edge_peaks(

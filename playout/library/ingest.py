@@ -77,9 +77,9 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
             "cut it, or raise station.library.max_duration",
         )
     threshold = settings.silence_threshold
-    seconds = info.duration_ms / 1000
     # decodes it all (damaged, truncated, an unsupported variant are refused here)
-    before = scan(source, seconds, info.channels, silence_db=threshold, codec=info.codec)
+    before = scan(source, info.sample_rate, info.channels, silence_db=threshold, codec=info.codec)
+    seconds = before.duration_s
     if before.loudness == -math.inf or before.lead_s >= seconds - 0.001:
         raise AudioError(
             f"the clip is entirely silent (nothing louder than {threshold:g} dBFS)",
@@ -136,7 +136,7 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     if (info.codec, info.sample_rate) != ("pcm_s16le", OUTPUT_RATE) or info.channels > 2:
         return None
     with threadpool_limits(limits=1, user_api="blas"):
-        found = scan(path, info.duration_ms / 1000, info.channels, codec=info.codec)
+        found = scan(path, info.sample_rate, info.channels, codec=info.codec)
     loudness, peak = found.loudness, found.true_peak
     if abs(loudness - settings.loudness) > 0.5 or peak > settings.true_peak + 0.05:
         return None

@@ -32,10 +32,17 @@ _NUMBER = r"(-?(?:inf|\d+(?:\.\d+)?))"
 @dataclass(frozen=True)
 class Scan:
     loudness: float  # LUFS integrated (BS.1770 / EBU R128, ffmpeg's ebur128)
+    loudness_range: float  # LU (EBU Tech 3342, ffmpeg's ebur128)
     true_peak: float  # dBTP
     lead_s: float  # silence at the start
     tail_s: float  # silence at the end
     duration_s: float
+
+
+def loudness_range(summary: str) -> float:
+    """The loudness range (LRA) of ebur128's summary."""
+    match = re.search(rf"LRA:\s+{_NUMBER}", summary)
+    return float(match[1]) if match else 0.0
 
 
 def widen_pipe(pipe: IO[bytes]) -> None:
@@ -134,24 +141,29 @@ class Correlation:
 
 def scan(
     path: Path,
-    duration_s: float,
+    sample_rate: int,
     channels: int,
     *,
     silence_db: float | None = None,
     codec: str = "",
 ) -> Scan:
-    """One pass over ``path`` (``duration_s`` long, ``channels`` channels): it decodes the
-    whole file (any decoding error refuses it), measures the loudness (ffmpeg's ebur128), the
-    true peak (``TruePeak``, on the samples ffmpeg decodes) and, with ``silence_db``, the silence
-    at both ends."""
+    """One pass over ``path`` (``sample_rate`` Hz, ``channels`` channels): it decodes the whole
+    file (any decoding error refuses it), measures the loudness (ffmpeg's ebur128), the true
+    peak (``TruePeak``, on the samples ffmpeg decodes), the length as decoded (a header's figure
+    can be off by a frame or more: MP3 estimates it) and, with ``silence_db``, the silence at
+    both ends."""
+    sample_rate = sample_rate if sample_rate > 0 else 48000  # a header without a rate
     measures = [f"silencedetect=noise={silence_db:g}dB:d={SILENCE_MIN_S}"] if silence_db else []
     measures.append("ebur128=framelog=verbose")
-    graph = f"[0:a:0]asplit=2[m][p];[m]{','.join(measures)}[n]"
+    # times counted in decoded samples (a WMA decoder stamps its first frame 86 ms), as render's
+    graph = f"[0:a:0]asetpts=N/SR/TB,asplit=2[m][p];[m]{','.join(measures)}[n]"
     args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
             "-i", str(path), "-filter_complex", graph,
             "-map", "[n]", "-f", "null", "-",
-            "-map", "[p]", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]  # fmt: skip
+            "-map", "[p]", "-c:a", "pcm_f32le", "-ar", str(sample_rate), "-f", "f32le",
+            "pipe:1"]  # fmt: skip
     meter = TruePeak(channels)
+    frames = 0
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
@@ -162,6 +174,7 @@ def scan(
             while raw := proc.stdout.read(block):
                 usable = len(raw) - len(raw) % frame
                 meter.feed(np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels))
+                frames += usable // frame
             proc.wait(timeout=TIMEOUT_S * 10)
         finally:
             if proc.poll() is None:
@@ -175,7 +188,7 @@ def scan(
     if "Summary:" not in log:
         raise AudioError(f"ffmpeg could not measure the clip ({log.strip()[-200:]})")
     summary = log[log.rindex("Summary:") :]
-    duration = duration_s
+    duration = frames / sample_rate
     lead = tail = 0.0
     if silence_db is not None:
         starts = [float(m[1]) for m in re.finditer(r"silence_start: " + _NUMBER, log)]
@@ -186,6 +199,7 @@ def scan(
             tail = max(0.0, duration - starts[-1])
     return Scan(
         loudness=integrated(summary),
+        loudness_range=loudness_range(summary),
         true_peak=meter.dbtp,
         lead_s=min(lead, duration),
         tail_s=min(tail, duration),

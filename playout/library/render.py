@@ -57,7 +57,7 @@ def render(
     when given."""
     layout, joined, mapping = _LAYOUTS[channels]
     graph = (
-        f"[0:a:0]{prefix}asplit=2[r][g];"
+        f"[0:a:0]asetpts=N/SR/TB,{prefix}asplit=2[r][g];"
         f"[r]aresample={OUTPUT_RATE},aformat=sample_fmts=flt:channel_layouts={layout}[ref];"
         f"[g]{_chain(gain_db, ceiling_db)},aformat=sample_fmts=s16:channel_layouts={layout},"
         "asplit=2[c][m];[m]ebur128=framelog=verbose[n];"
