@@ -178,3 +178,76 @@ def test_a_plain_float_header_imports_right(master: Path, tmp_path: Path) -> Non
     out = tmp_path / "audio" / row.file
     assert correlation(pcm(source), pcm(out)) >= 0.98
     assert abs(ebur128(out) - SETTINGS.loudness) <= 0.1
+
+
+class MemoryCgroup:
+    """A memory cgroup (v2, or v1's memory controller) that limits a child process and all of
+    its children together, as a PC's RAM does. Needs root, as the README's test command runs."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        if v2.exists() and "memory" in v2.read_text().split():
+            self.path, self.limit_file = Path("/sys/fs/cgroup") / name, "memory.max"
+            self.peak_file = "memory.peak"
+        else:
+            self.path = Path("/sys/fs/cgroup/memory") / name
+            self.limit_file, self.peak_file = "memory.limit_in_bytes", "memory.max_usage_in_bytes"
+        try:
+            self.path.mkdir(exist_ok=True)
+            (self.path / self.limit_file).write_text(str(limit))
+        except OSError as exc:
+            pytest.fail(f"cannot make a memory cgroup at {self.path} ({exc}): run as root")
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        # the shell joins the cgroup, then becomes the command: everything it starts is inside
+        join = f'echo $$ > "{self.path}/cgroup.procs" && exec "$@"'
+        return subprocess.run(
+            ["sh", "-c", join, "sh", *args], capture_output=True, text=True, check=False
+        )
+
+    def peak(self) -> int:
+        peak = self.path / self.peak_file
+        return int(peak.read_text()) if peak.exists() else 0
+
+    def remove(self) -> None:
+        self.path.rmdir()
+
+
+@pytest.mark.slow
+def test_a_30_minute_clip_imports_under_a_300_mb_memory_limit(tmp_path: Path) -> None:
+    """The import and its ffmpeg children, together under 300 MB (page cache included), import
+    30 minutes of stereo; nothing is killed."""
+    import sys
+
+    source = tmp_path / "long.flac"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration=1800",
+         "-af", "tremolo=f=3:d=0.9", "-ac", "2", "-c:a", "flac", str(source)],
+        check=True,
+    )  # fmt: skip
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime, timedelta\n"
+        "from pathlib import Path\n"
+        "from playout.library.catalog import Catalog, import_clip\n"
+        "from playout.schedule.model import LibrarySettings\n"
+        "from playout.store import open_database\n"
+        "work = Path(sys.argv[1])\n"
+        "db = open_database(work / 'playout.db')\n"
+        "r = import_clip(Catalog(db), work / 'audio', Path(sys.argv[2]), into='', title=None,\n"
+        "                settings=LibrarySettings(max_duration=timedelta(hours=1)),\n"
+        "                now=datetime.now(UTC))\n"
+        "print(r.status.value, r.clip.duration_ms, r.clip.loudness_after)\n"
+    )
+    group = MemoryCgroup(f"playout-test-{tmp_path.name}", 300 * 1024 * 1024)
+    try:
+        proc = group.run([sys.executable, "-c", script, str(tmp_path), str(source)])
+        peak = group.peak()
+    finally:
+        group.remove()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    status, duration_ms, loudness = proc.stdout.split()
+    assert status == "imported" and abs(int(duration_ms) - 1_800_000) < 2000
+    assert abs(float(loudness) - SETTINGS.loudness) <= 0.1
+    assert peak <= 300 * 1024 * 1024, peak
