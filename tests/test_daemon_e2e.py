@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.audio_bench import PulseBench, Recorder
 from tests.daemon_bench import (
+    PLAYOUT,
     DaemonProcess,
+    E2EStation,
     Slot,
     as_run,
     build_station,
@@ -34,7 +40,11 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
         last = station.instant(slots[-1]).timestamp() + 2.5
         while time.time() < last:
             time.sleep(0.2)
+        answered = playout_log(station)  # the daemon answers
         assert daemon.terminate() < 5
+    from_db = playout_log(station)  # no daemon: the command reads the database
+    assert answered == from_db
+    assert [r["airing_id"] for r in from_db] == [r["airing_id"] for r in as_run(station.db)]
     onsets = rec.recording.onsets()
     freq = {name: f for name, (f, _) in CLIPS.items()}
     errors = []
@@ -55,6 +65,16 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
         assert abs(int(row["played_ms"]) - 1500) < 150  # type: ignore[call-overload]
         assert len(str(row["clip_sha256"])) == 64
     print("onset - scheduled (ms):", [round(e * 1000, 1) for e in errors])
+
+
+def playout_log(station: E2EStation) -> list[dict[str, object]]:
+    day = station.zero.astimezone(ZoneInfo(station.tz)).date()
+    proc = subprocess.run(
+        [PLAYOUT, "log", "--json", "--date", day.strftime("%d/%m/%Y")],
+        env={**os.environ, "PLAYOUT_DIR": str(station.root)},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def test_kill_9_in_a_loop_loses_and_repeats_nothing(pulse: PulseBench, tmp_path: Path) -> None:

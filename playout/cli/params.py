@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from playout.schedule.types import parse_date, parse_duration
+from playout.schedule.values import parse_date, parse_duration
 
 
 class DateParam(click.ParamType[date, Any]):

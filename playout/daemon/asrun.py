@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -221,3 +222,24 @@ class AsRunLog(OpSink):
             for campaign, status, n in rows:
                 counts.setdefault(campaign, {})[status] = n
         return counts
+
+
+def airing_record(row: AiringRow) -> dict[str, Any]:
+    """One airing as plain JSON values (``playout log --json``, the daemon's "log" answer)."""
+    return {
+        "airing_id": row.airing_id,
+        "date": row.day.isoformat(),
+        "campaign": row.campaign,
+        "session": row.session,
+        "clip": row.clip,
+        "clip_sha256": row.clip_sha256,
+        "planned_start": row.planned_start.isoformat(),
+        "planned_ms": row.planned_ms,
+        "actual_start": row.actual_start.isoformat() if row.actual_start else None,
+        "actual_end": row.actual_end.isoformat() if row.actual_end else None,
+        "played_ms": row.played_ms,
+        "status": row.status,
+        "reason": row.reason,
+        "trigger": row.trigger,
+        "operator": row.operator,
+    }

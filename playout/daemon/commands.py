@@ -11,12 +11,13 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.date import DateTrigger
 
+from playout.daemon.asrun import airing_record
 from playout.daemon.control import ControlError
 from playout.library import AudioError, ClipPathError, probe, resolve_clip
 from playout.planning import Airing, Placement
@@ -43,6 +44,7 @@ class Commands:
         commands: dict[str, Callable[[], Any]] = {
             "ping": lambda: "pong",
             "status": self.status,
+            "log": lambda: self.log(args.get("day")),
             "reload": lambda: self.reload("playout reload"),
             "level": lambda: self.set_level(
                 _int(args, "level"),
@@ -63,6 +65,22 @@ class Commands:
         if cmd not in commands:
             raise ControlError(f"unknown command {cmd!r}")
         return commands[cmd]()
+
+    # ------------------------------------------------------------------ log
+
+    def log(self, day: Any) -> dict[str, Any]:
+        """The as-run log of ``day`` (ISO date; default: the station's today)."""
+        d = self.d
+        try:
+            when = date.fromisoformat(str(day)) if day else d.today(d.clock.now())
+        except ValueError as exc:
+            raise ControlError(f"not a date: {day!r}") from exc
+        return {
+            "station": d.schedule.station.id,
+            "timezone": d.schedule.station.timezone,
+            "day": when.isoformat(),
+            "rows": [airing_record(row) for row in d.direct.rows(when, when)],
+        }
 
     # ------------------------------------------------------------------ status
 

@@ -1,106 +1,49 @@
-"""Value types operators write in schedules: times, dates, durations, weekdays.
-
-Each parser raises ``ValueError`` with a message meant for an operator; the schema turns it into
-a ``file:line:column`` problem.
-"""
+"""The schema's value types (pydantic) for times, dates, durations and weekdays, built on the
+plain parsers and formatters of ``values.py`` (re-exported here)."""
 
 from __future__ import annotations
 
-import calendar
-import re
 from datetime import date, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
-_TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
-_DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_ISO_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_DURATION_RE = re.compile(r"(\d+)\s*(ms|d|h|m|s)", re.IGNORECASE)
-_DURATION_FULL_RE = re.compile(r"^\s*(?:\d+\s*(?:ms|[dhms])\s*)+$", re.IGNORECASE)
-
-WEEKDAYS: dict[str, int] = {
-    "mon": 0,
-    "tue": 1,
-    "wed": 2,
-    "thu": 3,
-    "fri": 4,
-    "sat": 5,
-    "sun": 6,
-    # Vietnamese: thứ hai .. thứ bảy, chủ nhật
-    "t2": 0,
-    "t3": 1,
-    "t4": 2,
-    "t5": 3,
-    "t6": 4,
-    "t7": 5,
-    "cn": 6,
-}
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def parse_time(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    text = str(value)
-    m = _TIME_RE.match(text)
-    if not m:
-        raise ValueError(f'"{text}" is not a time of day; write it as HH:MM, e.g. "05:30"')
-    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f'"{text}" is not a time of day; hours go 00-23 and minutes 00-59')
-    return time(hour, minute, second)
-
-
-def format_time(value: time) -> str:
-    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
-
-
-def parse_date(value: Any) -> date:
-    """dd/mm/yyyy (Vietnamese usage) or ISO yyyy-mm-dd."""
-    if isinstance(value, date):
-        return value
-    text = str(value)
-    m = _DMY_RE.match(text)
-    if m:
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-    else:
-        m = _ISO_RE.match(text)
-        if not m:
-            raise ValueError(f'"{text}" is not a date; write it as dd/mm/yyyy, e.g. "05/08/2020"')
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-    if not 1 <= month <= 12:
-        raise ValueError(f'"{text}" is not a date: there is no month {month}')
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        raise ValueError(f'"{text}" is not a date: {month:02d}/{year} has {last} days')
-    return date(year, month, day)
-
-
-def format_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
-
-
-def parse_duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    text = str(value)
-    if not _DURATION_FULL_RE.match(text):
-        if text.strip().isdigit():
-            raise ValueError(f'"{text}" needs a unit: write e.g. "{text}m" (minutes) or "{text}s"')
-        raise ValueError(f'"{text}" is not a duration; write e.g. "30m", "1h30m", "45s" or "7d"')
-    units = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
-    total_ms = 0
-    for amount, unit in _DURATION_RE.findall(text):
-        if len(amount) > 12:  # never build a huge integer from an operator's typo
-            raise ValueError(f'"{text}" is far too long; durations go up to {MAX_DAYS}d')
-        total_ms += int(amount) * units[unit.lower()]
-    if total_ms > MAX_DAYS * 86_400_000:
-        raise ValueError(f'"{text}" is too long; durations go up to {MAX_DAYS}d (a year)')
-    return timedelta(milliseconds=total_ms)
-
-
-MAX_DAYS = 366
+from playout.schedule.values import (
+    ALL_DAYS as ALL_DAYS,
+)
+from playout.schedule.values import (
+    MAX_DAYS as MAX_DAYS,
+)
+from playout.schedule.values import (
+    WEEKDAY_NAMES as WEEKDAY_NAMES,
+)
+from playout.schedule.values import (
+    WEEKDAYS as WEEKDAYS,
+)
+from playout.schedule.values import (
+    format_date as format_date,
+)
+from playout.schedule.values import (
+    format_duration as format_duration,
+)
+from playout.schedule.values import (
+    format_span as format_span,
+)
+from playout.schedule.values import (
+    format_time as format_time,
+)
+from playout.schedule.values import (
+    parse_date as parse_date,
+)
+from playout.schedule.values import (
+    parse_duration as parse_duration,
+)
+from playout.schedule.values import (
+    parse_time as parse_time,
+)
+from playout.schedule.values import (
+    parse_weekdays as parse_weekdays,
+)
 
 
 def duration_between(low: timedelta, high: timedelta) -> AfterValidator:
@@ -117,61 +60,6 @@ def duration_between(low: timedelta, high: timedelta) -> AfterValidator:
     return AfterValidator(check)
 
 
-def format_duration(value: timedelta | float) -> str:
-    """m:ss below an hour, h:mm:ss above (as in the reports)."""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
-
-
-def format_span(value: timedelta) -> str:
-    """A duration as an operator writes it in a schedule: "1h30m", "45s"."""
-    ms = round(value.total_seconds() * 1000)
-    parts = []
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
-        amount, ms = divmod(ms, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts) or "0s"
-
-
-def parse_weekdays(value: Any) -> frozenset[int]:
-    if isinstance(value, frozenset):
-        return value
-    items = value if isinstance(value, list) else [value]
-    days: set[int] = set()
-    for item in items:
-        word = str(item).strip().lower()
-        if word in ("daily", "all", "every day"):
-            days.update(range(7))
-        elif word in ("weekdays",):
-            days.update(range(5))
-        elif word in ("weekend",):
-            days.update((5, 6))
-        elif word in WEEKDAYS:
-            days.add(WEEKDAYS[word])
-        elif word[:3] in WEEKDAYS and word in _LONG_NAMES:
-            days.add(WEEKDAYS[word[:3]])
-        else:
-            from playout.problems import did_you_mean
-
-            hint = did_you_mean(word, [*WEEKDAY_NAMES, "weekdays", "weekend", "daily"])
-            raise ValueError(
-                f'"{item}" is not a day of the week; use mon tue wed thu fri sat sun'
-                f" (or t2..t7, cn){'; ' + hint if hint else ''}"
-            )
-    if not days:
-        raise ValueError("the list of days is empty; leave the key out to mean every day")
-    return frozenset(days)
-
-
-_LONG_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-
-
 TimeOfDay = Annotated[time, BeforeValidator(parse_time), PlainSerializer(format_time)]
 Date = Annotated[date, BeforeValidator(parse_date), PlainSerializer(format_date)]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_span)]
@@ -180,4 +68,3 @@ Weekdays = Annotated[
     BeforeValidator(parse_weekdays),
     PlainSerializer(lambda d: [WEEKDAY_NAMES[i] for i in sorted(d)]),
 ]
-ALL_DAYS: frozenset[int] = frozenset(range(7))
