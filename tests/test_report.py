@@ -283,6 +283,11 @@ def test_csv(month: tuple[Database, list[tuple[Airing, Status]]]) -> None:
     )
     # formula injection: the evil title, the "@" clip and the "-1" reason are neutralised
     cells = [c for r in rows for c in r]
+    # reasons in the report's language (stored as the daemon's English phrase)
+    assert "đài không phát (máy tắt hoặc phần mềm không chạy)" in cells
+    assert "station off air" not in cells
+    english = RENDERERS["csv"](make_report(db), "en").decode("utf-8-sig")
+    assert "station off air" in english
     assert "'" + EVIL_TITLE in cells and EVIL_TITLE not in cells
     assert "'@covid.wav" in cells
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)

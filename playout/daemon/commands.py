@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.date import DateTrigger
 
+from playout import reasons
 from playout.daemon.asrun import airing_record
 from playout.daemon.control import ControlError
 from playout.library import AudioError, ClipPathError, probe, resolve_clip
@@ -279,7 +280,7 @@ class Commands:
             rank = -100 if trigger is Trigger.EMERGENCY else -50
             d.book(airing, trigger, rank=rank, operator=operator)
         if trigger is Trigger.EMERGENCY:
-            d.engine.interrupt("interrupted by an emergency announcement")
+            d.engine.interrupt(reasons.EMERGENCY.text())
         else:
             d.engine.interrupt_reason = ""
             d.engine.preempting = True

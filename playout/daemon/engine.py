@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from playout import reasons
 from playout.clock import Clock
 from playout.daemon.ops import OpSink
 from playout.daemon.timewatch import span
@@ -112,16 +113,17 @@ class Engine:
         now = self.clock.now()
         late = now - airing.start
         if late > self.audio.late_grace:
-            reason = (
-                f"late by {span(late.total_seconds())}: the output was busy or the station was off"
-            )
+            reason = reasons.LATE.text(late=span(late.total_seconds()))
             self.log.record(airing, Status.MISSED, reason, at=now, run_id=self.run_id)
             log.warning("missed %s (%s)", airing.airing_id, reason)
             return Status.MISSED
         scheduled = item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
         if scheduled and self.paused_until is not None and airing.start < self.paused_until:
-            reason = f"paused until {self.paused_until:%H:%M}" + (
-                f" ({self.pause_note})" if self.pause_note else ""
+            until = f"{self.paused_until:%H:%M}"
+            reason = (
+                reasons.PAUSED_NOTE.text(until=until, note=self.pause_note)
+                if self.pause_note
+                else reasons.PAUSED.text(until=until)
             )
             self.log.record(airing, Status.SKIPPED, reason, at=now, run_id=self.run_id)
             log.info("skipped %s: %s", airing.airing_id, reason)
@@ -158,7 +160,8 @@ class Engine:
         start = self.clock.now() + self.audio.latency
         late = start - airing.start
         if late > timedelta(seconds=1):
-            note = "; ".join(x for x in (f"started {span(late.total_seconds())} late", note) if x)
+            started_late = reasons.STARTED_LATE.text(late=span(late.total_seconds()))
+            note = "; ".join(x for x in (started_late, note) if x)
         if not self.log.begin(
             airing,
             trigger=item.trigger,
@@ -187,7 +190,7 @@ class Engine:
         reason = result.reason
         played = max(0, min(result.played_ms, airing.duration_ms))
         if status is Status.INTERRUPTED and self.shutdown.is_set():
-            reason = "the daemon was stopped during the airing"
+            reason = reasons.DAEMON_STOPPED.text()
         elif status is Status.INTERRUPTED:
             reason = self.interrupt_reason or reason
             if self.on_interrupted is not None and scheduled:
@@ -221,7 +224,7 @@ class Engine:
                 f"catalogue's {expected[:12]}…): it is not the approved audio; import it again "
                 "with 'playout library import' or put the approved file back"
             )
-        return actual, f"unapproved audio: the file differs from the catalogue ({expected[:12]}…)"
+        return actual, reasons.UNAPPROVED.text(sha=f"{expected[:12]}…")
 
     def _fallback(self, item: Item, why: str) -> None:
         """Play the station's fallback clip in place of a broken one."""

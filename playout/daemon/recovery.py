@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from playout import reasons
 from playout.daemon.asrun import AsRunLog, Closed
 from playout.daemon.ops import OpSink
 from playout.planning import Airing, place_make_goods, plan
@@ -13,7 +14,7 @@ from playout.schedule import Schedule
 from playout.store import DaemonRunRow, Status
 
 LOOK_BACK = timedelta(days=7)
-OFF_AIR = "station off air"
+OFF_AIR = reasons.OFF_AIR.text()
 STOPPED_DURING = "the station stopped during the airing (power cut or crash)"
 UNKNOWN = (
     "unknown: the daemon was running but could not write the as-run log, and stopped before "
@@ -102,7 +103,7 @@ def settle(
             continue
         why = reason
         if a in unplaced:
-            why += "; no free time left today to make it good"
+            why += "; " + reasons.NO_MAKE_GOOD.text()
         asrun.record(a, Status.MISSED, why, at=now, run_id=run_id)
         result.missed.append(a)
     return result

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from playout import reasons
+
 STEP_S = 1.0  # the wall clock moved this much more (or less) than the monotonic clock
 FREEZE_S = 2.0  # nobody looked for this long: the process was frozen or starved
 
@@ -33,11 +35,11 @@ class Jump:
     def describe(self) -> str:
         parts = []
         if abs(self.step_s) >= STEP_S:
-            way = "forward" if self.step_s > 0 else "back"
-            parts.append(f"the system clock stepped {way} by {span(abs(self.step_s))}")
+            way = reasons.CLOCK_FORWARD if self.step_s > 0 else reasons.CLOCK_BACK
+            parts.append(way.text(span=span(abs(self.step_s))))
         if self.frozen_s >= FREEZE_S:
-            parts.append(f"the daemon was frozen for {span(self.frozen_s)}")
-        return " and ".join(parts) or "time jumped"
+            parts.append(reasons.FROZEN.text(span=span(self.frozen_s)))
+        return " and ".join(parts) or reasons.TIME_JUMPED.text()
 
 
 class TimeWatch:

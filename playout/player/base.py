@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from playout import reasons
+
 # a clip may end this much before its expected length and still count as completed
 END_TOLERANCE_MS = 300
 
@@ -56,8 +58,9 @@ def judge(played_ms: int, expected_ms: int) -> PlayResult:
     return PlayResult(
         Outcome.FAILED,
         played_ms,
-        f"ended early: played {played_ms / 1000:.1f} s of {expected_ms / 1000:.1f} s "
-        "(damaged or truncated file?)",
+        reasons.ENDED_EARLY.text(
+            played=f"{played_ms / 1000:.1f}", length=f"{expected_ms / 1000:.1f}"
+        ),
     )
 
 

@@ -13,6 +13,7 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+from playout import reasons
 from playout.clock import Clock, SystemClock
 from playout.player.base import Cue, Outcome, Player, PlayerError, PlayResult, check_file, judge
 
@@ -67,12 +68,12 @@ class FakePlayer(Player):
                 step = min(TICK_MS, remaining)
                 if self.clock.wait(step / 1000, self._stop):
                     self.calls.append(("stopped", cue.path.name))
-                    return PlayResult(Outcome.INTERRUPTED, played, "stopped")
+                    return PlayResult(Outcome.INTERRUPTED, played, reasons.STOPPED.text())
                 played += step
                 remaining -= step
             self.calls.append(("ended", cue.path.name))
             if self.fail_output:
-                return PlayResult(Outcome.FAILED, 0, "no audio reached the output")
+                return PlayResult(Outcome.FAILED, 0, reasons.NO_AUDIO.text(detail="fake output"))
             return judge(played, cue.expected_ms)
         finally:
             self._playing.release()

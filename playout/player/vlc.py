@@ -34,6 +34,7 @@ from typing import Any
 
 import vlc
 
+from playout import reasons
 from playout.player.base import Cue, Outcome, Player, PlayerError, PlayResult, check_file, judge
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ class VlcPlayer(Player):
         self._stop.clear()
         self._player.set_media(media)
         if self._player.play() != 0:
-            return PlayResult(Outcome.FAILED, 0, "libvlc refused to play the clip")
+            return PlayResult(Outcome.FAILED, 0, reasons.REFUSED.text())
         try:
             result = self._follow(cue, media, on_start)
         finally:
@@ -253,15 +254,14 @@ class VlcPlayer(Player):
             played = int((now - started) * 1000) if started is not None else 0
             if self._stop.is_set():
                 self._halt()
-                return PlayResult(Outcome.INTERRUPTED, played, "stopped")
+                return PlayResult(Outcome.INTERRUPTED, played, reasons.STOPPED.text())
             if started is not None and frozen > FREEZE_S:
                 self._halt()
                 heard = max(last_pos, 0)
                 return PlayResult(
                     Outcome.INTERRUPTED,
                     heard,
-                    f"the daemon was frozen for {frozen:.1f} s during the airing (computer "
-                    f"overloaded or suspended): the audio stopped at {heard / 1000:.1f} s",
+                    reasons.FROZEN_AIRING.text(frozen=f"{frozen:.1f}", at=f"{heard / 1000:.1f}"),
                 )
             errors, first = self._errors.take() if started is not None else (0, "")
             if errors:
@@ -272,18 +272,22 @@ class VlcPlayer(Player):
                 return PlayResult(
                     Outcome.INTERRUPTED,
                     heard,
-                    f"the audio output failed at {heard / 1000:.1f} s ({self.output}: {first})",
+                    reasons.OUTPUT_FAILED.text(
+                        at=f"{heard / 1000:.1f}", detail=f"{self.output}: {first}"
+                    ),
                 )
             if event is not None and event.kind == "end":
                 played = int((event.at - started) * 1000) if started is not None else 0
                 return self._finish(cue, media, played)
             if event is not None and event.kind in ("error", "stopped"):
                 self._halt()
-                return PlayResult(Outcome.FAILED, played, f"libvlc reported {event.kind}")
+                return PlayResult(
+                    Outcome.FAILED, played, reasons.VLC_REPORTED.text(kind=event.kind)
+                )
             if started is None:
                 if now - requested > START_TIMEOUT_S:
                     self._halt()
-                    return PlayResult(Outcome.FAILED, 0, "playback did not start")
+                    return PlayResult(Outcome.FAILED, 0, reasons.NOT_STARTED.text())
                 continue
             pos = self._player.get_time()
             if pos != last_pos:
@@ -291,11 +295,11 @@ class VlcPlayer(Player):
             elif now - last_move > STALL_S:
                 self._halt()
                 return PlayResult(
-                    Outcome.FAILED, max(pos, 0), f"the player stalled at {pos / 1000:.1f} s"
+                    Outcome.FAILED, max(pos, 0), reasons.STALLED.text(at=f"{pos / 1000:.1f}")
                 )
             if played > cue.expected_ms + OVERRUN_S * 1000:
                 self._halt()
-                return PlayResult(Outcome.FAILED, played, "the clip did not end when expected")
+                return PlayResult(Outcome.FAILED, played, reasons.OVERRAN.text())
 
     def _finish(self, cue: Cue, media: Any, played: int) -> PlayResult:
         # libvlc updates the statistics a little after the end: give them up to 1.5 s
@@ -312,7 +316,7 @@ class VlcPlayer(Player):
 
     def _no_audio(self, error: str) -> str:
         why = f": {error}" if error else ""
-        return f"no audio reached the output ({self.output}{why}): is the sound card available?"
+        return reasons.NO_AUDIO.text(detail=f"{self.output}{why}")
 
     def _halt(self) -> None:
         if not _call_with_timeout(self._player.stop, "stop"):

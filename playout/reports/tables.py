@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playout import reasons
 from playout.reports.data import Counts, Report
 from playout.reports.text import Words, airtime, percent
 from playout.schedule.types import format_date
@@ -87,7 +88,7 @@ def not_completed_table(report: Report, w: Words) -> Table:
             n.clip,
             w.status(n.status),
             airtime(n.played_ms),
-            n.reason,
+            reasons.render(n.reason, w.lang),
         ]
         for n in report.not_completed
     ]

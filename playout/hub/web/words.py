@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playout import reasons
 from playout.hub.web.state import Verdict
 from playout.reports.text import LABELS as REPORT_LABELS
 
@@ -222,6 +223,10 @@ class Words:
                 value = self.clock(value, seconds=False) if same_day else self.when(value)
             params[key] = value
         return self.say(verdict.reason, **params)
+
+    def reason(self, text: str) -> str:
+        """A stored airing reason in this page's language."""
+        return reasons.render(text, self.lang)
 
     def status(self, status: str) -> str:
         if status in self.t:
