@@ -408,6 +408,34 @@ def test_province_report(
             assert all(c.data_type != "f" for c in row_cells)
     page = (tmp_path / "p.html").read_text()
     assert "<script" not in page and "Stations with no data" in page and "Đài Khác" in page
+    # printed: Chromium prints the page, LibreOffice the workbook; A4, nothing cut off
+    from playout.hub.report import build_province_report
+    from playout.reports.province import province_document
+    from tests.printing import A4_LANDSCAPE, A4_PORTRAIT, chromium_pdf, libreoffice_pdf, read_pdf
+
+    for fmt in ("xlsx", "html"):
+        result = runner.invoke(
+            cli, ["hub", "report", "--month", "08/2020", "--format", fmt,
+                  "--out", str(tmp_path / f"vi.{fmt}")],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    document = province_document(
+        build_province_report(hub.engine, *month, issued=date(2020, 9, 5), prepared_by=""), "vi"
+    )
+    for pdf, sizes in (
+        (chromium_pdf(tmp_path / "vi.html", tmp_path / "vi-html.pdf"), A4_PORTRAIT | A4_LANDSCAPE),
+        (libreoffice_pdf(tmp_path / "vi.xlsx"), A4_LANDSCAPE),
+    ):
+        printed = read_pdf(pdf)
+        assert printed.page_sizes <= sizes, (pdf.name, printed.page_sizes)
+        assert 1 <= printed.pages <= 8, (pdf.name, printed.pages)
+        assert printed.missing(document) == [], pdf.name
+        assert printed.off_page() == [], pdf.name
+        lines = printed.lines
+        assert any("Độc lập - Tự do - Hạnh phúc" in ln for ln in lines), pdf.name
+        assert any("Số: ......../" in ln for ln in lines), pdf.name
+        signers = next(ln for ln in lines if "NGƯỜI LẬP BIỂU" in ln.upper())
+        assert "GIÁM ĐỐC" in signers.upper(), (pdf.name, signers)  # the province head
     wrong = runner.invoke(cli, ["hub", "report", "--month", "08/2020", "--district", "Tan An"])
     assert wrong.exit_code == 1 and "Thành phố Tân An" in wrong.output
 

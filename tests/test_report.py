@@ -23,6 +23,7 @@ from playout.daemon.asrun import AsRunLog
 from playout.planning import Airing, plan
 from playout.reports import RENDERERS, build_report
 from playout.reports.data import Report
+from playout.reports.station import station_document
 from playout.reports.text import Words, place_name
 from playout.schedule.model import (
     Campaign,
@@ -35,6 +36,7 @@ from playout.schedule.model import (
 )
 from playout.store import Database, Status, Trigger, open_database
 from tests.browser import FLAGS
+from tests.printing import A4_LANDSCAPE, libreoffice_pdf, read_pdf
 
 TZ = "Asia/Ho_Chi_Minh"
 FIRST, LAST = date(2020, 8, 1), date(2020, 8, 31)
@@ -414,6 +416,8 @@ def test_html_prints_on_a4(
     assert "UBND THÀNH PHỐ TÂN AN" in layout  # the superior body, by default from the district
     signatures = next(ln for ln in lines if "NGƯỜI LẬP BIỂU" in ln.upper())
     assert "THỦ TRƯỞNG ĐƠN VỊ" in signatures.upper(), signatures  # both blocks on one line
+    # every table inside the page width: nothing cut off at the right
+    assert read_pdf(pdf).missing(station_document(make_report(db), "vi")) == []
 
 
 def test_report_command(
@@ -522,3 +526,32 @@ def test_the_target_is_visible_for_a_single_day() -> None:
 
     svg = bars_svg([date(2020, 8, 5)], [(1, 2)], "Bluezone", Words("vi"))
     assert svg.count('class="target-mark"') == 1
+
+
+def test_xlsx_prints_in_libreoffice(
+    month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Path
+) -> None:
+    """LibreOffice prints the workbook on A4 landscape, every column inside the page, cells
+    wide enough for what they hold, the header and both signature blocks there."""
+    db, _ = month
+    report = make_report(db)
+    book = tmp_path / "report.xlsx"
+    book.write_bytes(RENDERERS["xlsx"](report, "vi"))
+    printed = read_pdf(libreoffice_pdf(book))
+    Path("test-artifacts").mkdir(exist_ok=True)
+    shutil.copy(book.with_suffix(".pdf"), Path("test-artifacts") / "station-report-xlsx.pdf")
+    assert printed.page_sizes <= A4_LANDSCAPE, printed.page_sizes
+    assert 2 <= printed.pages <= 10, printed.pages
+    assert printed.off_page() == []
+    assert printed.missing(station_document(report, "vi")) == []  # no cell cut
+    lines = printed.lines
+    assert any(ln.strip() == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" for ln in lines)
+    assert any(ln.strip() == "Độc lập - Tự do - Hạnh phúc" for ln in lines)
+    assert any("Số: ......../BC" in ln for ln in lines)
+    signatures = next(ln for ln in lines if "NGƯỜI LẬP BIỂU" in ln.upper())
+    assert "THỦ TRƯỞNG ĐƠN VỊ" in signatures.upper(), signatures
+    text = " ".join(printed.layout.split())
+    for f in report.campaigns:  # long cells whole on one line
+        assert f.title in text, f.title
+    for n in report.not_completed:
+        assert n.clip in text, n.clip

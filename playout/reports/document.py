@@ -30,7 +30,6 @@ class Sheet:
     tables: list[Table]
     svgs: list[str] = field(default_factory=list)  # HTML charts after the tables
     chart: BarChart | None = None  # XLSX chart under the tables
-    widths: dict[str, float] = field(default_factory=dict)  # XLSX column widths
 
 
 @dataclass(frozen=True)

@@ -207,8 +207,8 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
         ),
         sheets=[
             Sheet(names["summary"], summary),
-            Sheet(names["stations"], [stations], widths={"A": 22, "B": 30, "C": 22}),
-            Sheet(names["no_data"], [silent], widths={"A": 22, "B": 34, "C": 18, "D": 18}),
+            Sheet(names["stations"], [stations]),
+            Sheet(names["no_data"], [silent]),
             *_national_sheet(report, w, names),
         ],
         prepared_by=report.prepared_by,
@@ -235,4 +235,4 @@ def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> 
         return []
     heads = [w["district"], w["station_name"], names["bundle"], names["file"], "sha256"]
     table = Table("national", names["national_title"], [*heads, w["aired"], w["airtime"]], rows)
-    return [Sheet(names["national"], [table], widths={"A": 22, "B": 30, "C": 18, "D": 34, "E": 18})]
+    return [Sheet(names["national"], [table])]

@@ -29,7 +29,6 @@ def station_document(report: Report, lang: str) -> Document:
         chart=BarChart(
             w["chart"], w["aired"], [(2 + 2 * i, 3 + 2 * i) for i in range(n)], len(report.days)
         ),
-        widths={"A": 12},
     )
     settings = report.settings
     if settings.superior:
@@ -53,7 +52,6 @@ def station_document(report: Report, lang: str) -> Document:
             Sheet(
                 names["not_completed"],
                 [not_completed_table(report, w)],
-                widths=dict(zip("ABCDEFG", (12, 10, 16, 36, 14, 10, 60), strict=True)),
             ),
         ],
         prepared_by=report.prepared_by,

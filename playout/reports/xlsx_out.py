@@ -33,7 +33,27 @@ def _table(ws: Worksheet, top: int, table: Table) -> int:
     for r, cells in enumerate(table.rows, start=top + 2):
         for col, value in enumerate(cells, start=1):
             _put(ws, r, col, value)
+            if isinstance(value, str) and len(value) > MAX_WIDTH - 2:
+                ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
     return top + 2 + len(table.rows) + 1
+
+
+MIN_WIDTH, MAX_WIDTH = 6, 48  # characters; longer cells wrap
+
+
+def _content_widths(tables: list[Table]) -> dict[int, float]:
+    """Each column's width from what it holds: its longest cell, and its header at most on two
+    lines (headers wrap), between MIN_WIDTH and MAX_WIDTH characters."""
+    widths: dict[int, float] = {}
+    for table in tables:
+        for col, header in enumerate(table.headers, start=1):
+            longest_word = max((len(word) for word in header.split()), default=0)
+            need = max(longest_word, (len(header) + 1) // 2)
+            widths[col] = max(widths.get(col, 0), need)
+        for cells in table.rows:
+            for col, value in enumerate(cells, start=1):
+                widths[col] = max(widths.get(col, 0), len(str(value)))
+    return {col: min(max(n + 2, MIN_WIDTH), MAX_WIDTH) for col, n in widths.items()}
 
 
 def _chart(ws: Worksheet, spec: ChartSpec, at_row: int) -> None:
@@ -86,8 +106,8 @@ def _sheet(ws: Worksheet, sheet: Sheet, top: int) -> int:
         row = _table(ws, row, table)
     if sheet.chart is not None:
         _chart(ws, sheet.chart, row)
-    for letter, width in sheet.widths.items():
-        ws.column_dimensions[letter].width = width
+    for col, width in _content_widths(sheet.tables).items():
+        ws.column_dimensions[get_column_letter(col)].width = width
     return row
 
 
@@ -116,9 +136,6 @@ def render_xlsx(doc: Document) -> bytes:
         if line:
             _put(first, row, 1, line, bold=line in (doc.title, w["nation"], doc.unit.upper()))
         row += 1
-    for col in range(1, 16):
-        first.column_dimensions[get_column_letter(col)].width = 16
-    first.column_dimensions["A"].width = 34
     for index, sheet in enumerate(doc.sheets):
         if index == 0:
             first.title = sheet.name
