@@ -43,6 +43,26 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def as_dict(self) -> dict[str, str | int]:
+        loc = self.location
+        return {
+            "file": loc.file,
+            "line": loc.line,
+            "column": loc.column,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity.value,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, str | int]) -> Problem:
+        return cls(
+            Location(str(d["file"]), int(d["line"]), int(d["column"])),
+            str(d["message"]),
+            str(d["hint"]),
+            Severity(str(d["severity"])),
+        )
+
     def format(self) -> str:
         text = f"{self.location}: {self.severity.value}: {self.message}"
         if self.hint:

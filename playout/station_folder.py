@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -108,3 +109,16 @@ def load_station(
     if capacity:
         loaded.problems.extend(capacity_warnings(schedule, loaded.durations))
     return loaded
+
+
+def validation(loaded: LoadedStation, root: str) -> dict[str, Any]:
+    """What ``playout validate`` prints, as JSON values (the daemon answers it so)."""
+    schedule = loaded.schedule
+    return {
+        "root": root,
+        "problems": [p.as_dict() for p in loaded.problems],
+        "station": schedule.station.id if schedule is not None else None,
+        "sessions": len(schedule.sessions) if schedule is not None else 0,
+        "campaigns": len(schedule.campaigns) if schedule is not None else 0,
+        "clips": len(loaded.durations),
+    }

@@ -41,9 +41,11 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
         while time.time() < last:
             time.sleep(0.2)
         answered = playout_log(station)  # the daemon answers
+        checked = playout(station, "validate")
         assert daemon.terminate() < 5
     from_db = playout_log(station)  # no daemon: the command reads the database
     assert answered == from_db
+    assert checked == playout(station, "validate") and "OK: station" in checked
     assert [r["airing_id"] for r in from_db] == [r["airing_id"] for r in as_run(station.db)]
     onsets = rec.recording.onsets()
     freq = {name: f for name, (f, _) in CLIPS.items()}
@@ -67,14 +69,18 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
     print("onset - scheduled (ms):", [round(e * 1000, 1) for e in errors])
 
 
-def playout_log(station: E2EStation) -> list[dict[str, object]]:
-    day = station.zero.astimezone(ZoneInfo(station.tz)).date()
-    proc = subprocess.run(
-        [PLAYOUT, "log", "--json", "--date", day.strftime("%d/%m/%Y")],
+def playout(station: E2EStation, *args: str) -> str:
+    return subprocess.run(
+        [PLAYOUT, *args],
         env={**os.environ, "PLAYOUT_DIR": str(station.root)},
         capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return [json.loads(line) for line in proc.stdout.splitlines()]
+    ).stdout  # fmt: skip
+
+
+def playout_log(station: E2EStation) -> list[dict[str, object]]:
+    day = station.zero.astimezone(ZoneInfo(station.tz)).date()
+    out = playout(station, "log", "--json", "--date", day.strftime("%d/%m/%Y"))
+    return [json.loads(line) for line in out.splitlines()]
 
 
 def test_kill_9_in_a_loop_loses_and_repeats_nothing(pulse: PulseBench, tmp_path: Path) -> None:

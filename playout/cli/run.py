@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.player.archive import AirSignalArchive
 from playout.problems import PlayoutError
-from playout.station_folder import load_station
+from playout.station_folder import load_station, validation
 
 
 def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
@@ -127,6 +128,11 @@ def command(
                     checksums[clip] = row.sha256
             return schedule, loaded.durations, checksums
 
+        def validate() -> dict[str, Any]:
+            return validation(
+                load_station(app.root, catalog=catalog, checker=checker), str(app.root)
+            )
+
         first = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
         if first.schedule is None or first.errors:
             raise PlayoutError(
@@ -153,6 +159,7 @@ def command(
             exit_after=exit_after,
             root=app.root,
             loader=load,
+            validator=validate,
             flood=flood,
         )
         try:

@@ -46,6 +46,7 @@ class Commands:
             "ping": lambda: "pong",
             "status": self.status,
             "log": lambda: self.log(args.get("day")),
+            "validate": self.validate,
             "reload": lambda: self.reload("playout reload"),
             "level": lambda: self.set_level(
                 _int(args, "level"),
@@ -66,6 +67,14 @@ class Commands:
         if cmd not in commands:
             raise ControlError(f"unknown command {cmd!r}")
         return commands[cmd]()
+
+    # ------------------------------------------------------------------ validate
+
+    def validate(self) -> dict[str, Any]:
+        """``playout validate`` of this daemon's station folder, with its warm clip checks."""
+        if self.d.validator is None:
+            raise ControlError("this daemon cannot validate (it was started without a folder)")
+        return self.d.validator()
 
     # ------------------------------------------------------------------ log
 

@@ -74,6 +74,7 @@ UNHEALTHY_BEAT_S = 3 * HEARTBEAT_S
 # (schedule, clip durations, clip checksums) freshly loaded and checked, or the errors
 Loaded = tuple[Schedule, Mapping[str, int], Mapping[str, str]]
 Loader = Callable[[], Loaded | list[str]]
+Validator = Callable[[], dict[str, Any]]
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Daemon:
     stopping: threading.Event = field(default_factory=threading.Event)
     root: Path | None = None  # the station folder, watched for schedule edits
     loader: Loader | None = None  # reloads and checks the station folder
+    validator: Validator | None = None  # checks it for `playout validate` (nothing applied)
     flood: FloodFilter | None = None  # the log's flood filter, flushed every heartbeat
     timewatch: TimeWatch | None = None
 
