@@ -8,6 +8,7 @@ what will not fit.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,11 @@ def load_station(
     if schedule is None:
         return loaded
     checker = checker or ClipChecker()
+    found = []
+    for ref in schedule.clip_files():
+        with contextlib.suppress(ClipPathError):
+            found.append(resolve_clip(loaded.library, ref))
+    checker.prefetch(found)
     uncatalogued = []
     for ref, where in schedule.clip_files().items():
         try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +143,20 @@ class ClipChecker:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[Path, int, int], AudioInfo] = {}
+
+    def prefetch(self, paths: list[Path]) -> None:
+        """Check many files at once, one ffprobe/ffmpeg pair per core: ``check`` then answers
+        from memory for the good ones (a bad one is checked again there, to raise)."""
+        workers = min(len(paths), os.cpu_count() or 1)
+        if workers < 2:
+            return
+
+        def quietly(path: Path) -> None:
+            with contextlib.suppress(AudioError, OSError):
+                self.check(path)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(quietly, paths))
 
     def check(self, path: Path) -> AudioInfo:
         st = path.stat()
