@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,6 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from playout.clock import Clock
@@ -47,17 +46,18 @@ from playout.daemon.asrun import AsRunLog
 from playout.daemon.commands import Commands, files_digest
 from playout.daemon.control import ControlServer
 from playout.daemon.engine import Engine, Item, Preempted
+from playout.daemon.horizon import Horizon, hms
 from playout.daemon.lock import StationLock
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.notify import notify, watchdog_interval
-from playout.daemon.recovery import recover, settle
+from playout.daemon.recovery import recover
 from playout.daemon.runtime import remove_runtime, write_runtime
 from playout.daemon.spill import Spill
 from playout.daemon.syncloop import SyncLoop
-from playout.daemon.timewatch import Jump, TimeWatch
+from playout.daemon.timewatch import TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
 from playout.library.fingerprint import Fingerprints
-from playout.planning import Airing, place_make_goods, plan
+from playout.planning import Airing
 from playout.player import Player
 from playout.schedule import Schedule
 from playout.store import Database, Trigger
@@ -66,9 +66,6 @@ log = logging.getLogger("playout.daemon")
 
 HEARTBEAT_S = 5
 STOP_TIMEOUT_S = 3.0
-TIME_CHECK_S = 0.25
-PLAN_AHEAD_HOUR = 23  # from this hour (station time) the day after tomorrow is scheduled too
-JUMP_TOLERANCE = timedelta(seconds=2)  # an airing this late after a jump may still air
 UNHEALTHY_BEAT_S = 3 * HEARTBEAT_S
 
 # (schedule, clip durations, clip checksums) freshly loaded and checked, or the errors
@@ -78,7 +75,7 @@ Validator = Callable[[], dict[str, Any]]
 
 
 @dataclass
-class Daemon:
+class Daemon(Horizon):
     schedule: Schedule
     durations: Mapping[str, int]
     library: Path
@@ -283,156 +280,6 @@ class Daemon:
         self._threads[name] = thread
         thread.start()
 
-    # ------------------------------------------------------------------ scheduling
-
-    def today(self, now: datetime | None = None) -> date:
-        return (now or self.clock.now()).astimezone(self.tz).date()
-
-    def ensure_days(self, now: datetime, reason: str) -> None:
-        """Today and tomorrow are scheduled (and the day after from 23:00), station time."""
-        local = now.astimezone(self.tz)
-        days = [local.date(), local.date() + timedelta(days=1)]
-        if local.hour >= PLAN_AHEAD_HOUR:
-            days.append(local.date() + timedelta(days=2))
-        for day in days:
-            if day not in self.scheduled:
-                self.schedule_day(day, reason=reason if day == days[0] else "planned ahead")
-        with self.plan_lock:
-            for old in [d for d in self.scheduled if d < local.date() - timedelta(days=1)]:
-                self.scheduled.discard(old)
-                self.plans.pop(old, None)
-            for key in [k for k, i in self.booked.items() if i.airing.day < local.date()]:
-                if self.booked[key].start < now - self.audio.late_grace:
-                    del self.booked[key]
-
-    def schedule_day(self, day: date, reason: str) -> None:
-        assert self.asrun is not None
-        result = plan(self.schedule, day, day, durations=self.durations, level=self.level)
-        requested = {c.campaign: c.requested for c in result.counts}
-        self.asrun.store_plan(day, result.airings, self.level, reason, self.clock.now(), requested)
-        log.info(
-            "plan for %s (%s): %d airings", day.strftime("%d/%m/%Y"), reason, len(result.airings)
-        )
-        logged = self.asrun.logged_ids(day, day)
-        with self.plan_lock:
-            self.plans[day] = list(result.airings)
-            for airing in result.airings:
-                if airing.airing_id not in logged:
-                    self.book(airing, Trigger.SCHEDULE)
-            self.scheduled.add(day)
-
-    def book(
-        self, airing: Airing, trigger: Trigger, *, rank: int | None = None, operator: str = ""
-    ) -> None:
-        now = self.clock.now()
-        if airing.start < now - self.audio.late_grace:
-            return  # recovery has dealt with it
-        rank = -airing.priority.rank if rank is None else rank
-        item = Item(airing.start, rank, airing, trigger, operator)
-        job_id = f"{trigger}:{airing.airing_id}"
-        with self.plan_lock:
-            self.booked[job_id] = item
-            fire = airing.start - self.audio.cue_ahead
-            if fire <= now:
-                self.queue.put(item)
-                return
-            self.scheduler.add_job(
-                self.queue.put,
-                DateTrigger(run_date=fire),
-                args=[item],
-                id=job_id,
-                replace_existing=True,
-            )
-
-    def withdraw(self, key: str) -> Item | None:
-        with self.plan_lock:
-            item = self.booked.pop(key, None)
-            if self.scheduler.get_job(key) is not None:
-                self.scheduler.remove_job(key)
-            return item
-
-    def current(self, item: Item) -> bool:
-        """Is this item still wanted? (The engine asks before waiting and before starting.)"""
-        self.check_time()
-        if item.trigger not in (Trigger.SCHEDULE, Trigger.MAKE_GOOD):
-            return True
-        booked = self.booked.get(f"{item.trigger}:{item.airing.airing_id}")
-        return booked is not None and booked.airing == item.airing
-
-    def make_good_later(self, airing: Airing) -> None:
-        """An airing cut off (announcement, output failure, freeze) airs again later today."""
-        campaign = next((c for c in self.schedule.campaigns if c.id == airing.campaign), None)
-        if campaign is None or not campaign.make_good or airing.airing_id.endswith("-mg"):
-            return
-        now = self.clock.now()
-        today = self.today(now)
-        with self.plan_lock:
-            booked = [i.airing for i in self.booked.values() if i.airing.day == today]
-        again = [a for a in [airing] if a.day == today]
-        placed, unplaced = place_make_goods(
-            self.schedule, today, booked, again, after=now + timedelta(seconds=30)
-        )
-        for a in unplaced:
-            log.info("no room left today to make good %s", a.airing_id)
-        for a in placed:
-            self.book(replace(a, airing_id=f"{a.airing_id}-mg"), Trigger.MAKE_GOOD)
-            log.info("make-good of %s at %s", a.airing_id, a.start.astimezone(self.tz))
-
-    # ------------------------------------------------------------------ time
-
-    def check_time(self) -> Jump | None:
-        """Look for a step of the wall clock or a freeze; handle it once (any thread)."""
-        jump = self.time.check()
-        if jump is not None:
-            self._on_jump(jump)
-        return jump
-
-    def _on_jump(self, jump: Jump) -> None:
-        now = self.clock.now()
-        what = jump.describe()
-        log.warning(
-            "%s (at %s station time): deriving the schedule again", what, _hms(now, self.tz)
-        )
-        self.jumps = [*self.jumps[-9:], {"at": now.isoformat(), "what": what}]
-        self.scheduler.wakeup()
-        with self.plan_lock:
-            self.ensure_days(now, reason="clock step")
-            if not jump.forward:
-                return
-            before = datetime.fromtimestamp(jump.before, now.tzinfo)
-            assert self.asrun is not None
-            late = [
-                key
-                for key, item in self.booked.items()
-                if item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
-                and before < item.start <= now - JUMP_TOLERANCE
-                and not self.asrun.is_logged(item.airing.airing_id)
-            ]
-            passed = [item for key in late if (item := self.withdraw(key)) is not None]
-            self.queue.remove_if(lambda i: any(i is p for p in passed))
-        if not passed or self.asrun is None:
-            return
-        assert self.engine is not None
-        self.engine.wake.set()
-        result = settle(
-            self.asrun,
-            self.schedule,
-            [i.airing for i in passed],
-            now,
-            booked=[i.airing for i in self.booked.values()],
-            reason=what,
-            run_id=self.run_id,
-        )
-        for airing in result.make_goods:
-            log.info("make-good %s at %s (%s)", airing.airing_id, _hms(airing.start, self.tz), what)
-            self.book(airing, Trigger.MAKE_GOOD)
-        for airing in result.missed:
-            log.warning("missed %s: %s", airing.airing_id, what)
-
-    def _watch_time(self) -> None:
-        while not self.stopping.wait(TIME_CHECK_S):
-            self.check_time()
-
     # ------------------------------------------------------------------ periodic work
 
     def _maintain(self) -> None:
@@ -491,7 +338,7 @@ class Daemon:
             problems.append("the control channel thread is gone")
         dead = self.output_dead_since
         if dead is not None and self.clock.now() - dead > self.audio.output_dead_restart:
-            problems.append(f"the audio output has not worked since {_hms(dead, self.tz)}")
+            problems.append(f"the audio output has not worked since {hms(dead, self.tz)}")
         return problems
 
     def _watchdog(self) -> None:
@@ -505,7 +352,3 @@ class Daemon:
                 notify("WATCHDOG=1")
             else:
                 log.error("unhealthy (%s): not telling the watchdog", "; ".join(problems))
-
-
-def _hms(when: datetime, tz: Any) -> str:
-    return when.astimezone(tz).strftime("%H:%M:%S")
