@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from playout.planning.day import Busy, DayState, place
 from playout.planning.frequency import NORMAL_LEVEL, per_day, requested_before
 from playout.planning.model import DayCount
-from playout.planning.planner import _Busy, _Day, _day_state, _demands, _place
+from playout.planning.planner import day_state, make_demands
 from playout.schedule.model import Campaign, Rotation, Schedule
 
 
@@ -54,7 +55,7 @@ class _Prefix:
     """The day after placing a run of campaigns (in placement order): its bookings, and what
     each of those campaigns got."""
 
-    state: _Day
+    state: DayState
     placed: dict[str, int]
     why: dict[str, str]
 
@@ -75,8 +76,8 @@ def _count_day(
     key: tuple[object, ...] = _frame_key(schedule, day, tz)
     active = [(r, c) for r, c in enumerate(schedule.campaigns) if c.active_on(day)]
     active.sort(key=lambda rc: (-rc[1].priority.rank, rc[1].at is None, rc[0]))
-    base: _Day | None = None
-    prefix = _Prefix(_Day(day, []), {}, {})
+    base: DayState | None = None
+    prefix = _Prefix(DayState(day, []), {}, {})
     fresh = False  # True once ``prefix.state`` is this day's own copy
     for rank, campaign in active:
         n = per_day(campaign, day, level)
@@ -86,20 +87,22 @@ def _count_day(
             prefix, fresh = known, False
             continue
         if base is None:
-            base = _day_state(schedule, day, tz)
+            base = day_state(schedule, day, tz)
         if not fresh:
             prefix = _copy(prefix) if prefix.state.windows else _Prefix(_copy_day(base), {}, {})
             fresh = True
-        demands = _demands(schedule, campaign, rank, n, base, tz, durations, offsets[campaign.id])
+        demands = make_demands(
+            schedule, campaign, rank, n, base, tz, durations, offsets[campaign.id]
+        )
         placed = 0
         for d in demands:
-            result = _place(prefix.state, d, schedule)
+            result = place(prefix.state, d, schedule)
             if isinstance(result, str):
                 prefix.why.setdefault(campaign.id, result)
                 continue
             window, start = result
             window.used += d.duration
-            prefix.state.book(_Busy(start, start + d.duration, campaign.id, d.clip))
+            prefix.state.book(Busy(start, start + d.duration, campaign.id, d.clip))
             placed += 1
         prefix.placed[campaign.id] = placed
         memo[key] = _copy(prefix)
@@ -110,8 +113,8 @@ def _count_day(
     return made, {c: w for c, w in prefix.why.items() if any(c == x.id for _, x in active)}
 
 
-def _copy_day(state: _Day) -> _Day:
-    return _Day(
+def _copy_day(state: DayState) -> DayState:
+    return DayState(
         state.day,
         [replace(w, no_room=set(w.no_room)) for w in state.windows],
         list(state.busy),

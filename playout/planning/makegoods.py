@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from playout.planning.day import MS, Busy, Demand, find_start, local_time
 from playout.planning.model import Airing, Placement
-from playout.planning.planner import (
-    MS,
-    _Busy,
-    _day_state,
-    _Demand,
-    _find_start,
-    _local,
-)
+from playout.planning.planner import day_state
 from playout.schedule.model import Schedule
 
 
@@ -36,14 +30,12 @@ def place_make_goods(
     """
     tz = schedule.station.tz
     after_ms = int(after.timestamp() * MS)
-    state = _day_state(schedule, day, tz, not_before=after_ms)
+    state = day_state(schedule, day, tz, not_before=after_ms)
     windows = state.windows
     for a in booked:
         if a.day == day:
             state.book(
-                _Busy(
-                    int(a.start.timestamp() * MS), int(a.end.timestamp() * MS), a.campaign, a.clip
-                )
+                Busy(int(a.start.timestamp() * MS), int(a.end.timestamp() * MS), a.campaign, a.clip)
             )
             for w in windows:
                 if w.name == a.session:
@@ -58,7 +50,7 @@ def place_make_goods(
     for a in order:
         rank, campaign = campaigns[a.campaign]
         spacing = max(campaign.min_gap, min_spacing)
-        demand = _Demand(
+        demand = Demand(
             campaign.model_copy(update={"min_gap": spacing}),
             rank,
             0,
@@ -71,7 +63,7 @@ def place_make_goods(
         allowed = [w for w in windows if campaign.sessions is None or w.name in campaign.sessions]
         spot = None
         for w in allowed:
-            found = _find_start(state, w, w.start, demand)
+            found = find_start(state, w, w.start, demand)
             if isinstance(found, int):
                 spot = (w, found)
                 break
@@ -81,11 +73,11 @@ def place_make_goods(
         w, start = spot
         end = start + a.duration_ms
         w.used += a.duration_ms
-        state.book(_Busy(start, end, a.campaign, a.clip))
+        state.book(Busy(start, end, a.campaign, a.clip))
         placed.append(
             Airing(
-                start=_local(start, tz),
-                end=_local(end, tz),
+                start=local_time(start, tz),
+                end=local_time(end, tz),
                 campaign=a.campaign,
                 airing_id=a.airing_id,
                 day=day,
