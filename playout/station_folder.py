@@ -8,7 +8,6 @@ what will not fit.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,15 +73,19 @@ def load_station(
     if schedule is None:
         return loaded
     checker = checker or ClipChecker()
-    found = []
+    found: dict[str, Path | ClipPathError] = {}  # each clip's file, or why there is none
     for ref in schedule.clip_files():
-        with contextlib.suppress(ClipPathError):
-            found.append(resolve_clip(loaded.library, ref))
-    checker.prefetch(found)
+        try:
+            found[ref] = resolve_clip(loaded.library, ref)
+        except ClipPathError as exc:
+            found[ref] = exc
+    checker.prefetch([p for p in found.values() if isinstance(p, Path)])
     uncatalogued = []
     for ref, where in schedule.clip_files().items():
         try:
-            path = resolve_clip(loaded.library, ref)
+            path = found[ref]
+            if isinstance(path, ClipPathError):
+                raise path
             loaded.durations[ref] = checker.check(path).duration_ms
         except (ClipPathError, AudioError) as exc:
             loaded.problems.append(error(where, f'clip "{ref}": {exc.message}', exc.hint))

@@ -10,9 +10,10 @@ import math
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 try:
     import fcntl
@@ -25,6 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from playout.library.probe import TIMEOUT_S, AudioError, decoding_error, tool
 
+T = TypeVar("T")
 SILENCE_MIN_S = 0.01  # a quiet stretch this long at an end is trimmed
 _NUMBER = r"(-?(?:inf|\d+(?:\.\d+)?))"
 
@@ -51,6 +53,25 @@ def widen_pipe(pipe: IO[bytes]) -> None:
     if setsize is not None:
         with contextlib.suppress(OSError):
             fcntl.fcntl(pipe.fileno(), setsize, 1 << 20)
+
+
+def stream(args: list[str], read: Callable[[IO[bytes]], T], timeout_s: float) -> tuple[T, int, str]:
+    """Run ffmpeg (``args``) with ``read`` consuming its standard output as it comes; returns
+    what ``read`` returned, the exit code and ffmpeg's log (kept in a file, never in a pipe
+    that could fill)."""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        try:
+            widen_pipe(proc.stdout)
+            result = read(proc.stdout)
+            proc.wait(timeout=timeout_s)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        return result, proc.returncode, err.read().decode("utf-8", "replace")
 
 
 def integrated(summary: str) -> float:
@@ -163,27 +184,19 @@ def scan(
             "-map", "[p]", "-c:a", "pcm_f32le", "-ar", str(sample_rate), "-f", "f32le",
             "pipe:1"]  # fmt: skip
     meter = TruePeak(channels)
-    frames = 0
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
-        assert proc.stdout is not None
-        widen_pipe(proc.stdout)
-        frame = 4 * channels
-        block = 16384 * frame
-        try:
-            while raw := proc.stdout.read(block):
-                usable = len(raw) - len(raw) % frame
-                meter.feed(np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels))
-                frames += usable // frame
-            proc.wait(timeout=TIMEOUT_S * 10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
+    frame = 4 * channels
+
+    def read(out: IO[bytes]) -> int:
+        frames = 0
+        while raw := out.read(16384 * frame):
+            usable = len(raw) - len(raw) % frame
+            meter.feed(np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels))
+            frames += usable // frame
+        return frames
+
+    frames, returncode, log = stream(args, read, TIMEOUT_S * 10)
     decode_errors = [line for line in log.splitlines() if "Error while decoding" in line]
-    if decode_errors or proc.returncode != 0:
+    if decode_errors or returncode != 0:
         raise decoding_error(codec, "\n".join(decode_errors) or log.strip()[-300:])
     if "Summary:" not in log:
         raise AudioError(f"ffmpeg could not measure the clip ({log.strip()[-200:]})")

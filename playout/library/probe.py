@@ -147,7 +147,12 @@ class ClipChecker:
     def prefetch(self, paths: list[Path]) -> None:
         """Check many files at once, one ffprobe/ffmpeg pair per core: ``check`` then answers
         from memory for the good ones (a bad one is checked again there, to raise)."""
-        workers = min(len(paths), os.cpu_count() or 1)
+        todo = []  # on a reload every file is usually known already
+        for path in paths:
+            with contextlib.suppress(OSError):  # a missing file: check() says so later
+                if self._key(path) not in self._seen:
+                    todo.append(path)
+        workers = min(len(todo), os.cpu_count() or 1)
         if workers < 2:
             return
 
@@ -156,11 +161,15 @@ class ClipChecker:
                 self.check(path)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(quietly, paths))
+            list(pool.map(quietly, todo))
+
+    @staticmethod
+    def _key(path: Path) -> tuple[Path, int, int]:
+        st = path.stat()
+        return (path, st.st_size, st.st_mtime_ns)
 
     def check(self, path: Path) -> AudioInfo:
-        st = path.stat()
-        key = (path, st.st_size, st.st_mtime_ns)
+        key = self._key(path)
         if key not in self._seen:
             info = probe(path)
             decode(path, info.codec)

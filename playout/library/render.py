@@ -10,15 +10,14 @@ with the reference. Memory stays bounded whatever the clip's length.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
-from playout.library.meter import Correlation, TruePeak, integrated, widen_pipe
+from playout.library.meter import Correlation, TruePeak, integrated, stream
 from playout.library.probe import TIMEOUT_S, AudioError, tool
 
 OUTPUT_RATE = 44100
@@ -68,18 +67,10 @@ def render(
             "-i", str(source), "-filter_complex", graph,
             "-map", "[both]", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1",
             "-map", "[n]", "-f", "null", "-"]  # fmt: skip
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
-        try:
-            measured = _consume(proc, out, channels)
-            proc.wait(timeout=TIMEOUT_S * 30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0 or "Summary:" not in log:
+    measured, returncode, log = stream(
+        args, lambda pipe: _consume(pipe, out, channels), TIMEOUT_S * 30
+    )
+    if returncode != 0 or "Summary:" not in log:
         raise AudioError(f"ffmpeg could not convert the clip ({log.strip()[-200:]})")
     peak, match, frames = measured
     return Rendered(
@@ -90,18 +81,16 @@ def render(
     )
 
 
-def _consume(proc: subprocess.Popen[bytes], out: Path, channels: int) -> tuple[float, float, int]:
+def _consume(pipe: IO[bytes], out: Path, channels: int) -> tuple[float, float, int]:
     """Read the joined stream to its end: the copy's channels into ``out`` and the meters,
     both into the correlation. Returns (true peak dBTP, correlation, frames written)."""
-    assert proc.stdout is not None
-    widen_pipe(proc.stdout)
     peak, match, frames = TruePeak(channels), Correlation(), 0
     size = 4 * 2 * channels
     with wave.open(str(out), "wb") as wav:
         wav.setnchannels(channels)
         wav.setsampwidth(2)
         wav.setframerate(OUTPUT_RATE)
-        while raw := proc.stdout.read(_BLOCK_FRAMES * size):
+        while raw := pipe.read(_BLOCK_FRAMES * size):
             usable = len(raw) - len(raw) % size
             both = np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2 * channels)
             copy, ref = both[:, :channels], both[:, channels:]
