@@ -171,7 +171,7 @@ def import_clip(
 
 def _sweep(folder: Path) -> None:
     """Remove the partial copies of imports that were killed (their process is gone)."""
-    for partial in folder.glob(".import-*-*.wav"):
+    for partial in folder.glob(".import-*-*"):  # the copy (.wav) and the decoded source (.f32)
         pid = partial.name.split("-")[1]
         if not pid.isdigit() or _alive(int(pid)):
             continue

@@ -6,32 +6,40 @@ cueing is exact and the duration is sample-accurate, and it costs an old station
 decode; 44.1 kHz is what sound cards and the PulseAudio sink run at, so nothing is resampled
 on air. The original file is never modified.
 
-Everything goes through ffmpeg, one streaming pass at a time: ffmpeg knows every format's
-sample layout, so nothing is decoded wrongly, and memory does not grow with the clip. The first
-pass (``meter.scan``) decodes the whole source and measures its loudness (ffmpeg's EBU R128
-meter, ``ebur128``), true peak and silence at the ends. The second (``render.render``) writes
-the copy with the gain — through a limiter running at 4x the output rate when the peaks would
-pass the ceiling — and measures the copy on the way: loudness, true peak, and its correlation
-with the source. A copy off target is rendered again with the gain corrected; a copy that does
-not sound like its source is refused, whatever went wrong.
+ffmpeg decodes the source, once: it knows every format's sample layout, so nothing is decoded
+wrongly. Its pass (``meter.scan``) measures the loudness (ffmpeg's EBU R128 meter,
+``ebur128``), the true peak and the silence at the ends, and leaves the decoded samples,
+resampled to 44.1 kHz, in a raw float file beside the copy. The second pass
+(``render.render``) writes the copy from that file, from the first sound to the last, with the
+gain — through a look-ahead true-peak limiter when the peaks would pass the ceiling — and
+measures it on the way: loudness (ffmpeg's meter again), true peak, and its correlation with
+the source. A copy off target is rendered again with the gain corrected; a copy that does not
+sound like its source is refused, whatever went wrong. Every step streams: memory does not grow
+with the clip (the raw file does: 21 MB a minute of stereo, removed at the end).
+
+The probe (format facts, length limits) and the copy's loudness meter are started at once, so
+each runs beside the scan instead of after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from playout.library.meter import scan
+from playout.library.meter import Scan, scan
 from playout.library.probe import AudioError, AudioInfo, probe
-from playout.library.render import OUTPUT_RATE, render
+from playout.library.render import OUTPUT_RATE, LoudnessMeter, loudness_meter, render
 from playout.schedule.model import LibrarySettings
 from playout.schedule.types import format_span
 
 MAX_PASSES = 5
-ON_TARGET_LU = 0.1
+ON_TARGET_LU = 0.05  # ebur128 measures to 0.001 LU (its frame metadata)
 MIN_SIMILARITY = 0.9  # correlation of the copy with its source; a misread file is far lower
 HEADROOM_DB = 0.5  # the limiter is left out when the peaks stay this far under the ceiling
 
@@ -49,11 +57,6 @@ class Prepared:
     trimmed_ms: int
 
 
-def _downmix(info: AudioInfo) -> str:
-    """The filter that mixes more than two channels down to stereo (ffmpeg's matrix)."""
-    return "aformat=channel_layouts=stereo," if info.channels > 2 else ""
-
-
 def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     """Check ``source`` and write its playout copy to ``out``.
 
@@ -65,7 +68,28 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
 
 def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
-    info = probe(source)  # not audio, empty, no stream
+    raw = out.with_suffix(".f32")  # the decoded source at the output rate, between the passes
+    # started early, they are ready when they are needed: the probe answers during the scan,
+    # the copy's loudness meter is up before the copy is written
+    meters: list[LoudnessMeter] = []
+    with ThreadPoolExecutor(max_workers=1) as pool, contextlib.ExitStack() as stack:
+        facts = pool.submit(probe, source)  # not audio, empty, no stream, too long
+
+        def progress(channels: int) -> None:
+            if not meters:
+                meters.append(stack.enter_context(loudness_meter(min(channels, 2))))
+            if facts.done():
+                _check_length(facts.result(), settings)  # or the probe's own error
+
+        try:
+            before = _scan(source, settings, raw, facts, progress)
+            return _render(raw, out, settings, before, meters[0] if meters else None)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                raw.unlink()
+
+
+def _check_length(info: AudioInfo, settings: LibrarySettings) -> None:
     length = timedelta_ms(info.duration_ms)
     if info.duration_ms < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
@@ -76,34 +100,66 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
             f"the clip is too long ({length}; at most {format_span(settings.max_duration)})",
             "cut it, or raise station.library.max_duration",
         )
+
+
+def _scan(
+    source: Path,
+    settings: LibrarySettings,
+    raw: Path,
+    facts: Future[AudioInfo],
+    progress: Callable[[int], None],
+) -> Scan:
+    """The measuring pass, stopped as soon as the probe finds the file unfit."""
     threshold = settings.silence_threshold
-    # decodes it all (damaged, truncated, an unsupported variant are refused here)
-    before = scan(source, info.sample_rate, info.channels, silence_db=threshold, codec=info.codec)
-    seconds = before.duration_s
-    if before.loudness == -math.inf or before.lead_s >= seconds - 0.001:
+    try:
+        before = scan(
+            source,
+            silence_db=threshold,
+            codec=lambda: facts.result().codec,
+            copy_to=raw,
+            progress=progress,
+        )
+    except AudioError:
+        _check_length(facts.result(), settings)  # the probe's reason (not audio...) says more
+        raise
+    _check_length(facts.result(), settings)
+    if before.loudness == -math.inf or before.lead_s >= before.duration_s - 0.001:
         raise AudioError(
             f"the clip is entirely silent (nothing louder than {threshold:g} dBFS)",
             "check the recording; lower station.library.silence_threshold for very quiet clips",
         )
-    kept = seconds - before.lead_s - before.tail_s
+    kept = before.duration_s - before.lead_s - before.tail_s
     if kept * 1000 < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
             f"after trimming silence only {timedelta_ms(round(kept * 1000))} of sound is left "
             f"(at least {format_span(settings.min_duration)})"
         )
-    channels = min(info.channels, 2)
-    trim = f"atrim=start={before.lead_s:.5f}:end={seconds - before.tail_s:.5f},"
+    return before
+
+
+def _render(
+    raw: Path, out: Path, settings: LibrarySettings, before: Scan, meter: LoudnessMeter | None
+) -> Prepared:
+    channels = min(before.channels, 2)
+    first = round(before.lead_s * OUTPUT_RATE)
+    span = (first, round((before.duration_s - before.tail_s) * OUTPUT_RATE) - first)
     gain = settings.loudness - before.loudness
     ceiling = settings.true_peak - 0.2
     limited = before.true_peak + gain > ceiling - HEADROOM_DB
+    tried: tuple[float, float] | None = None  # (gain, loudness) of the pass before
     for _ in range(MAX_PASSES):
-        after = render(source, out, _downmix(info) + trim, gain, ceiling if limited else None,
-                       channels)  # fmt: skip
+        after = render(raw, out, channels, span, gain, ceiling if limited else None, meter)
+        meter = None  # used up: another pass starts its own
         if abs(after.loudness - settings.loudness) <= ON_TARGET_LU and (
             after.true_peak <= settings.true_peak
         ):
             break
-        gain += settings.loudness - after.loudness
+        # the limiter takes back part of any gain added: aim by the slope seen so far
+        slope = 1.0
+        if tried is not None and abs(gain - tried[0]) > 0.01:
+            slope = min(1.0, max(0.2, (after.loudness - tried[1]) / (gain - tried[0])))
+        tried = (gain, after.loudness)
+        gain += (settings.loudness - after.loudness) / slope
         if after.true_peak > settings.true_peak:
             if limited:
                 ceiling -= after.true_peak - settings.true_peak + 0.05
@@ -115,10 +171,9 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
             "convert it to a plain 16-bit WAV or MP3 first (e.g. ffmpeg -i IN -c:a pcm_s16le "
             "OUT.wav) and import that; please report the file",
         )
-    duration_ms = round(after.frames * 1000 / OUTPUT_RATE)
     return Prepared(
         path=out,
-        duration_ms=duration_ms,
+        duration_ms=round(after.frames * 1000 / OUTPUT_RATE),
         sample_rate=OUTPUT_RATE,
         channels=channels,
         loudness_before=round(before.loudness, 2),
@@ -136,7 +191,7 @@ def already_prepared(path: Path, settings: LibrarySettings) -> Prepared | None:
     if (info.codec, info.sample_rate) != ("pcm_s16le", OUTPUT_RATE) or info.channels > 2:
         return None
     with threadpool_limits(limits=1, user_api="blas"):
-        found = scan(path, info.sample_rate, info.channels, codec=info.codec)
+        found = scan(path, codec=info.codec)
     loudness, peak = found.loudness, found.true_peak
     if abs(loudness - settings.loudness) > 0.5 or peak > settings.true_peak + 0.05:
         return None

@@ -1,32 +1,39 @@
-"""One ffmpeg pass that writes the playout copy and measures it on the way.
+"""Write the playout copy and measure it on the way.
 
-ffmpeg decodes the source once and splits it: one branch gets the gain (and, when the peaks
-need it, the 4x-oversampled limiter) and becomes 16-bit; the other stays untouched as the
-reference; ebur128 measures the 16-bit branch. ffmpeg joins the two branches sample for sample
-into one stream (copy channels first, then the reference's), so Python reads one pipe, block by
-block: it writes the 16-bit samples to the WAV, measures their true peak and correlates them
-with the reference. Memory stays bounded whatever the clip's length.
+The measuring pass (``meter.scan``) left the decoded source resampled to the output rate
+(mixed down to stereo if it had more channels) in a raw 32-bit float file. This reads it block
+by block, from the first sound to the last: the gain, the look-ahead true-peak limiter when the
+peaks need it (``limiter.Limiter``), 16-bit samples into the WAV, their true peak, and their
+correlation with the samples before the gain. ffmpeg's ebur128, running beside it, measures
+the 16-bit copy's loudness from what is written to it. Memory stays bounded whatever the
+clip's length.
 """
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import tempfile
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from playout.library.meter import Correlation, TruePeak, integrated, stream
+from playout.library.limiter import Limiter, Samples
+from playout.library.meter import (
+    LOUDNESS_FILTER,
+    Correlation,
+    TruePeak,
+    integrated,
+    widen_pipe,
+)
 from playout.library.probe import TIMEOUT_S, AudioError, tool
 
 OUTPUT_RATE = 44100
-LIMITER_RATE = 4 * OUTPUT_RATE
-_BLOCK_FRAMES = 16384
-_LAYOUTS = {
-    1: ("mono", "stereo", "0.0-FL|1.0-FR"),
-    2: ("stereo", "4.0", "0.0-FL|0.1-FR|1.0-FC|1.1-BC"),
-}
+_BLOCK_FRAMES = 65536
 
 
 @dataclass(frozen=True)
@@ -35,67 +42,130 @@ class Rendered:
     true_peak: float  # dBTP of the written copy
     similarity: float  # correlation of the copy with its (trimmed, downmixed) source
     frames: int
+    limited_db: float  # the limiter's deepest gain reduction (0: it did nothing)
 
 
-def _chain(gain_db: float, ceiling_db: float | None) -> str:
-    if ceiling_db is None:  # the peaks stay under the ceiling: gain only
-        return f"volume={gain_db:.4f}dB,aresample={OUTPUT_RATE}"
-    limit = 10 ** (ceiling_db / 20)
-    return (
-        f"aresample={LIMITER_RATE},volume={gain_db:.4f}dB,"
-        f"alimiter=limit={limit:.6f}:level=disabled:attack=0.5:release=40:latency=1,"
-        f"aresample={OUTPUT_RATE}"
-    )
+class LoudnessMeter:
+    """ffmpeg's ebur128 reading 16-bit samples from a pipe as they are written; its log goes to
+    ``log`` (the caller's temporary file)."""
+
+    def __init__(self, channels: int, log: IO[bytes]) -> None:
+        self._log = log
+        self._proc = subprocess.Popen(
+            [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
+             "-f", "s16le", "-ar", str(OUTPUT_RATE), "-ac", str(channels), "-i", "pipe:0",
+             "-af", LOUDNESS_FILTER, "-f", "null", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )  # fmt: skip
+        assert self._proc.stdin is not None
+        widen_pipe(self._proc.stdin)
+        self._broken = False
+
+    def write(self, data: bytes) -> None:
+        if self._broken:
+            return
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data)
+        except BrokenPipeError:
+            self._broken = True  # it died: its log says why (below)
+
+    def loudness(self) -> float:
+        assert self._proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self._proc.stdin.close()
+        self._proc.wait(timeout=TIMEOUT_S)
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        if self._proc.returncode != 0 or "Summary:" not in log:
+            raise AudioError(f"ffmpeg could not measure the converted clip ({log.strip()[-200:]})")
+        return integrated(log)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+
+
+@contextlib.contextmanager
+def loudness_meter(channels: int) -> Iterator[LoudnessMeter]:
+    """A started ``LoudnessMeter``, stopped at the end."""
+    with tempfile.TemporaryFile() as log:
+        meter = LoudnessMeter(channels, log)
+        try:
+            yield meter
+        finally:
+            meter.close()
 
 
 def render(
-    source: Path, out: Path, prefix: str, gain_db: float, ceiling_db: float | None, channels: int
+    raw: Path,
+    out: Path,
+    channels: int,
+    span: tuple[int, int],
+    gain_db: float,
+    ceiling_db: float | None,
+    meter: LoudnessMeter | None = None,
 ) -> Rendered:
-    """Write the playout copy of ``source`` to ``out`` (WAV, 16-bit, 44.1 kHz, ``channels``
-    channels): ``prefix`` filters (downmix, trim), then the gain, limited to ``ceiling_db`` dBTP
-    when given."""
-    layout, joined, mapping = _LAYOUTS[channels]
-    graph = (
-        f"[0:a:0]asetpts=N/SR/TB,{prefix}asplit=2[r][g];"
-        f"[r]aresample={OUTPUT_RATE},aformat=sample_fmts=flt:channel_layouts={layout}[ref];"
-        f"[g]{_chain(gain_db, ceiling_db)},aformat=sample_fmts=s16:channel_layouts={layout},"
-        "asplit=2[c][m];[m]ebur128=framelog=verbose[n];"
-        f"[c]aformat=sample_fmts=flt[cf];"
-        f"[cf][ref]join=inputs=2:channel_layout={joined}:map={mapping}[both]"
-    )
-    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
-            "-i", str(source), "-filter_complex", graph,
-            "-map", "[both]", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1",
-            "-map", "[n]", "-f", "null", "-"]  # fmt: skip
-    measured, returncode, log = stream(
-        args, lambda pipe: _consume(pipe, out, channels), TIMEOUT_S * 30
-    )
-    if returncode != 0 or "Summary:" not in log:
-        raise AudioError(f"ffmpeg could not convert the clip ({log.strip()[-200:]})")
-    peak, match, frames = measured
+    """Write the playout copy to ``out`` (WAV, 16-bit, 44.1 kHz, ``channels`` channels) from
+    the frames ``span`` = (first, count) of ``raw`` (float, 44.1 kHz, ``channels``), with the
+    gain, limited to ``ceiling_db`` dBTP when given; ``meter`` (started beforehand, so it is
+    ready) measures it."""
+    with contextlib.ExitStack() as stack:
+        if meter is None:
+            meter = stack.enter_context(loudness_meter(channels))
+        writer = _Writer(out, channels, 10 ** (gain_db / 20), ceiling_db, meter)
+        with raw.open("rb") as source:
+            source.seek(span[0] * 4 * channels)
+            frames = writer.consume(source, span[1])
+        loudness = meter.loudness()
     return Rendered(
-        loudness=integrated(log[log.rindex("Summary:") :]),
-        true_peak=peak,
-        similarity=match,
+        loudness=loudness,
+        true_peak=writer.peak.dbtp,
+        similarity=writer.match.value,
         frames=frames,
+        limited_db=writer.limiter.reduction_db if writer.limiter else 0.0,
     )
 
 
-def _consume(pipe: IO[bytes], out: Path, channels: int) -> tuple[float, float, int]:
-    """Read the joined stream to its end: the copy's channels into ``out`` and the meters,
-    both into the correlation. Returns (true peak dBTP, correlation, frames written)."""
-    peak, match, frames = TruePeak(channels), Correlation(), 0
-    size = 4 * 2 * channels
-    with wave.open(str(out), "wb") as wav:
-        wav.setnchannels(channels)
-        wav.setsampwidth(2)
-        wav.setframerate(OUTPUT_RATE)
-        while raw := pipe.read(_BLOCK_FRAMES * size):
-            usable = len(raw) - len(raw) % size
-            both = np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2 * channels)
-            copy, ref = both[:, :channels], both[:, channels:]
-            wav.writeframesraw(np.rint(copy * 32768.0).astype("<i2").tobytes())
-            frames += len(copy)
-            peak.feed(copy)
-            match.feed(copy, ref)
-    return peak.dbtp, match.value, frames
+class _Writer:
+    """Gain, limiter, 16-bit, WAV, meters: for each block of float samples read."""
+
+    def __init__(
+        self, out: Path, channels: int, gain: float, ceiling_db: float | None, meter: LoudnessMeter
+    ) -> None:
+        self.out, self.channels, self.gain, self.meter = out, channels, gain, meter
+        self.limiter = None if ceiling_db is None else Limiter(ceiling_db, channels, OUTPUT_RATE)
+        self.peak, self.match = TruePeak(channels), Correlation()
+
+    def consume(self, source: IO[bytes], count: int) -> int:
+        frames, size = 0, 4 * self.channels
+        with wave.open(str(self.out), "wb") as wav:
+            wav.setnchannels(self.channels)
+            wav.setsampwidth(2)
+            wav.setframerate(OUTPUT_RATE)
+            while count > 0 and (raw := source.read(min(count, _BLOCK_FRAMES) * size)):
+                usable = len(raw) - len(raw) % size
+                count -= usable // size
+                block = np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, self.channels)
+                frames += self._write(wav, block * np.float32(self.gain))
+            if self.limiter is not None:
+                frames += self._write(wav, *self.limiter.flush())
+        return frames
+
+    def _write(self, wav: wave.Wave_write, block: Samples, plain: Samples | None = None) -> int:
+        if plain is None and self.limiter is not None:
+            block, plain = self.limiter.feed(block)
+        pcm = np.clip(np.rint(block * 32768.0), -32768, 32767).astype("<i2")
+        data = pcm.tobytes()
+        wav.writeframesraw(data)
+        self.meter.write(data)
+        copy = pcm.astype(np.float32) / 32768.0
+        self.peak.feed(copy)
+        self.match.feed(copy, block if plain is None else plain)
+        return len(pcm)
