@@ -9,17 +9,24 @@ step runs in a fresh process so peak memory (max RSS, ours plus the ffmpeg child
 - baseline 1: ffmpeg ebur128 (measure only);
 - baseline 2: ffmpeg loudnorm two-pass (measure, then normalise to a WAV).
 
-    .venv/bin/python bench/library_bench.py [--minutes 1 10 30 60]
+Then the whole command, ``playout library import`` of a 1-minute clip on a new station (median
+of five different clips each), without a daemon (the command loads its libraries, ~1 s) and
+with one running (``playout run --output afile``: the daemon, whose libraries are loaded,
+imports it), against ``python -c pass``.
+
+    .venv/bin/python bench/library_bench.py [--minutes 1 10 30 60] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -79,6 +86,61 @@ def run(code: str, work: Path, clip: Path) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+PLAYOUT = str(Path(sys.executable).parent / "playout")
+
+
+def whole_command(work: Path, clip: Path, repeat: int) -> list[tuple[str, float]]:
+    """Median seconds of ``playout library import`` of ``clip`` (a different copy each time:
+    the same audio twice is a duplicate), without and with a daemon, and of python -c pass."""
+    station = work / "station"
+    subprocess.run(
+        [PLAYOUT, "init", str(station), "--id", "bench/library", "--name", "Bench",
+         "--district", "D", "--province", "P", "--sessions", "05:00-06:00"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    copies = []
+    for i in range(2 * repeat):  # each a little quieter: other audio, the same work
+        copy = work / f"copy-{i}.mp3"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(clip),
+             "-af", f"volume=-{0.1 * (i + 1):.1f}dB", "-b:a", "128k", str(copy)],
+            check=True,
+        )  # fmt: skip
+        copies.append(copy)
+
+    def timed(args: list[str], files: list[Path]) -> float:
+        times = []
+        for f in files:
+            t0 = time.perf_counter()
+            subprocess.run([*args, str(f)], cwd=station, check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    base = timed([sys.executable, "-c", "pass"], copies[:repeat])
+    imp = [PLAYOUT, "library", "import", "--into", "bench"]
+    alone = timed(imp, copies[:repeat])
+    daemon = subprocess.Popen(
+        [PLAYOUT, "run", "--output", "afile", "--output-file", str(work / "air.wav")],
+        cwd=station, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status = subprocess.run([PLAYOUT, "status"], cwd=station, capture_output=True)
+            if status.returncode == 0:
+                break
+            time.sleep(0.5)
+        warm = timed(imp, copies[repeat:])
+    finally:
+        daemon.terminate()
+        daemon.wait(15)
+    return [
+        ("baseline: python -c pass", base),
+        ("playout library import (no daemon)", alone),
+        ("playout library import (daemon running)", warm),
+    ]
+
+
 def make_clip(path: Path, seconds: int) -> None:
     # pink noise, chopped into 'words' by a slow tremolo: loudness behaves like speech
     make_audio(
@@ -97,10 +159,14 @@ def make_clip(path: Path, seconds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=int, nargs="+", default=[1, 10, 30, 60])
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        minute = work / "minute.mp3"
+        make_clip(minute, 60)
+        commands = whole_command(work, minute, args.repeat)
         for seconds in (60 * m for m in args.minutes):
             clip = work / f"clip-{seconds}.mp3"
             make_clip(clip, seconds)
@@ -119,6 +185,10 @@ def main() -> None:
             ratio = r["seconds"] / norm["seconds"]
             print(f"{label:>6} {name:34} {r['seconds']:8.2f} {r['rss_mb']:8.0f} {ratio:11.2f}")
     print("targets: import <= 200 MB at any length; 1 min <= 1 s; 30 min <= 0.5 x loudnorm")
+    print()
+    print(f"{'the whole command, a 1-minute clip':42} {'median s':>9} {'x base':>7}")
+    for name, t in commands:
+        print(f"{name:42} {t:9.3f} {t / commands[0][1]:7.1f}")
 
 
 if __name__ == "__main__":

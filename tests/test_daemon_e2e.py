@@ -24,19 +24,26 @@ from tests.daemon_bench import (
     integrity,
     parse_utc,
 )
+from tests.helpers import make_audio
 
 pytestmark = pytest.mark.slow
 
 CLIPS = {"a.wav": (440, 1.5), "b.wav": (660, 1.5), "c.wav": (880, 1.5)}
+SPOT = "anoisesrc=color=pink:amplitude=0.3:sample_rate=48000"
 
 
 def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_path: Path) -> None:
     slots = [Slot(i * 3.0, "abc"[i % 3] + ".wav") for i in range(8)]  # ~24 s of airings
     station = build_station(tmp_path / "st", CLIPS, slots)
+    spot = make_audio(tmp_path / "in" / "Lời kêu gọi.mp3", SPOT, 20, "-af", "tremolo=f=3:d=0.9")
+    broken = tmp_path / "in" / "broken.mp3"
+    broken.write_text("not audio\n" * 50)
     with Recorder(pulse) as rec:
         daemon = DaemonProcess.start(station, pulse)
         assert daemon.wait_for("on air: station test/e2e"), daemon.output()
         assert "audio output pulse" in daemon.output()
+        # the daemon imports them (on air: the onsets below must not move)
+        code, by_daemon = playout_import(station, spot, broken)
         last = station.instant(slots[-1]).timestamp() + 2.5
         while time.time() < last:
             time.sleep(0.2)
@@ -46,6 +53,12 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
     from_db = playout_log(station)  # no daemon: the command reads the database
     assert answered == from_db
     assert checked == playout(station, "validate") and "OK: station" in checked
+    assert code == 1 and f"imported {spot} -> audio/news/loi-keu-goi.wav (0:20" in by_daemon
+    assert f"rejected {broken}: not a readable audio file" in by_daemon
+    assert f"library import {spot}: imported -> news/loi-keu-goi.wav" in daemon.output()
+    code, here = playout_import(station, spot, broken)  # no daemon: the command does it
+    assert code == 1 and f"duplicate {spot}: same audio as audio/news/loi-keu-goi.wav" in here
+    assert by_daemon.splitlines()[1:] == here.splitlines()[1:]  # the same rejection
     assert [r["airing_id"] for r in from_db] == [r["airing_id"] for r in as_run(station.db)]
     onsets = rec.recording.onsets()
     freq = {name: f for name, (f, _) in CLIPS.items()}
@@ -75,6 +88,15 @@ def playout(station: E2EStation, *args: str) -> str:
         env={**os.environ, "PLAYOUT_DIR": str(station.root)},
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+
+
+def playout_import(station: E2EStation, *files: Path) -> tuple[int, str]:
+    proc = subprocess.run(
+        [PLAYOUT, "library", "import", "--into", "news", *map(str, files)],
+        env={**os.environ, "PLAYOUT_DIR": str(station.root)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout
 
 
 def playout_log(station: E2EStation) -> list[dict[str, object]]:

@@ -23,6 +23,8 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
 
     def database_path(self) -> Path:
+        if self.db is not None:  # --db / PLAYOUT_DB: nothing to read
+            return self.db
         # imported here: a command that needs no database (status, --help) never loads them
         from playout.schedule.loader import read_station
         from playout.station_folder import database_path

@@ -12,18 +12,21 @@ from playout.daemon.runtime import runtime_database
 from playout.problems import PlayoutError
 
 
-def ask(app: AppContext, cmd: str, args: dict[str, Any] | None = None) -> Any:
+def ask(
+    app: AppContext, cmd: str, args: dict[str, Any] | None = None, timeout_s: float | None = None
+) -> Any:
     """Send a command to the station's daemon.
 
     The daemon is found through the database it named in the station folder when it started
     (so status and reload work while the schedule is broken), else through the schedule."""
+    wait = {} if timeout_s is None else {"timeout_s": timeout_s}
     tried: set[Path] = set()
     last: PlayoutError | None = None
     first = None if app.db is not None else runtime_database(app.root)
     if first is not None:  # the usual case: no schedule to read, nothing heavy to import
         tried.add(first)
         try:
-            return request(first, cmd, args, operator=getpass.getuser())
+            return request(first, cmd, args, operator=getpass.getuser(), **wait)
         except NoDaemon as exc:
             last = exc
     try:
@@ -34,7 +37,7 @@ def ask(app: AppContext, cmd: str, args: dict[str, Any] | None = None) -> Any:
         raise
     if db not in tried:
         try:
-            return request(db, cmd, args, operator=getpass.getuser())
+            return request(db, cmd, args, operator=getpass.getuser(), **wait)
         except NoDaemon as exc:
             last = exc
     assert last is not None

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 from playout.cli.context import AppContext, pass_app
-from playout.cli.output import print_table
-from playout.library import AudioError, ClipPathError
-from playout.library.catalog import Catalog, ImportResult, ImportStatus, import_clip, verify_clips
+from playout.cli.control import ask
+from playout.library.outcome import ImportStatus
 from playout.library.paths import AUDIO_DIR
 from playout.problems import PlayoutError
-from playout.schedule import load_schedule
-from playout.schedule.loader import read_station
-from playout.schedule.model import LibrarySettings
-from playout.schedule.types import format_duration
+from playout.schedule.values import format_duration
+
+IMPORT_TIMEOUT_S = 3 * 3600.0  # a daemon importing a long clip answers when it is done
 
 
 @click.group("library")
@@ -42,72 +42,131 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
 
     The originals are never modified; the playout copies are written to audio/FOLDER.
     """
-    station = read_station(app.root)
-    settings = station.library if station is not None else LibrarySettings()
-    library = app.root / AUDIO_DIR
     rejected = 0
-    with app.database() as db:
-        assert db is not None
-        catalog = Catalog(db)
-        show_bar = len(files) > 1 and sys.stderr.isatty()
-        bar_console = Console(stderr=True)
-        with Progress(console=bar_console, transient=True, disable=not show_bar) as progress:
-            task = progress.add_task("importing", total=len(files))
-            for source in files:
-                progress.update(task, description=source.name)
-                try:
-                    result = import_clip(
-                        catalog,
-                        library,
-                        source,
-                        into=into,
-                        title=title,
-                        settings=settings,
-                        now=app.clock.now(),
-                    )
-                except (AudioError, ClipPathError) as exc:
-                    rejected += 1
-                    click.secho(f"rejected {source}: {exc.message}", fg="red")
-                    if exc.hint:
-                        click.echo(f"    hint: {exc.hint}")
-                except Exception as exc:  # noqa: BLE001 - one file's bug never stops the batch
-                    rejected += 1
-                    click.secho(f"rejected {source}: internal error ({exc!r})", fg="red")
-                    click.echo("    hint: this is a bug in playout; please report it with the file")
-                else:
-                    _report(result)
-                progress.advance(task)
+    with contextlib.ExitStack() as stack:
+        importer: Importer | None = _DaemonImporter(app)  # it has every library loaded
+        progress = stack.enter_context(_progress(len(files)))
+        for source in files:
+            progress(source.name)
+            record = importer(source, into, title) if importer is not None else None
+            if record is None:  # no daemon (or it stopped, or it cannot): import here
+                importer = stack.enter_context(_local_importer(app))
+                record = importer(source, into, title)
+            assert record is not None
+            if record["status"] == ImportStatus.REJECTED:
+                rejected += 1
+                click.secho(f"rejected {source}: {record['error']}", fg="red")
+                if record.get("hint"):
+                    click.echo(f"    hint: {record['hint']}")
+            else:
+                _report(source, record)
     if rejected:
         raise PlayoutError(
             f"{rejected} of {len(files)} file(s) rejected; nothing was written for them"
         )
 
 
-def _report(result: ImportResult) -> None:
-    row = result.clip
-    if result.status is ImportStatus.DUPLICATE:
+Importer = Callable[[Path, str, "str | None"], "dict[str, Any] | None"]
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal when there are several files (``step(name)`` before each);
+    rich is loaded only then."""
+    if total < 2 or not sys.stderr.isatty():
+        yield lambda _name: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("importing", total=total)
+        started = False
+
+        def step(name: str) -> None:
+            nonlocal started
+            if started:
+                bar.advance(task)
+            started = True
+            bar.update(task, description=name)
+
+        yield step
+
+
+class _DaemonImporter:
+    """Imports through the station's running daemon; None once there is none to ask."""
+
+    def __init__(self, app: AppContext) -> None:
+        self.app = app
+        self.gone = False
+
+    def __call__(self, source: Path, into: str, title: str | None) -> dict[str, Any] | None:
+        if self.gone:
+            return None
+        args = {"source": str(source.absolute()), "into": into, "title": title,
+                "root": str(self.app.root.resolve())}  # fmt: skip
+        try:
+            record: dict[str, Any] = ask(self.app, "import", args, timeout_s=IMPORT_TIMEOUT_S)
+        except PlayoutError:  # none running, an older one, one of another folder
+            self.gone = True
+            return None
+        return record
+
+
+@contextlib.contextmanager
+def _local_importer(app: AppContext) -> Iterator[Importer]:
+    from playout.library.catalog import Catalog, import_one
+    from playout.schedule.loader import read_station
+    from playout.schedule.model import LibrarySettings
+
+    station = read_station(app.root)
+    settings = station.library if station is not None else LibrarySettings()
+    with app.database() as db:
+        assert db is not None
+        catalog = Catalog(db)
+
+        def run(source: Path, into: str, title: str | None) -> dict[str, Any]:
+            return import_one(
+                catalog,
+                app.root / AUDIO_DIR,
+                source,
+                into=into,
+                title=title,
+                settings=settings,
+                now=app.clock.now(),
+            )
+
+        yield run
+
+
+def _report(source: Path, record: dict[str, Any]) -> None:
+    length = format_duration(record["duration_ms"] / 1000)
+    if record["status"] == ImportStatus.DUPLICATE:
+        when = datetime.fromisoformat(record["imported_at"])
         click.echo(
-            f"duplicate {result.source}: same audio as {AUDIO_DIR}/{row.file} "
-            f"(imported {row.imported_at:%d/%m/%Y})"
+            f"duplicate {source}: same audio as {AUDIO_DIR}/{record['file']} "
+            f"(imported {when:%d/%m/%Y})"
         )
         return
-    if result.status is ImportStatus.CATALOGUED:
+    if record["status"] == ImportStatus.CATALOGUED:
         click.echo(
-            f"catalogued {AUDIO_DIR}/{row.file} in place: already a playout copy "
-            f"({format_duration(row.duration_ms / 1000)}, {row.loudness_after:.1f} LUFS, "
-            f"peak {row.peak_after:.1f} dBTP)"
+            f"catalogued {AUDIO_DIR}/{record['file']} in place: already a playout copy "
+            f"({length}, {record['loudness_after']:.1f} LUFS, "
+            f"peak {record['peak_after']:.1f} dBTP)"
         )
         return
     click.echo(
-        f"imported {result.source} -> {AUDIO_DIR}/{row.file} "
-        f"({format_duration(row.duration_ms / 1000)}, {row.loudness_before:.1f} -> "
-        f"{row.loudness_after:.1f} LUFS, peak {row.peak_after:.1f} dBTP, "
-        f"{row.trimmed_ms / 1000:.1f} s of silence trimmed)"
+        f"imported {source} -> {AUDIO_DIR}/{record['file']} "
+        f"({length}, {record['loudness_before']:.1f} -> "
+        f"{record['loudness_after']:.1f} LUFS, peak {record['peak_after']:.1f} dBTP, "
+        f"{record['trimmed_ms'] / 1000:.1f} s of silence trimmed)"
     )
 
 
 def _usage(app: AppContext) -> dict[str, list[str]]:
     """Which campaigns use each clip (empty when the schedule does not load)."""
+    from playout.schedule import load_schedule
+
     schedule = load_schedule(app.root).schedule
     used: dict[str, list[str]] = {}
     if schedule is None:
@@ -123,6 +182,9 @@ def _usage(app: AppContext) -> dict[str, list[str]]:
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:
     """The catalog: every clip with its duration, loudness and the campaigns that use it."""
+    from playout.cli.output import print_table
+    from playout.library.catalog import Catalog
+
     with app.database() as db:
         assert db is not None
         rows = Catalog(db).all_current()
@@ -173,6 +235,9 @@ def list_(app: AppContext, as_json: bool) -> None:
 @pass_app
 def check(app: AppContext) -> None:
     """Every clip the schedule uses exists, decodes, and matches its catalog entry."""
+    from playout.library.catalog import Catalog, verify_clips
+    from playout.schedule import load_schedule
+
     result = load_schedule(app.root)
     if result.schedule is None:
         raise PlayoutError(

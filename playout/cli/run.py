@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import logging.handlers
 from datetime import timedelta
@@ -18,11 +19,13 @@ from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.service import Daemon, Loaded
 from playout.library import ClipChecker
-from playout.library.catalog import Catalog
+from playout.library.catalog import Catalog, import_one
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.player.archive import AirSignalArchive
 from playout.problems import PlayoutError
+from playout.schedule.loader import read_station
+from playout.schedule.model import LibrarySettings
 from playout.station_folder import load_station, validation
 
 
@@ -128,6 +131,19 @@ def command(
                     checksums[clip] = row.sha256
             return schedule, loaded.durations, checksums
 
+        def import_file(source: Path, into: str, title: str | None) -> dict[str, Any]:
+            station = read_station(app.root)  # as the command reads it: the file now
+            settings = station.library if station is not None else LibrarySettings()
+            return import_one(
+                catalog,
+                app.root / AUDIO_DIR,
+                source,
+                into=into,
+                title=title,
+                settings=settings,
+                now=app.clock.now(),
+            )
+
         def validate() -> dict[str, Any]:
             return validation(
                 load_station(app.root, catalog=catalog, checker=checker), str(app.root)
@@ -160,8 +176,11 @@ def command(
             root=app.root,
             loader=load,
             validator=validate,
+            importer=import_file,
             flood=flood,
         )
+        # loaded now, not by the first `playout library import` it is asked to do
+        importlib.import_module("playout.library.ingest")
         try:
             daemon.run()
         finally:

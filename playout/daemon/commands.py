@@ -47,6 +47,7 @@ class Commands:
             "status": self.status,
             "log": lambda: self.log(args.get("day")),
             "validate": self.validate,
+            "import": lambda: self.import_clip(args),
             "reload": lambda: self.reload("playout reload"),
             "level": lambda: self.set_level(
                 _int(args, "level"),
@@ -75,6 +76,32 @@ class Commands:
         if self.d.validator is None:
             raise ControlError("this daemon cannot validate (it was started without a folder)")
         return self.d.validator()
+
+    # ------------------------------------------------------------------ import
+
+    def import_clip(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``playout library import`` of one file, here, where the libraries are loaded (the
+        command alone spends ~1 s importing them). The work runs in ffmpeg processes and in
+        numpy, which lets go of the interpreter, beside the airings' threads."""
+        d = self.d
+        if d.importer is None or d.root is None:
+            raise ControlError("this daemon cannot import (it was started without a folder)")
+        source, root = Path(str(args.get("source", ""))), Path(str(args.get("root", "")))
+        if not source.is_absolute():
+            raise ControlError("the file to import must be given with its absolute path")
+        if root.resolve() != d.root.resolve():
+            raise ControlError(f"this daemon serves the station folder {d.root}, not {root}")
+        title, into = args.get("title"), str(args.get("into") or "")
+        started = time.monotonic()
+        record = d.importer(source, into, None if title is None else str(title))
+        log.info(
+            "library import %s: %s %s(%.1f s)",
+            source,
+            record["status"],
+            f"-> {record['file']} " if "file" in record else f"({record.get('error')}) ",
+            time.monotonic() - started,
+        )
+        return record
 
     # ------------------------------------------------------------------ log
 

@@ -212,7 +212,13 @@ def _set_timeouts(conn: Connection, seconds: float) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
 
 
-def request(db_path: Path, cmd: str, args: dict[str, Any] | None = None, operator: str = "") -> Any:
+def request(
+    db_path: Path,
+    cmd: str,
+    args: dict[str, Any] | None = None,
+    operator: str = "",
+    timeout_s: float = REPLY_TIMEOUT_S,
+) -> Any:
     """Send one command to the station's daemon; its data, or a PlayoutError."""
     address, family = address_for(db_path)
     key = authkey_for(db_path, create=False)
@@ -237,8 +243,8 @@ def request(db_path: Path, cmd: str, args: dict[str, Any] | None = None, operato
         raise ControlError(f"the daemon refused the connection: {exc!r}") from exc
     try:
         conn.send_bytes(json.dumps({"cmd": cmd, "args": args or {}, "operator": operator}).encode())
-        if not conn.poll(REPLY_TIMEOUT_S):
-            raise ControlError(f"the daemon did not answer within {REPLY_TIMEOUT_S:.0f} s")
+        if not conn.poll(timeout_s):
+            raise ControlError(f"the daemon did not answer within {timeout_s:.0f} s")
         reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
     except (OSError, EOFError) as exc:
         raise ControlError(f"the connection to the daemon broke: {exc!r}") from exc

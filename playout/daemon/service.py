@@ -72,6 +72,7 @@ UNHEALTHY_BEAT_S = 3 * HEARTBEAT_S
 Loaded = tuple[Schedule, Mapping[str, int], Mapping[str, str]]
 Loader = Callable[[], Loaded | list[str]]
 Validator = Callable[[], dict[str, Any]]
+Importer = Callable[[Path, str, str | None], dict[str, Any]]  # source, into, title -> record
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Daemon(Horizon):
     root: Path | None = None  # the station folder, watched for schedule edits
     loader: Loader | None = None  # reloads and checks the station folder
     validator: Validator | None = None  # checks it for `playout validate` (nothing applied)
+    importer: Importer | None = None  # `playout library import`, one file (warm libraries)
     flood: FloodFilter | None = None  # the log's flood filter, flushed every heartbeat
     timewatch: TimeWatch | None = None
 

@@ -11,12 +11,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from playout.library.outcome import ImportStatus
 from playout.library.paths import AUDIO_DIR, ClipPathError, resolve_clip
 from playout.library.probe import AudioError, ClipChecker
 from playout.schedule.model import LibrarySettings
@@ -81,17 +81,60 @@ class Catalog:
             s.add(row)
 
 
-class ImportStatus(StrEnum):
-    IMPORTED = "imported"
-    CATALOGUED = "catalogued"  # already a playout copy inside the library: kept where it is
-    DUPLICATE = "duplicate"
-
-
 @dataclass(frozen=True)
 class ImportResult:
     source: Path
     status: ImportStatus
     clip: ClipRow
+
+    def as_dict(self) -> dict[str, Any]:
+        """As plain JSON values (what the daemon answers to an import)."""
+        row = self.clip
+        return {
+            "source": str(self.source),
+            "status": self.status.value,
+            "file": row.file,
+            "duration_ms": row.duration_ms,
+            "loudness_before": row.loudness_before,
+            "loudness_after": row.loudness_after,
+            "peak_after": row.peak_after,
+            "trimmed_ms": row.trimmed_ms,
+            "imported_at": row.imported_at.isoformat(),
+        }
+
+
+def import_one(
+    catalog: Catalog,
+    library: Path,
+    source: Path,
+    *,
+    into: str,
+    title: str | None,
+    settings: LibrarySettings,
+    now: datetime,
+) -> dict[str, Any]:
+    """``import_clip`` for one file of a batch, as plain JSON values: a file that is refused,
+    or that meets a bug, is reported as such (status "rejected", the error, a hint) and never
+    stops the others."""
+    try:
+        result = import_clip(
+            catalog, library, source, into=into, title=title, settings=settings, now=now
+        )
+    except (AudioError, ClipPathError) as exc:
+        return {
+            "source": str(source),
+            "status": ImportStatus.REJECTED.value,
+            "error": exc.message,
+            "hint": exc.hint,
+        }
+    except Exception as exc:  # noqa: BLE001 - one file's bug never stops the batch
+        return {
+            "source": str(source),
+            "status": ImportStatus.REJECTED.value,
+            "error": f"internal error ({exc!r})",
+            "hint": "this is a bug in playout; please report it with the file",
+        }
+    return result.as_dict()
 
 
 def _target_folder(library: Path, into: str) -> tuple[Path, str]:

@@ -17,8 +17,9 @@ the source. A copy off target is rendered again with the gain corrected; a copy 
 sound like its source is refused, whatever went wrong. Every step streams: memory does not grow
 with the clip (the raw file does: 21 MB a minute of stereo, removed at the end).
 
-The probe (format facts, length limits) and the copy's loudness meter are started at once, so
-each runs beside the scan instead of after it.
+The copy's loudness meter starts as soon as the scan's first samples arrive, so it is ready
+when the copy is written. ffprobe runs only when the scan fails, to say why (not audio, no
+audio stream, too long: the scan stops once it has decoded more than the longest allowed).
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 from playout.library.meter import Scan, scan
-from playout.library.probe import AudioError, AudioInfo, probe
+from playout.library.probe import AudioError, probe
 from playout.library.render import OUTPUT_RATE, LoudnessMeter, loudness_meter, render
 from playout.schedule.model import LibrarySettings
 from playout.schedule.types import format_span
@@ -41,6 +41,7 @@ from playout.schedule.types import format_span
 MAX_PASSES = 5
 ON_TARGET_LU = 0.05  # ebur128 measures to 0.001 LU (its frame metadata)
 MIN_SIMILARITY = 0.9  # correlation of the copy with its source; a misread file is far lower
+QUICK_OVERSHOOT_DB = 2.0  # see Limiter: its first look between samples
 HEADROOM_DB = 0.5  # the limiter is left out when the peaks stay this far under the ceiling
 
 
@@ -69,33 +70,34 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
 def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     raw = out.with_suffix(".f32")  # the decoded source at the output rate, between the passes
-    # started early, they are ready when they are needed: the probe answers during the scan,
-    # the copy's loudness meter is up before the copy is written
     meters: list[LoudnessMeter] = []
-    with ThreadPoolExecutor(max_workers=1) as pool, contextlib.ExitStack() as stack:
-        facts = pool.submit(probe, source)  # not audio, empty, no stream, too long
+    with contextlib.ExitStack() as stack:
 
-        def progress(channels: int) -> None:
-            if not meters:
+        def progress(channels: int, seconds: float) -> None:
+            if not meters:  # started now, it is ready when the copy is written
                 meters.append(stack.enter_context(loudness_meter(min(channels, 2))))
-            if facts.done():
-                _check_length(facts.result(), settings)  # or the probe's own error
+            if seconds > settings.max_duration.total_seconds():
+                longest = format_span(settings.max_duration)
+                raise AudioError(  # stops the pass (_scan asks ffprobe how long it is)
+                    f"the clip is too long (more than {longest})",
+                    "cut it, or raise station.library.max_duration",
+                )
 
         try:
-            before = _scan(source, settings, raw, facts, progress)
+            before = _scan(source, settings, raw, progress)
             return _render(raw, out, settings, before, meters[0] if meters else None)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 raw.unlink()
 
 
-def _check_length(info: AudioInfo, settings: LibrarySettings) -> None:
-    length = timedelta_ms(info.duration_ms)
-    if info.duration_ms < settings.min_duration.total_seconds() * 1000:
+def _check_length(duration_ms: int, settings: LibrarySettings) -> None:
+    length = timedelta_ms(duration_ms)
+    if duration_ms < settings.min_duration.total_seconds() * 1000:
         raise AudioError(
             f"the clip is too short ({length}; at least {format_span(settings.min_duration)})"
         )
-    if info.duration_ms > settings.max_duration.total_seconds() * 1000:
+    if duration_ms > settings.max_duration.total_seconds() * 1000:
         raise AudioError(
             f"the clip is too long ({length}; at most {format_span(settings.max_duration)})",
             "cut it, or raise station.library.max_duration",
@@ -106,23 +108,23 @@ def _scan(
     source: Path,
     settings: LibrarySettings,
     raw: Path,
-    facts: Future[AudioInfo],
-    progress: Callable[[int], None],
+    progress: Callable[[int, float], None],
 ) -> Scan:
-    """The measuring pass, stopped as soon as the probe finds the file unfit."""
+    """The measuring pass. ffprobe runs only when it fails: to say why (not audio, no audio
+    stream, too long: the pass stops once it has decoded more than the longest allowed)."""
     threshold = settings.silence_threshold
     try:
         before = scan(
             source,
             silence_db=threshold,
-            codec=lambda: facts.result().codec,
+            codec=lambda: probe(source).codec,
             copy_to=raw,
             progress=progress,
         )
     except AudioError:
-        _check_length(facts.result(), settings)  # the probe's reason (not audio...) says more
+        _check_length(probe(source).duration_ms, settings)  # or the probe's own reason
         raise
-    _check_length(facts.result(), settings)
+    _check_length(round(before.duration_s * 1000), settings)
     if before.loudness == -math.inf or before.lead_s >= before.duration_s - 0.001:
         raise AudioError(
             f"the clip is entirely silent (nothing louder than {threshold:g} dBFS)",
@@ -147,8 +149,11 @@ def _render(
     ceiling = settings.true_peak - 0.2
     limited = before.true_peak + gain > ceiling - HEADROOM_DB
     tried: tuple[float, float] | None = None  # (gain, loudness) of the pass before
-    for _ in range(MAX_PASSES):
-        after = render(raw, out, channels, span, gain, ceiling if limited else None, meter)
+    for attempt in range(MAX_PASSES):
+        # the first pass looks for the overshoots recordings hold; a copy still over the
+        # ceiling is made again looking for any
+        quick = QUICK_OVERSHOOT_DB if attempt == 0 else None
+        after = render(raw, out, channels, span, gain, ceiling if limited else None, meter, quick)
         meter = None  # used up: another pass starts its own
         if abs(after.loudness - settings.loudness) <= ON_TARGET_LU and (
             after.true_peak <= settings.true_peak

@@ -121,13 +121,14 @@ class TruePeak:
     An interpolated sample is at most ``gain`` (the largest sum of a phase's absolute taps)
     times the largest sample under the filter, so only stretches whose samples come that close
     to the peak found so far are interpolated, each with one matrix product (every window of
-    24 samples times the four phases); the rest cannot hold the true peak."""
+    32 samples times the three phases between samples); the rest cannot hold the true peak."""
 
     FACTOR, TAPS = 4, 32  # 128-tap Kaiser interpolation filter
     CHUNK = 32  # samples per stretch tested against the bound
 
     def __init__(self, channels: int) -> None:
-        self.phases = interpolation_filter(self.FACTOR, self.TAPS)[::-1]  # convolution order
+        # in convolution order; phase 0 gives the samples back (the sample peak covers it)
+        self.phases = np.ascontiguousarray(interpolation_filter(self.FACTOR, self.TAPS)[::-1, 1:])
         self.gain = float(np.abs(self.phases).sum(axis=0).max())
         self.history = np.zeros((self.TAPS - 1, channels), dtype=np.float32)
         self.peak = 0.0
@@ -211,7 +212,7 @@ def scan(
     codec: str | Callable[[], str] = "",
     copy_to: Path | None = None,
     copy_rate: int = 44100,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> Scan:
     """One pass over ``path``: it decodes the whole file (any decoding error refuses it),
     measures the loudness (ffmpeg's ebur128), the true peak (``TruePeak``, on the samples
@@ -221,7 +222,8 @@ def scan(
     With ``copy_to``, the same decoded samples are also written there, resampled to
     ``copy_rate`` and mixed down to stereo if they have more channels (32-bit float, raw): what
     the playout copy is rendered from, without decoding the file again. ``progress`` is called
-    with the number of channels between blocks (it may raise to stop the pass)."""
+    between blocks with the number of channels and the seconds decoded so far (it may raise to
+    stop the pass)."""
     measures = [f"silencedetect=noise={silence_db:g}dB:d={SILENCE_MIN_S}"] if silence_db else []
     measures.append(LOUDNESS_FILTER)
     # times counted in decoded samples (a WMA decoder stamps its first frame 86 ms)
@@ -252,7 +254,7 @@ def scan(
             meter.feed(np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels))
             frames += usable // frame
             if progress is not None:
-                progress(channels)
+                progress(channels, frames / rate)
         found.update(peak=meter.peak)
         return frames
 

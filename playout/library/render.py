@@ -111,15 +111,19 @@ def render(
     gain_db: float,
     ceiling_db: float | None,
     meter: LoudnessMeter | None = None,
+    overshoot_db: float | None = None,
 ) -> Rendered:
     """Write the playout copy to ``out`` (WAV, 16-bit, 44.1 kHz, ``channels`` channels) from
     the frames ``span`` = (first, count) of ``raw`` (float, 44.1 kHz, ``channels``), with the
-    gain, limited to ``ceiling_db`` dBTP when given; ``meter`` (started beforehand, so it is
-    ready) measures it."""
+    gain, limited to ``ceiling_db`` dBTP when given (``overshoot_db``: see ``Limiter``);
+    ``meter`` (started beforehand, so it is ready) measures it."""
     with contextlib.ExitStack() as stack:
         if meter is None:
             meter = stack.enter_context(loudness_meter(channels))
-        writer = _Writer(out, channels, 10 ** (gain_db / 20), ceiling_db, meter)
+        limiter = None
+        if ceiling_db is not None:
+            limiter = Limiter(ceiling_db, channels, OUTPUT_RATE, overshoot_db=overshoot_db)
+        writer = _Writer(out, channels, 10 ** (gain_db / 20), limiter, meter)
         with raw.open("rb") as source:
             source.seek(span[0] * 4 * channels)
             frames = writer.consume(source, span[1])
@@ -137,10 +141,10 @@ class _Writer:
     """Gain, limiter, 16-bit, WAV, meters: for each block of float samples read."""
 
     def __init__(
-        self, out: Path, channels: int, gain: float, ceiling_db: float | None, meter: LoudnessMeter
+        self, out: Path, channels: int, gain: float, limiter: Limiter | None, meter: LoudnessMeter
     ) -> None:
         self.out, self.channels, self.gain, self.meter = out, channels, gain, meter
-        self.limiter = None if ceiling_db is None else Limiter(ceiling_db, channels, OUTPUT_RATE)
+        self.limiter = limiter
         self.peak, self.match = TruePeak(channels), Correlation()
 
     def consume(self, source: IO[bytes], count: int) -> int:
