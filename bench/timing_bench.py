@@ -7,7 +7,13 @@ In one run, on a private PulseAudio null sink (see shared/AUDIO_TESTBENCH.md):
    ``cvlc --play-and-exit CLIP`` (cron style; as the user nobody, since VLC refuses root);
 3. the daemon's idle CPU and RSS over 60 s;
 4. the daemon again while its hub upload (every 10 s) meets a hub that is down, slow (10 s per
-   request) or refusing (401): the onsets must not move (the airer never waits on the upload).
+   request) or refusing (401): the onsets must not move (the airer never waits on the upload);
+5. the daemon again while ``playout library import`` hands it 1-minute MP3s one after another
+   for the whole run (the daemon imports them: ffmpeg processes and numpy beside the airer),
+   and while the same imports run in their own process (into another station folder): how
+   much of the effect is the work on a 2-core PC, and how much is doing it in the daemon.
+
+``--imports-only`` runs step 5 alone.
 
 Prints p50 / p99 / max of (onset - scheduled) for each and the ratios.
 
@@ -20,6 +26,7 @@ import argparse
 import http.server
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.audio_bench import PulseBench, Recorder
 from tests.daemon_bench import DaemonProcess, Slot, build_station
 from tests.helpers import make_audio
+
+PLAYOUT = str(Path(sys.executable).parent / "playout")
 
 
 def errors_ms(onsets: list[float], planned: list[float]) -> np.ndarray:
@@ -86,8 +95,58 @@ class FakeHub:
         self.server.server_close()
 
 
+class Importer:
+    """Hands the daemon one 1-minute MP3 after another (``playout library import``) until
+    stopped; a different clip each time (the same audio twice is only a duplicate)."""
+
+    def __init__(self, work: Path, count: int = 40, elsewhere: bool = False) -> None:
+        self.work, self.elsewhere = work, elsewhere
+        self.clips = []
+        for i in range(count):
+            clip = make_audio(
+                work / f"imports-{elsewhere}" / f"spot-{i}.mp3",
+                f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:seed={i}",
+                60,
+                "-af", "tremolo=f=3:d=0.9", "-ac", "2", "-b:a", "128k",
+            )  # fmt: skip
+            self.clips.append(clip)
+        self.done: list[float] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, root: Path) -> None:
+        env = {**os.environ, "PLAYOUT_DIR": str(root)}
+        if self.elsewhere:  # a station folder no daemon serves: the command imports itself
+            other = self.work / "elsewhere"
+            subprocess.run(
+                [PLAYOUT, "init", str(other), "--id", "bench/other", "--name", "Other",
+                 "--district", "D", "--province", "P", "--sessions", "05:00-06:00"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            env.update(PLAYOUT_DIR=str(other), PLAYOUT_DB=str(other / "playout.db"))
+
+        def loop() -> None:
+            for clip in self.clips:
+                if self._stop.is_set():
+                    return
+                t0 = time.perf_counter()
+                subprocess.run(
+                    [PLAYOUT, "library", "import", "--into", "imports", str(clip)],
+                    env=env, capture_output=True, check=True,
+                )  # fmt: skip
+                self.done.append(time.perf_counter() - t0)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(120)
+
+
 def run_daemon(
-    pulse: PulseBench, work: Path, n: int, hub: str = ""
+    pulse: PulseBench, work: Path, n: int, hub: str = "", importer: Importer | None = None
 ) -> tuple[np.ndarray, DaemonProcess, Path]:
     slots = [Slot(i * 2, "s.wav") for i in range(n)]  # at times are whole seconds
     station = build_station(
@@ -102,8 +161,12 @@ def run_daemon(
         daemon = DaemonProcess.start(station, pulse)
         if not daemon.wait_for("on air: station"):
             raise SystemExit(daemon.output())
+        if importer is not None:
+            importer.start(station.root)
         while time.time() < station.instant(slots[-1]).timestamp() + 1.5:
             time.sleep(0.2)
+        if importer is not None:
+            importer.stop()
     planned = [station.instant(s).timestamp() for s in slots]
     return errors_ms(rec.recording.onsets(), planned), daemon, station.root
 
@@ -170,8 +233,10 @@ def main() -> None:
     parser.add_argument("--airings", type=int, default=50)
     parser.add_argument("--idle", type=float, default=60)
     parser.add_argument("--hub-airings", type=int, default=30)
+    parser.add_argument("--imports-only", action="store_true")
     args = parser.parse_args()
     hub_rows = []
+    import_rows: list[tuple[tuple[str, float, float, float, float], float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "pulse").mkdir()
@@ -180,25 +245,51 @@ def main() -> None:
         pulse.start()
         os.chmod(pulse.socket, 0o777)
         try:
-            daemon_err, daemon, _ = run_daemon(pulse, work, args.airings)
-            cpu, rss = idle_usage(daemon.proc.pid, args.idle)
-            daemon.terminate()
-            cron_err = run_cvlc(pulse, work, args.airings)
-            for mode in ("none", "down", "slow", "refusing"):
-                fake = FakeHub(mode) if mode in ("slow", "refusing") else None
-                hub = ""
-                if mode == "down":
-                    hub = "http://127.0.0.1:9 token-x"  # the discard port: nothing listens
-                elif fake is not None:
-                    hub = f"{fake.url} token-x"
-                err, d, _ = run_daemon(pulse, work, args.hub_airings, hub)
+            if not args.imports_only:
+                daemon_err, daemon, _ = run_daemon(pulse, work, args.airings)
+                cpu, rss = idle_usage(daemon.proc.pid, args.idle)
+                daemon.terminate()
+                cron_err = run_cvlc(pulse, work, args.airings)
+                for mode in ("none", "down", "slow", "refusing"):
+                    fake = FakeHub(mode) if mode in ("slow", "refusing") else None
+                    hub = ""
+                    if mode == "down":
+                        hub = "http://127.0.0.1:9 token-x"  # the discard port: nothing listens
+                    elif fake is not None:
+                        hub = f"{fake.url} token-x"
+                    err, d, _ = run_daemon(pulse, work, args.hub_airings, hub)
+                    d.terminate()
+                    label = f"hub {mode}" + (f" ({fake.requests} requests)" if fake else "")
+                    hub_rows.append(summary(label, err))
+                    if fake is not None:
+                        fake.close()
+            for elsewhere in (False, True):
+                importer = Importer(work, elsewhere=elsewhere)
+                err, d, _ = run_daemon(pulse, work, args.hub_airings, importer=importer)
                 d.terminate()
-                label = f"hub {mode}" + (f" ({fake.requests} requests)" if fake else "")
-                hub_rows.append(summary(label, err))
-                if fake is not None:
-                    fake.close()
+                where = "in its own process" if elsewhere else "by the daemon"
+                label = f"{len(importer.done)} imported {where}"
+                import_rows.append((summary(label, err), statistics.median(importer.done)))
         finally:
             pulse.stop()
+    if not args.imports_only:
+        print_main(args, daemon_err, cron_err, cpu, rss, hub_rows)
+    print()
+    n = args.hub_airings
+    print(f"while 1-minute MP3s are imported back to back, {n} airings each (ms)")
+    print(f"{'':32} {'median':>8} {'p99 |e|':>8} {'max |e|':>8} {'import s':>9}")
+    for (name, med, p99, mx, _mean), took in import_rows:
+        print(f"{name:32} {med:8.1f} {p99:8.1f} {mx:8.1f} {took:9.2f}")
+
+
+def print_main(
+    args: argparse.Namespace,
+    daemon_err: np.ndarray,
+    cron_err: np.ndarray,
+    cpu: float,
+    rss: float,
+    hub_rows: list[tuple[str, float, float, float, float]],
+) -> None:
     rows = [summary("playout daemon", daemon_err), summary("cron + cvlc (baseline)", cron_err)]
     print(f"onset - scheduled over {args.airings} airings each (ms)")
     print(f"{'':24} {'median':>8} {'p99 |e|':>8} {'max |e|':>8} {'mean |e|':>9}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import logging.handlers
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -179,8 +179,9 @@ def command(
             importer=import_file,
             flood=flood,
         )
-        # loaded now, not by the first `playout library import` it is asked to do
-        importlib.import_module("playout.library.ingest")
+        # the airer waits at most 1 ms for the interpreter when another thread computes (an
+        # import the daemon was asked to do): 5 ms by default
+        sys.setswitchinterval(0.001)
         try:
             daemon.run()
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -39,6 +40,7 @@ class Commands:
     def __init__(self, daemon: Daemon) -> None:
         self.d = daemon
         self._announced = 0
+        self._importing = threading.Lock()  # one import at a time beside the air
 
     def handle(self, cmd: str, args: dict[str, Any], operator: str) -> Any:
         """A command from the control channel (see control.py). Runs on its own thread."""
@@ -92,8 +94,9 @@ class Commands:
         if root.resolve() != d.root.resolve():
             raise ControlError(f"this daemon serves the station folder {d.root}, not {root}")
         title, into = args.get("title"), str(args.get("into") or "")
-        started = time.monotonic()
-        record = d.importer(source, into, None if title is None else str(title))
+        with self._importing:
+            started = time.monotonic()
+            record = d.importer(source, into, None if title is None else str(title))
         log.info(
             "library import %s: %s %s(%.1f s)",
             source,
