@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
+from playout.daemon.control import NoAnswer
 from playout.library.outcome import ImportStatus
 from playout.library.paths import AUDIO_DIR
+from playout.priority import give_way
 from playout.problems import PlayoutError
 from playout.schedule.values import format_duration
 
@@ -107,6 +110,14 @@ class _DaemonImporter:
                 "root": str(self.app.root.resolve())}  # fmt: skip
         try:
             record: dict[str, Any] = ask(self.app, "import", args, timeout_s=IMPORT_TIMEOUT_S)
+        except NoAnswer as exc:  # it may have imported it: not again here, at the same time
+            self.gone = True
+            return {
+                "source": str(source),
+                "status": ImportStatus.REJECTED.value,
+                "error": f"the daemon took it but did not finish ({exc.message})",
+                "hint": "run the command again: a file it did import is then reported duplicate",
+            }
         except PlayoutError:  # none running, an older one, one of another folder
             self.gone = True
             return None
@@ -115,18 +126,21 @@ class _DaemonImporter:
 
 @contextlib.contextmanager
 def _local_importer(app: AppContext) -> Iterator[Importer]:
+    """Imports in this command, on a thread that gives way to the air (``give_way``: its CPU
+    priority, and its ffmpeg processes', stay lowered until it ends with the command)."""
     from playout.library.catalog import Catalog, import_one
     from playout.schedule.loader import read_station
     from playout.schedule.model import LibrarySettings
 
     station = read_station(app.root)
     settings = station.library if station is not None else LibrarySettings()
-    with app.database() as db:
+    with app.database() as db, ThreadPoolExecutor(max_workers=1, initializer=give_way) as pool:
         assert db is not None
         catalog = Catalog(db)
 
         def run(source: Path, into: str, title: str | None) -> dict[str, Any]:
-            return import_one(
+            return pool.submit(
+                import_one,
                 catalog,
                 app.root / AUDIO_DIR,
                 source,
@@ -134,7 +148,7 @@ def _local_importer(app: AppContext) -> Iterator[Importer]:
                 title=title,
                 settings=settings,
                 now=app.clock.now(),
-            )
+            ).result()
 
         yield run
 

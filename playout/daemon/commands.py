@@ -23,6 +23,7 @@ from playout.daemon.asrun import airing_record
 from playout.daemon.control import ControlError
 from playout.library import AudioError, ClipPathError, probe, resolve_clip
 from playout.planning import Airing, Placement
+from playout.priority import give_way
 from playout.schedule import Priority
 from playout.schedule.loader import PLAYLISTS_DIR, SCHEDULES_DIR
 from playout.store import Trigger
@@ -94,6 +95,7 @@ class Commands:
         if root.resolve() != d.root.resolve():
             raise ControlError(f"this daemon serves the station folder {d.root}, not {root}")
         title, into = args.get("title"), str(args.get("into") or "")
+        give_way()  # this connection's thread, and the ffmpeg processes it starts
         with self._importing:
             started = time.monotonic()
             record = d.importer(source, into, None if title is None else str(title))

@@ -53,6 +53,10 @@ class ControlError(PlayoutError):
     pass
 
 
+class NoAnswer(ControlError):
+    """The daemon took the command but its answer never came (it may have acted on it)."""
+
+
 def address_for(db_path: Path) -> tuple[str, str]:
     """(address, family) of the station's control channel."""
     digest = hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:16]
@@ -244,10 +248,10 @@ def request(
     try:
         conn.send_bytes(json.dumps({"cmd": cmd, "args": args or {}, "operator": operator}).encode())
         if not conn.poll(timeout_s):
-            raise ControlError(f"the daemon did not answer within {timeout_s:.0f} s")
+            raise NoAnswer(f"the daemon did not answer within {timeout_s:.0f} s")
         reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
     except (OSError, EOFError) as exc:
-        raise ControlError(f"the connection to the daemon broke: {exc!r}") from exc
+        raise NoAnswer(f"the connection to the daemon broke: {exc!r}") from exc
     finally:
         conn.close()
     if not reply.get("ok"):

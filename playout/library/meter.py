@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from playout.library.probe import TIMEOUT_S, AudioError, decoding_error, tool, yielding
+from playout.library.probe import TIMEOUT_S, AudioError, decoding_error, tool
 
 T = TypeVar("T")
 SILENCE_MIN_S = 0.01  # a quiet stretch this long at an end is trimmed
@@ -258,7 +258,7 @@ def scan(
         found.update(peak=meter.peak)
         return frames
 
-    frames, returncode, log = stream(yielding(args), read, TIMEOUT_S * 10)
+    frames, returncode, log = stream(args, read, TIMEOUT_S * 10)
     decode_errors = [line for line in log.splitlines() if "Error while decoding" in line]
     if decode_errors or returncode != 0:
         name = codec() if callable(codec) else codec  # for the message (a probe may be late)

@@ -39,13 +39,6 @@ def tool(name: str) -> str:
     return found
 
 
-def yielding(args: list[str]) -> list[str]:
-    """``args`` run at a lower CPU priority (``nice``, where there is one): an import's ffmpeg
-    processes then give way to whatever airs on the same PC."""
-    nice = shutil.which("nice")
-    return [nice, "-n", "10", *args] if nice is not None else args
-
-
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(

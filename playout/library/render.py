@@ -30,7 +30,7 @@ from playout.library.meter import (
     integrated,
     widen_pipe,
 )
-from playout.library.probe import TIMEOUT_S, AudioError, tool, yielding
+from playout.library.probe import TIMEOUT_S, AudioError, tool
 
 OUTPUT_RATE = 44100
 _BLOCK_FRAMES = 65536
@@ -52,9 +52,9 @@ class LoudnessMeter:
     def __init__(self, channels: int, log: IO[bytes]) -> None:
         self._log = log
         self._proc = subprocess.Popen(
-            yielding([tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
+            [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
              "-f", "s16le", "-ar", str(OUTPUT_RATE), "-ac", str(channels), "-i", "pipe:0",
-             "-af", LOUDNESS_FILTER, "-f", "null", "-"]),
+             "-af", LOUDNESS_FILTER, "-f", "null", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=log,
