@@ -241,3 +241,40 @@ def test_init_makes_a_station_that_validates(tmp_path: Path) -> None:
     )  # fmt: skip
     assert quiet.exit_code == 0, quiet.output
     assert runner.invoke(cli, ["--dir", str(other), "validate"]).exit_code == 0
+
+
+def test_a_file_the_daemon_took_but_never_answered_for_is_not_imported_again(
+    tmp_path: Path,
+) -> None:
+    """A daemon that accepts an import and hangs up (it died in the middle): the command says
+    so for that file and does not import it itself at the same time (nothing is written)."""
+    import threading
+    from multiprocessing.connection import Listener, answer_challenge, deliver_challenge
+
+    from playout.daemon.control import address_for, authkey_for
+    from tests.helpers import make_audio
+
+    root = tmp_path / "st"
+    (root / "audio").mkdir(parents=True)
+    db = tmp_path / "st.db"
+    clip = make_audio(tmp_path / "in" / "spot.wav", "sine=frequency=440", 2)
+    address, family = address_for(db)
+    key = authkey_for(db, create=True)
+    asked: list[bytes] = []
+    with Listener(address, family) as listener:
+
+        def take_and_hang_up() -> None:
+            with listener.accept() as conn:
+                deliver_challenge(conn, key)
+                answer_challenge(conn, key)
+                asked.append(conn.recv_bytes())
+
+        server = threading.Thread(target=take_and_hang_up, daemon=True)
+        server.start()
+        code, out, _ = run(root, "--db", str(db), "library", "import", str(clip))
+        server.join(10)
+    assert asked and json.loads(asked[0])["cmd"] == "import"
+    assert code == 1, out
+    assert f"rejected {clip}: the daemon took it but did not finish" in out
+    assert "run the command again" in out
+    assert not list((root / "audio").rglob("*.wav"))  # not imported here meanwhile

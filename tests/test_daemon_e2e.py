@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -216,7 +217,10 @@ def test_the_air_signal_file_keeps_every_airing(pulse: PulseBench, tmp_path: Pat
     try:
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
-            rows = as_run(station.db) if station.db.exists() else []
+            try:
+                rows = as_run(station.db) if station.db.exists() else []
+            except sqlite3.OperationalError:  # the file is there, its tables not yet
+                rows = []
             if sum(r["status"] == "completed" for r in rows) == 2:
                 break
             time.sleep(0.5)
