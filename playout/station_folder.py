@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from playout.library import AudioError, ClipChecker, ClipPathError, resolve_clip
-from playout.library.catalog import Catalog, compare_with_catalog
+from playout.library.catalog import Catalog, compare_with_catalog, import_one
 from playout.library.paths import AUDIO_DIR
 from playout.planning import capacity_warnings
 from playout.problems import Location, Problem, error, warning
 from playout.schedule import Schedule, Station, load_schedule
+from playout.schedule.loader import read_station
+from playout.schedule.model import LibrarySettings
 
 
 def database_path(root: Path, station: Station | None, override: Path | None = None) -> Path:
@@ -118,6 +121,18 @@ def load_station(
     if capacity:
         loaded.problems.extend(capacity_warnings(schedule, loaded.durations))
     return loaded
+
+
+def import_file(
+    root: Path, catalog: Catalog, source: Path, *, into: str, title: str | None, now: datetime
+) -> dict[str, Any]:
+    """``playout library import`` of one file into the station folder ``root``, with the
+    library settings ``station.yaml`` holds now (the daemon and the command both call this)."""
+    station = read_station(root)
+    settings = station.library if station is not None else LibrarySettings()
+    return import_one(
+        catalog, root / AUDIO_DIR, source, into=into, title=title, settings=settings, now=now
+    )
 
 
 def validation(loaded: LoadedStation, root: str) -> dict[str, Any]:

@@ -62,9 +62,8 @@ def test_true_peaks_stay_under_the_ceiling(kind: str) -> None:
 def test_audio_under_the_ceiling_is_untouched() -> None:
     x = signal("speech-like bursts") * np.float32(10 ** (-12 / 20))
     assert true_peak(x) < CEILING - 1
-    limiter = Limiter(CEILING, 2, RATE)
-    out, _ = run(limiter, x, 8192)
-    assert np.array_equal(out, x) and limiter.reduction_db == 0.0
+    out, _ = run(Limiter(CEILING, 2, RATE), x, 8192)
+    assert np.array_equal(out, x)
 
 
 @pytest.mark.parametrize("block", [1, 777, 4096, 100_000])
@@ -91,6 +90,7 @@ def test_the_gain_ramps_and_only_where_needed() -> None:
     # attack + hold + release, each rounded up to whole 32-sample chunks, one more each side
     assert 2 * 2 + 5 - 1 <= span_ms <= 2 * 2 + 5 + 4, span_ms
     assert touched[0] < RATE // 2 < touched[-1]
-    assert math.isclose(limiter.reduction_db, CEILING, abs_tol=0.3)  # 0 dBFS down to it
+    deepest = 20 * math.log10(float(gain.min()))
+    assert math.isclose(deepest, CEILING, abs_tol=0.3)  # 0 dBFS down to it
     steps = np.abs(np.diff(gain))
     assert steps.max() < 0.2 / (0.002 * RATE) * 2  # a ramp over ~2 ms, not a jump

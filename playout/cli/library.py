@@ -16,7 +16,7 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
 from playout.daemon.control import NoAnswer
-from playout.library.outcome import ImportStatus
+from playout.library.outcome import ImportStatus, rejected
 from playout.library.paths import AUDIO_DIR
 from playout.priority import give_way
 from playout.problems import PlayoutError
@@ -45,7 +45,7 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
 
     The originals are never modified; the playout copies are written to audio/FOLDER.
     """
-    rejected = 0
+    refused = 0
     with contextlib.ExitStack() as stack:
         importer: Importer | None = _DaemonImporter(app)  # it has every library loaded
         progress = stack.enter_context(_progress(len(files)))
@@ -57,15 +57,15 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
                 record = importer(source, into, title)
             assert record is not None
             if record["status"] == ImportStatus.REJECTED:
-                rejected += 1
+                refused += 1
                 click.secho(f"rejected {source}: {record['error']}", fg="red")
                 if record.get("hint"):
                     click.echo(f"    hint: {record['hint']}")
             else:
                 _report(source, record)
-    if rejected:
+    if refused:
         raise PlayoutError(
-            f"{rejected} of {len(files)} file(s) rejected; nothing was written for them"
+            f"{refused} of {len(files)} file(s) rejected; nothing was written for them"
         )
 
 
@@ -112,12 +112,11 @@ class _DaemonImporter:
             record: dict[str, Any] = ask(self.app, "import", args, timeout_s=IMPORT_TIMEOUT_S)
         except NoAnswer as exc:  # it may have imported it: not again here, at the same time
             self.gone = True
-            return {
-                "source": str(source),
-                "status": ImportStatus.REJECTED.value,
-                "error": f"the daemon took it but did not finish ({exc.message})",
-                "hint": "run the command again: a file it did import is then reported duplicate",
-            }
+            return rejected(
+                source,
+                f"the daemon took it but did not finish ({exc.message})",
+                "run the command again: a file it did import is then reported duplicate",
+            )
         except PlayoutError:  # none running, an older one, one of another folder
             self.gone = True
             return None
@@ -128,26 +127,17 @@ class _DaemonImporter:
 def _local_importer(app: AppContext) -> Iterator[Importer]:
     """Imports in this command, on a thread that gives way to the air (``give_way``: its CPU
     priority, and its ffmpeg processes', stay lowered until it ends with the command)."""
-    from playout.library.catalog import Catalog, import_one
-    from playout.schedule.loader import read_station
-    from playout.schedule.model import LibrarySettings
+    from playout.library.catalog import Catalog
+    from playout.station_folder import import_file
 
-    station = read_station(app.root)
-    settings = station.library if station is not None else LibrarySettings()
     with app.database() as db, ThreadPoolExecutor(max_workers=1, initializer=give_way) as pool:
         assert db is not None
         catalog = Catalog(db)
 
         def run(source: Path, into: str, title: str | None) -> dict[str, Any]:
+            now = app.clock.now()
             return pool.submit(
-                import_one,
-                catalog,
-                app.root / AUDIO_DIR,
-                source,
-                into=into,
-                title=title,
-                settings=settings,
-                now=app.clock.now(),
+                import_file, app.root, catalog, source, into=into, title=title, now=now
             ).result()
 
         yield run

@@ -19,14 +19,12 @@ from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.service import Daemon, Loaded
 from playout.library import ClipChecker
-from playout.library.catalog import Catalog, import_one
+from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.player.archive import AirSignalArchive
 from playout.problems import PlayoutError
-from playout.schedule.loader import read_station
-from playout.schedule.model import LibrarySettings
-from playout.station_folder import load_station, validation
+from playout.station_folder import import_file, load_station, validation
 
 
 def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
@@ -131,18 +129,9 @@ def command(
                     checksums[clip] = row.sha256
             return schedule, loaded.durations, checksums
 
-        def import_file(source: Path, into: str, title: str | None) -> dict[str, Any]:
-            station = read_station(app.root)  # as the command reads it: the file now
-            settings = station.library if station is not None else LibrarySettings()
-            return import_one(
-                catalog,
-                app.root / AUDIO_DIR,
-                source,
-                into=into,
-                title=title,
-                settings=settings,
-                now=app.clock.now(),
-            )
+        def import_here(source: Path, into: str, title: str | None) -> dict[str, Any]:
+            now = app.clock.now()
+            return import_file(app.root, catalog, source, into=into, title=title, now=now)
 
         def validate() -> dict[str, Any]:
             return validation(
@@ -176,7 +165,7 @@ def command(
             root=app.root,
             loader=load,
             validator=validate,
-            importer=import_file,
+            importer=import_here,
             flood=flood,
         )
         # the airer waits at most 1 ms for the interpreter when another thread computes (an

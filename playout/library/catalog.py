@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from playout.library.outcome import ImportStatus
+from playout.library.outcome import ImportStatus, rejected
 from playout.library.paths import AUDIO_DIR, ClipPathError, resolve_clip
 from playout.library.probe import AudioError, ClipChecker
 from playout.schedule.model import LibrarySettings
@@ -121,19 +121,13 @@ def import_one(
             catalog, library, source, into=into, title=title, settings=settings, now=now
         )
     except (AudioError, ClipPathError) as exc:
-        return {
-            "source": str(source),
-            "status": ImportStatus.REJECTED.value,
-            "error": exc.message,
-            "hint": exc.hint,
-        }
+        return rejected(source, exc.message, exc.hint)
     except Exception as exc:  # noqa: BLE001 - one file's bug never stops the batch
-        return {
-            "source": str(source),
-            "status": ImportStatus.REJECTED.value,
-            "error": f"internal error ({exc!r})",
-            "hint": "this is a bug in playout; please report it with the file",
-        }
+        return rejected(
+            source,
+            f"internal error ({exc!r})",
+            "this is a bug in playout; please report it with the file",
+        )
     return result.as_dict()
 
 

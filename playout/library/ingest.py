@@ -25,6 +25,7 @@ audio stream, too long: the scan stops once it has decoded more than the longest
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,16 +114,17 @@ def _scan(
     """The measuring pass. ffprobe runs only when it fails: to say why (not audio, no audio
     stream, too long: the pass stops once it has decoded more than the longest allowed)."""
     threshold = settings.silence_threshold
+    facts = functools.cache(lambda: probe(source))  # once, and only if it is needed
     try:
         before = scan(
             source,
             silence_db=threshold,
-            codec=lambda: probe(source).codec,
+            codec=lambda: facts().codec,
             copy_to=raw,
             progress=progress,
         )
     except AudioError:
-        _check_length(probe(source).duration_ms, settings)  # or the probe's own reason
+        _check_length(facts().duration_ms, settings)  # or the probe's own reason
         raise
     _check_length(round(before.duration_s * 1000), settings)
     if before.loudness == -math.inf or before.lead_s >= before.duration_s - 0.001:

@@ -62,7 +62,6 @@ class Limiter:
         self.margin = -(-span // self.CHUNK) * self.CHUNK  # context on each side
         self.channels = channels
         self._buf = np.zeros((self.margin, channels), dtype=np.float32)  # silence before
-        self.reduction_db = 0.0  # the deepest gain reduction so far
 
     def feed(self, block: Samples) -> tuple[Samples, Samples]:
         """Take ``block`` (frames x channels); return (limited, unlimited) for the samples whose
@@ -76,8 +75,6 @@ class Limiter:
         gain = self.gain(self._buf)[self.margin : self.margin + ready]
         plain = self._buf[self.margin : self.margin + ready]
         self._buf = self._buf[ready:]
-        if len(gain):
-            self.reduction_db = min(self.reduction_db, 20 * float(np.log10(gain.min())))
         return plain * gain[:, None], plain
 
     def flush(self) -> tuple[Samples, Samples]:

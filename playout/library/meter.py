@@ -39,8 +39,7 @@ class Scan:
     lead_s: float  # silence at the start
     tail_s: float  # silence at the end
     duration_s: float
-    sample_rate: int  # as decoded
-    channels: int
+    channels: int  # as decoded
 
 
 def loudness_range(summary: str) -> float:
@@ -284,6 +283,5 @@ def scan(
         lead_s=min(lead, duration),
         tail_s=min(tail, duration),
         duration_s=duration,
-        sample_rate=sample_rate,
         channels=channels,
     )

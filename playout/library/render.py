@@ -42,7 +42,6 @@ class Rendered:
     true_peak: float  # dBTP of the written copy
     similarity: float  # correlation of the copy with its (trimmed, downmixed) source
     frames: int
-    limited_db: float  # the limiter's deepest gain reduction (0: it did nothing)
 
 
 class LoudnessMeter:
@@ -133,7 +132,6 @@ def render(
         true_peak=writer.peak.dbtp,
         similarity=writer.match.value,
         frames=frames,
-        limited_db=writer.limiter.reduction_db if writer.limiter else 0.0,
     )
 
 
