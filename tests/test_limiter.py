@@ -71,7 +71,9 @@ def test_the_block_sizes_do_not_change_the_result(block: int) -> None:
     x = signal("speech-like bursts", 1.0)
     reference, _ = run(Limiter(CEILING, 2, RATE), x, 65536)
     out, _ = run(Limiter(CEILING, 2, RATE), x, block)
-    assert np.array_equal(out, reference)
+    # the same to float rounding (BLAS may sum a matrix product's rows in another order
+    # for another number of rows); an edge effect would differ by whole decibels
+    assert np.abs(out - reference).max() <= 1e-6
 
 
 def test_the_gain_ramps_and_only_where_needed() -> None:

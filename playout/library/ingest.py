@@ -33,9 +33,9 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from playout.library.meter import Scan, scan
+from playout.library.meter import Meter, Scan, scan
 from playout.library.probe import AudioError, probe
-from playout.library.render import OUTPUT_RATE, LoudnessMeter, loudness_meter, render
+from playout.library.render import OUTPUT_RATE, loudness_meter, render
 from playout.schedule.model import LibrarySettings
 from playout.schedule.types import format_span
 
@@ -71,12 +71,10 @@ def prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
 def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     raw = out.with_suffix(".f32")  # the decoded source at the output rate, between the passes
-    meters: list[LoudnessMeter] = []
-    with contextlib.ExitStack() as stack:
+    # started first, it is ready when the copy is written
+    with loudness_meter() as meter:
 
-        def progress(channels: int, seconds: float) -> None:
-            if not meters:  # started now, it is ready when the copy is written
-                meters.append(stack.enter_context(loudness_meter(min(channels, 2))))
+        def progress(_channels: int, seconds: float) -> None:
             if seconds > settings.max_duration.total_seconds():
                 longest = format_span(settings.max_duration)
                 raise AudioError(  # stops the pass (_scan asks ffprobe how long it is)
@@ -86,7 +84,7 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
 
         try:
             before = _scan(source, settings, raw, progress)
-            return _render(raw, out, settings, before, meters[0] if meters else None)
+            return _render(raw, out, settings, before, meter)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 raw.unlink()
@@ -142,7 +140,7 @@ def _scan(
 
 
 def _render(
-    raw: Path, out: Path, settings: LibrarySettings, before: Scan, meter: LoudnessMeter | None
+    raw: Path, out: Path, settings: LibrarySettings, before: Scan, meter: Meter | None
 ) -> Prepared:
     channels = min(before.channels, 2)
     first = round(before.lead_s * OUTPUT_RATE)

@@ -8,7 +8,7 @@ How the gain is found, on stretches (chunks) of 32 samples:
 
 1. the peak of each chunk, true peak included: a chunk whose samples (and its neighbours')
    stay under ceiling / (the interpolation filter's largest gain) cannot pass the ceiling;
-   only the others are oversampled 4x (``meter.interpolation_filter``, as the true-peak meter);
+   only the others are oversampled 4x (``truepeak.Between``, as the true-peak meter);
 2. the gain each chunk needs (ceiling / peak, at most 1), then the smallest of those from
    ``hold`` chunks back to ``attack`` chunks ahead;
 3. that step curve averaged over the last ``attack`` worth of samples: a ramp that is, at every
@@ -25,13 +25,11 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from playout.library.meter import TruePeak, interpolation_filter
-
-Samples = npt.NDArray[np.float32]
+from playout.library.truepeak import Between, Samples
 
 
 class Limiter:
-    CHUNK = 32
+    CHUNK = Between.CHUNK  # a chunk pair holds every window starting in the first
 
     def __init__(
         self,
@@ -47,12 +45,9 @@ class Limiter:
         ceiling (None: wherever the filter could pass it, up to 7.6 dB; a few dB catch what
         real recordings hold, much faster, and the copy's true peak is measured anyway)."""
         self.limit = 10 ** (ceiling_db / 20)
-        self.taps = TruePeak.TAPS
-        # the phases between samples (phase 0 gives the samples back), in convolution order
-        self.phases = np.ascontiguousarray(
-            interpolation_filter(TruePeak.FACTOR, self.taps)[::-1, 1:]
-        )
-        self.filter_gain = float(np.abs(self.phases).sum(axis=0).max())
+        self.between = Between()
+        self.taps = Between.TAPS
+        self.filter_gain = self.between.gain
         if overshoot_db is not None:
             self.filter_gain = min(self.filter_gain, 10 ** (overshoot_db / 20))
         self.attack = max(1, round(attack_ms * rate / 1000 / self.CHUNK))  # chunks
@@ -96,10 +91,9 @@ class Limiter:
         hot = np.flatnonzero(near * self.filter_gain > self.limit)
         if not len(hot):
             return np.ones(n, dtype=np.float32)
-        starts = (hot[:, None] * c + np.arange(c)).ravel()
         for channel in range(x.shape[1]):
-            windows = sliding_window_view(padded[:, channel], self.taps)[starts]
-            between = np.abs(windows @ self.phases).max(axis=1).reshape(len(hot), c).max(axis=1)
+            points = self.between.points(padded[:, channel], hot)
+            between = np.maximum(points.max(axis=1), -points.min(axis=1))
             peaks[hot] = np.maximum(peaks[hot], between)
         need = np.minimum(1.0, self.limit / np.maximum(peaks, 1e-12))
         # a window's peak lies in its own chunk or the next: one chunk more on each side

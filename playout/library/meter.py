@@ -10,7 +10,7 @@ import math
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -22,9 +22,9 @@ except ImportError:  # Windows
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 
 from playout.library.probe import TIMEOUT_S, AudioError, decoding_error, tool
+from playout.library.truepeak import TruePeak
 
 T = TypeVar("T")
 SILENCE_MIN_S = 0.01  # a quiet stretch this long at an end is trimmed
@@ -96,69 +96,65 @@ def integrated(log: str) -> float:
     return -math.inf if value <= -70.0 else value
 
 
-def interpolation_filter(factor: int, taps: int, beta: float = 8.0) -> npt.NDArray[np.float32]:
-    """The oversampling filter as a (taps, factor) matrix, one column per phase: a Kaiser-
-    windowed sinc low-pass at the original Nyquist frequency, unity gain per phase.
+class Meter:
+    """An ffmpeg running ``filters`` (measurements) over what is written to its standard
+    input, on the other core while Python reads, writes and measures: the passes' ebur128
+    does not wait in the decoding ffmpeg's thread. Its log goes to a temporary file (never a
+    pipe that could fill); ``log()`` ends it and returns the log."""
 
-    It is centred on a sample, so the phases interpolate at exactly 1/4, 2/4, 3/4 of the way
-    between samples (phase 0 gives the samples back): centred between two taps, as an even
-    length puts it, every point is 1/8 sample off and a sine at fs/4 reads 0.17 dB low. Cut
-    lower than Nyquist, it misses the peaks of content near it (at 0.96 of it, 0.7 dB on white
-    noise bursts; ffmpeg's and scipy's meters agree with this one within 0.05 dB)."""
-    n = factor * taps
-    centre = n // 2
-    window = np.kaiser(2 * centre + 1, beta)[:n]  # symmetric about ``centre``
-    h = np.sinc((np.arange(n) - centre) / factor) * window
-    h = h / h.sum() * factor
-    return np.stack([h[p::factor] for p in range(factor)], axis=1).astype(np.float32)
+    def __init__(self, input_args: list[str], filters: str, log: IO[bytes]) -> None:
+        self._log = log
+        self._proc = subprocess.Popen(
+            [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
+             *input_args, "-i", "pipe:0", "-af", filters, "-f", "null", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )  # fmt: skip
+        assert self._proc.stdin is not None
+        widen_pipe(self._proc.stdin)
+        self._broken = False
 
-
-class TruePeak:
-    """True peak (BS.1770 annex 2): the peak of the signal oversampled 4x, measured block by
-    block with the filter's history carried over, so block edges add nothing.
-
-    An interpolated sample is at most ``gain`` (the largest sum of a phase's absolute taps)
-    times the largest sample under the filter, so only stretches whose samples come that close
-    to the peak found so far are interpolated, each with one matrix product (every window of
-    32 samples times the three phases between samples); the rest cannot hold the true peak."""
-
-    FACTOR, TAPS = 4, 32  # 128-tap Kaiser interpolation filter
-    CHUNK = 32  # samples per stretch tested against the bound
-
-    def __init__(self, channels: int) -> None:
-        # in convolution order; phase 0 gives the samples back (the sample peak covers it)
-        self.phases = np.ascontiguousarray(interpolation_filter(self.FACTOR, self.TAPS)[::-1, 1:])
-        self.gain = float(np.abs(self.phases).sum(axis=0).max())
-        self.history = np.zeros((self.TAPS - 1, channels), dtype=np.float32)
-        self.peak = 0.0
-
-    def feed(self, block: npt.NDArray[np.float32]) -> None:
-        if not len(block):
+    def write(self, data: bytes) -> None:
+        if self._broken:
             return
-        ext = np.concatenate([self.history, block])
-        self.history = ext[-(self.TAPS - 1) :]
-        windows_n = len(ext) - self.TAPS + 1  # window i covers ext[i : i + TAPS]
-        chunks = -(-len(ext) // self.CHUNK)
-        padded = np.zeros(((chunks + 1) * self.CHUNK, ext.shape[1]), dtype=np.float32)
-        padded[: len(ext)] = ext
-        # one figure per stretch for all channels: a contiguous reduction (numpy is slow
-        # reducing the middle axis of (stretch, sample, channel))
-        most = np.abs(padded).reshape(chunks + 1, -1).max(axis=1)
-        self.peak = max(self.peak, float(most.max()))
-        # the windows starting in stretch j reach at most into stretch j + 1
-        hot = np.flatnonzero(np.maximum(most[:-1], most[1:]) * self.gain > self.peak)
-        if not len(hot):
-            return
-        starts = (hot[:, None] * self.CHUNK + np.arange(self.CHUNK)).ravel()
-        starts = starts[starts < windows_n]
-        for channel in range(ext.shape[1]):
-            out = sliding_window_view(ext[:, channel], self.TAPS)[starts] @ self.phases
-            if out.size:
-                self.peak = max(self.peak, float(out.max()), float(-out.min()))
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data)
+        except BrokenPipeError:
+            self._broken = True  # it died: its log says why (``log``)
 
-    @property
-    def dbtp(self) -> float:
-        return 20 * math.log10(self.peak) if self.peak > 0 else -math.inf
+    def log(self, what: str) -> str:
+        """Its log, once it has measured everything written (``what`` names it in an error)."""
+        assert self._proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self._proc.stdin.close()
+        self._proc.wait(timeout=TIMEOUT_S)
+        self._log.seek(0)
+        text = self._log.read().decode("utf-8", "replace")
+        if self._proc.returncode != 0 or "Summary:" not in text:
+            raise AudioError(f"ffmpeg could not measure {what} ({text.strip()[-200:]})")
+        return text
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+
+
+@contextlib.contextmanager
+def started_meter(input_args: list[str], filters: str) -> Iterator[Meter]:
+    """A started ``Meter`` (``input_args`` describe what will be written to it), stopped at
+    the end."""
+    with tempfile.TemporaryFile() as log:
+        meter = Meter(input_args, filters, log)
+        try:
+            yield meter
+        finally:
+            meter.close()
 
 
 class Correlation:
@@ -169,7 +165,9 @@ class Correlation:
         self.sxy = self.sxx = self.syy = 0.0
 
     def feed(self, a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> None:
-        x, y = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+        # single-precision products, summed per block (BLAS's partial sums keep them within
+        # ~1e-6 of double precision) and across blocks in Python's double
+        x, y = np.ravel(a), np.ravel(b)
         self.sxy += float(np.dot(x, y))
         self.sxx += float(np.dot(x, x))
         self.syy += float(np.dot(y, y))
@@ -181,14 +179,48 @@ class Correlation:
         return self.sxy / math.sqrt(self.sxx * self.syy)
 
 
-def read_wav_header(pipe: IO[bytes]) -> tuple[int, int]:
-    """(sample rate, channels) of the WAV header ffmpeg writes ahead of a stream's samples; the
-    pipe is left at the first sample."""
+class Sound:
+    """Where the sound starts and ends, fed block by block: the first and the last frame with a
+    sample at or above ``threshold_db`` in any channel (what ffmpeg's ``silencedetect`` counts
+    as not silent)."""
+
+    def __init__(self, threshold_db: float | None) -> None:
+        self.threshold = None if threshold_db is None else 10 ** (threshold_db / 20)
+        self.first: int | None = None
+        self.last = 0
+        self.frames = 0
+
+    def feed(self, block: npt.NDArray[np.float32]) -> None:
+        loud = np.abs(block.ravel()) >= self.threshold if self.threshold is not None else None
+        if loud is not None and loud.any():
+            channels = block.shape[1]
+            if self.first is None:
+                self.first = self.frames + int(loud.argmax()) // channels
+            self.last = self.frames + (len(loud) - 1 - int(loud[::-1].argmax())) // channels
+        self.frames += len(block)
+
+    def silence(self, rate: int) -> tuple[float, float]:
+        """Seconds of silence (lead, tail), each counted only from ``SILENCE_MIN_S`` on; an
+        entirely silent clip is all lead."""
+        if self.first is None:
+            return self.frames / rate, 0.0
+        shortest = SILENCE_MIN_S * rate
+        lead = self.first if self.first >= shortest else 0
+        after = self.frames - 1 - self.last
+        tail = after if after >= shortest else 0
+        return lead / rate, tail / rate
+
+
+def read_wav_header(pipe: IO[bytes]) -> tuple[int, int, bytes]:
+    """(sample rate, channels, the header itself) of the WAV header ffmpeg writes ahead of a
+    stream's samples; the pipe is left at the first sample."""
+    read = bytearray()
 
     def take(n: int) -> bytes:
         data = pipe.read(n)
         if len(data) < n:
             raise AudioError("ffmpeg gave no audio")
+        read.extend(data)
         return data
 
     if take(12)[8:12] != b"WAVE":
@@ -197,7 +229,7 @@ def read_wav_header(pipe: IO[bytes]) -> tuple[int, int]:
     while True:
         kind, size = take(4), int.from_bytes(take(4), "little")
         if kind == b"data":
-            return rate, channels
+            return rate, channels, bytes(read)
         body = take(size + size % 2)
         if kind == b"fmt ":
             channels = int.from_bytes(body[2:4], "little")
@@ -214,66 +246,68 @@ def scan(
     progress: Callable[[int, float], None] | None = None,
 ) -> Scan:
     """One pass over ``path``: it decodes the whole file (any decoding error refuses it),
-    measures the loudness (ffmpeg's ebur128), the true peak (``TruePeak``, on the samples
-    ffmpeg decodes), the length as decoded (a header's figure can be off by a frame or more:
-    MP3 estimates it) and, with ``silence_db``, the silence at both ends.
+    measures the loudness (ffmpeg's ebur128, in a ``Meter``), the true peak (``TruePeak``, on
+    the samples ffmpeg decodes), the length as decoded (a header's figure can be off by a frame
+    or more: MP3 estimates it) and, with ``silence_db``, the silence at both ends.
 
     With ``copy_to``, the same decoded samples are also written there, resampled to
     ``copy_rate`` and mixed down to stereo if they have more channels (32-bit float, raw): what
     the playout copy is rendered from, without decoding the file again. ``progress`` is called
     between blocks with the number of channels and the seconds decoded so far (it may raise to
     stop the pass)."""
-    measures = [f"silencedetect=noise={silence_db:g}dB:d={SILENCE_MIN_S}"] if silence_db else []
-    measures.append(LOUDNESS_FILTER)
     # times counted in decoded samples (a WMA decoder stamps its first frame 86 ms)
-    split = 3 if copy_to is not None else 2
-    graph = (
-        f"[0:a:0]asetpts=N/SR/TB,asplit={split}[m][p]{'[c]' if copy_to else ''};"
-        f"[m]{','.join(measures)}[n]"
-    )
-    if copy_to is not None:
-        graph += f";[c]aresample={copy_rate},aformat=sample_fmts=flt:channel_layouts=mono|stereo[o]"
-    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
+    graph = "[0:a:0]asetpts=N/SR/TB"
+    if copy_to is None:
+        graph += "[p]"
+    else:
+        graph += (
+            f",asplit=2[p][c];[c]aresample={copy_rate},"
+            "aformat=sample_fmts=flt:channel_layouts=mono|stereo[o]"
+        )
+    # the decoding ffmpeg prints errors only: any line it prints refuses the file (ffmpeg 5
+    # says "Error while decoding", later ones only the decoder's own message)
+    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "error",
             "-i", str(path), "-filter_complex", graph,
-            "-map", "[n]", "-f", "null", "-",
             "-map", "[p]", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]  # fmt: skip
     if copy_to is not None:
         args += ["-map", "[o]", "-c:a", "pcm_f32le", "-f", "f32le", "-y", str(copy_to)]
     found: dict[str, float] = {}
+    sound = Sound(silence_db)
+    # the samples go on, as they come, to a second ffmpeg that measures them (the WAV header
+    # first: it learns the rate and the channel layout, which the loudness weights follow)
+    with started_meter(["-f", "wav"], LOUDNESS_FILTER) as measure:
 
-    def read(out: IO[bytes]) -> int:
-        try:
-            rate, channels = read_wav_header(out)
-        except AudioError:
-            return 0  # ffmpeg failed before any audio: its log says why
-        found.update(rate=rate, channels=channels)
-        meter, frame, frames = TruePeak(channels), 4 * channels, 0
-        while raw := out.read(16384 * frame):
-            usable = len(raw) - len(raw) % frame
-            meter.feed(np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels))
-            frames += usable // frame
-            if progress is not None:
-                progress(channels, frames / rate)
-        found.update(peak=meter.peak)
-        return frames
+        def read(out: IO[bytes]) -> int:
+            try:
+                rate, channels, header = read_wav_header(out)
+            except AudioError:
+                return 0  # ffmpeg failed before any audio: its log says why
+            measure.write(header)
+            found.update(rate=rate, channels=channels)
+            peak, frame = TruePeak(channels), 4 * channels
+            while raw := out.read(65536 * frame):
+                measure.write(raw)
+                usable = len(raw) - len(raw) % frame
+                block = np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels)
+                peak.feed(block)
+                sound.feed(block)
+                if progress is not None:
+                    progress(channels, sound.frames / rate)
+            found.update(peak=peak.peak)
+            return sound.frames
 
-    frames, returncode, log = stream(args, read, TIMEOUT_S * 10)
-    decode_errors = [line for line in log.splitlines() if "Error while decoding" in line]
-    if decode_errors or returncode != 0:
-        name = codec() if callable(codec) else codec  # for the message (a probe may be late)
-        raise decoding_error(name, "\n".join(decode_errors) or log.strip()[-300:])
-    if "Summary:" not in log or not found.get("rate"):
-        raise AudioError(f"ffmpeg could not measure the clip ({log.strip()[-200:]})")
+        frames, returncode, decoding = stream(args, read, TIMEOUT_S * 10)
+        if decoding.strip() or returncode != 0:
+            name = codec() if callable(codec) else codec  # for the message (a probe may be late)
+            raise decoding_error(name, decoding)
+        if not found.get("rate"):
+            raise AudioError(f"ffmpeg could not decode the clip ({decoding.strip()[-200:]})")
+        log = measure.log("the clip")
     sample_rate, channels = int(found["rate"]), int(found["channels"])
     duration = frames / sample_rate
     lead = tail = 0.0
     if silence_db is not None:
-        starts = [float(m[1]) for m in re.finditer(r"silence_start: " + _NUMBER, log)]
-        ends = [float(m[1]) for m in re.finditer(r"silence_end: " + _NUMBER, log)]
-        if starts and starts[0] <= 0.001:
-            lead = ends[0] if ends else duration
-        if starts and (len(ends) < len(starts) or ends[-1] >= duration - 0.001):
-            tail = max(0.0, duration - starts[-1])
+        lead, tail = sound.silence(sample_rate)
     summary = log[log.rindex("Summary:") :]
     peak = found.get("peak", 0.0)
     return Scan(

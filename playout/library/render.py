@@ -12,25 +12,17 @@ clip's length.
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import tempfile
+import struct
 import wave
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from playout.library.limiter import Limiter, Samples
-from playout.library.meter import (
-    LOUDNESS_FILTER,
-    Correlation,
-    TruePeak,
-    integrated,
-    widen_pipe,
-)
-from playout.library.probe import TIMEOUT_S, AudioError, tool
+from playout.library.limiter import Limiter
+from playout.library.meter import LOUDNESS_FILTER, Correlation, Meter, integrated, started_meter
+from playout.library.truepeak import Samples, TruePeak
 
 OUTPUT_RATE = 44100
 _BLOCK_FRAMES = 65536
@@ -44,62 +36,30 @@ class Rendered:
     frames: int
 
 
-class LoudnessMeter:
-    """ffmpeg's ebur128 reading 16-bit samples from a pipe as they are written; its log goes to
-    ``log`` (the caller's temporary file)."""
-
-    def __init__(self, channels: int, log: IO[bytes]) -> None:
-        self._log = log
-        self._proc = subprocess.Popen(
-            [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "info",
-             "-f", "s16le", "-ar", str(OUTPUT_RATE), "-ac", str(channels), "-i", "pipe:0",
-             "-af", LOUDNESS_FILTER, "-f", "null", "-"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )  # fmt: skip
-        assert self._proc.stdin is not None
-        widen_pipe(self._proc.stdin)
-        self._broken = False
-
-    def write(self, data: bytes) -> None:
-        if self._broken:
-            return
-        assert self._proc.stdin is not None
-        try:
-            self._proc.stdin.write(data)
-        except BrokenPipeError:
-            self._broken = True  # it died: its log says why (below)
-
-    def loudness(self) -> float:
-        assert self._proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            self._proc.stdin.close()
-        self._proc.wait(timeout=TIMEOUT_S)
-        self._log.seek(0)
-        log = self._log.read().decode("utf-8", "replace")
-        if self._proc.returncode != 0 or "Summary:" not in log:
-            raise AudioError(f"ffmpeg could not measure the converted clip ({log.strip()[-200:]})")
-        return integrated(log)
-
-    def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        if self._proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self._proc.stdin.close()
+def loudness_meter() -> contextlib.AbstractContextManager[Meter]:
+    """A started ``Meter`` of a copy's loudness (ffmpeg's ebur128 on its 16-bit samples, as
+    they are written, after a WAV header: ``render`` writes it), stopped at the end. Started
+    before the source is decoded, its start (~0.1 s of loading ffmpeg's libraries) runs beside
+    the decoding ffmpeg's."""
+    return started_meter(["-f", "wav"], LOUDNESS_FILTER)
 
 
-@contextlib.contextmanager
-def loudness_meter(channels: int) -> Iterator[LoudnessMeter]:
-    """A started ``LoudnessMeter``, stopped at the end."""
-    with tempfile.TemporaryFile() as log:
-        meter = LoudnessMeter(channels, log)
-        try:
-            yield meter
-        finally:
-            meter.close()
+def stream_header(channels: int) -> bytes:
+    """The WAV header of 16-bit samples at the output rate of a length not known yet (as
+    ffmpeg writes one to a pipe)."""
+    frame = 2 * channels
+    fmt = struct.pack("<HHIIHH", 1, channels, OUTPUT_RATE, OUTPUT_RATE * frame, frame, 16)
+    unknown = b"\xff\xff\xff\xff"
+    return (
+        b"RIFF"
+        + unknown
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + unknown
+    )
 
 
 def render(
@@ -109,7 +69,7 @@ def render(
     span: tuple[int, int],
     gain_db: float,
     ceiling_db: float | None,
-    meter: LoudnessMeter | None = None,
+    meter: Meter | None = None,
     overshoot_db: float | None = None,
 ) -> Rendered:
     """Write the playout copy to ``out`` (WAV, 16-bit, 44.1 kHz, ``channels`` channels) from
@@ -118,7 +78,8 @@ def render(
     ``meter`` (started beforehand, so it is ready) measures it."""
     with contextlib.ExitStack() as stack:
         if meter is None:
-            meter = stack.enter_context(loudness_meter(channels))
+            meter = stack.enter_context(loudness_meter())
+        meter.write(stream_header(channels))
         limiter = None
         if ceiling_db is not None:
             limiter = Limiter(ceiling_db, channels, OUTPUT_RATE, overshoot_db=overshoot_db)
@@ -126,7 +87,7 @@ def render(
         with raw.open("rb") as source:
             source.seek(span[0] * 4 * channels)
             frames = writer.consume(source, span[1])
-        loudness = meter.loudness()
+        loudness = integrated(meter.log("the converted clip"))
     return Rendered(
         loudness=loudness,
         true_peak=writer.peak.dbtp,
@@ -139,7 +100,7 @@ class _Writer:
     """Gain, limiter, 16-bit, WAV, meters: for each block of float samples read."""
 
     def __init__(
-        self, out: Path, channels: int, gain: float, limiter: Limiter | None, meter: LoudnessMeter
+        self, out: Path, channels: int, gain: float, limiter: Limiter | None, meter: Meter
     ) -> None:
         self.out, self.channels, self.gain, self.meter = out, channels, gain, meter
         self.limiter = limiter
@@ -163,11 +124,13 @@ class _Writer:
     def _write(self, wav: wave.Wave_write, block: Samples, plain: Samples | None = None) -> int:
         if plain is None and self.limiter is not None:
             block, plain = self.limiter.feed(block)
-        pcm = np.clip(np.rint(block * 32768.0), -32768, 32767).astype("<i2")
-        data = pcm.tobytes()
+        scaled = block * np.float32(32768.0)
+        np.rint(scaled, out=scaled)
+        np.clip(scaled, -32768, 32767, out=scaled)
+        data = scaled.astype("<i2").tobytes()
         wav.writeframesraw(data)
         self.meter.write(data)
-        copy = pcm.astype(np.float32) / 32768.0
-        self.peak.feed(copy)
-        self.match.feed(copy, block if plain is None else plain)
-        return len(pcm)
+        scaled *= np.float32(1 / 32768)  # the 16-bit samples as they will be read (exactly)
+        self.peak.feed(scaled)
+        self.match.feed(scaled, block if plain is None else plain)
+        return len(scaled)
