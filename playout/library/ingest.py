@@ -8,8 +8,9 @@ on air. The original file is never modified.
 
 ffmpeg decodes the source, once: it knows every format's sample layout, so nothing is decoded
 wrongly. Its pass (``meter.scan``) measures the loudness (ffmpeg's EBU R128 meter,
-``ebur128``), the true peak and the silence at the ends, and leaves the decoded samples,
-resampled to 44.1 kHz, in a raw float file beside the copy. The second pass
+``ebur128``, in a second ffmpeg fed the decoded samples), the true peak and the silence at the
+ends (in Python), and leaves the decoded samples, resampled to 44.1 kHz, in a raw float file
+beside the copy. The second pass
 (``render.render``) writes the copy from that file, from the first sound to the last, with the
 gain — through a look-ahead true-peak limiter when the peaks would pass the ceiling — and
 measures it on the way: loudness (ffmpeg's meter again), true peak, and its correlation with
@@ -17,9 +18,11 @@ the source. A copy off target is rendered again with the gain corrected; a copy 
 sound like its source is refused, whatever went wrong. Every step streams: memory does not grow
 with the clip (the raw file does: 21 MB a minute of stereo, removed at the end).
 
-The copy's loudness meter starts as soon as the scan's first samples arrive, so it is ready
-when the copy is written. ffprobe runs only when the scan fails, to say why (not audio, no
-audio stream, too long: the scan stops once it has decoded more than the longest allowed).
+The copy's loudness meter starts with the import, beside the decoding ffmpeg, so it is ready
+when the copy is written (an ffmpeg's start is ~10 ms for imageio-ffmpeg's static build, ~0.13
+s of CPU for a distribution's shared one: ``probe.tool``). ffprobe runs only when the scan
+fails, to say why (not audio, no audio stream, too long: the scan stops once it has decoded
+more than the longest allowed).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
     # started first, it is ready when the copy is written
     with loudness_meter() as meter:
 
-        def progress(_channels: int, seconds: float) -> None:
+        def progress(seconds: float) -> None:
             if seconds > settings.max_duration.total_seconds():
                 longest = format_span(settings.max_duration)
                 raise AudioError(  # stops the pass (_scan asks ffprobe how long it is)
@@ -107,7 +110,7 @@ def _scan(
     source: Path,
     settings: LibrarySettings,
     raw: Path,
-    progress: Callable[[int, float], None],
+    progress: Callable[[float], None],
 ) -> Scan:
     """The measuring pass. ffprobe runs only when it fails: to say why (not audio, no audio
     stream, too long: the pass stops once it has decoded more than the longest allowed)."""

@@ -243,7 +243,7 @@ def scan(
     codec: str | Callable[[], str] = "",
     copy_to: Path | None = None,
     copy_rate: int = 44100,
-    progress: Callable[[int, float], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Scan:
     """One pass over ``path``: it decodes the whole file (any decoding error refuses it),
     measures the loudness (ffmpeg's ebur128, in a ``Meter``), the true peak (``TruePeak``, on
@@ -253,8 +253,7 @@ def scan(
     With ``copy_to``, the same decoded samples are also written there, resampled to
     ``copy_rate`` and mixed down to stereo if they have more channels (32-bit float, raw): what
     the playout copy is rendered from, without decoding the file again. ``progress`` is called
-    between blocks with the number of channels and the seconds decoded so far (it may raise to
-    stop the pass)."""
+    between blocks with the seconds decoded so far (it may raise to stop the pass)."""
     # times counted in decoded samples (a WMA decoder stamps its first frame 86 ms)
     graph = "[0:a:0]asetpts=N/SR/TB"
     if copy_to is None:
@@ -292,7 +291,7 @@ def scan(
                 peak.feed(block)
                 sound.feed(block)
                 if progress is not None:
-                    progress(channels, sound.frames / rate)
+                    progress(sound.frames / rate)
             found.update(peak=peak.peak)
             return sound.frames
 
