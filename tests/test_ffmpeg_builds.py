@@ -17,7 +17,7 @@ import pytest
 
 from playout.library import AudioError
 from playout.library.catalog import Catalog, import_clip
-from playout.library.meter import SILENCE_MIN_S, Sound
+from playout.library.meter import SILENCE_MIN_S, Sound, finish
 from playout.schedule.model import LibrarySettings
 from playout.store import open_database
 from tests.helpers import make_audio
@@ -137,3 +137,12 @@ def test_an_entirely_silent_clip_is_all_lead() -> None:
     finder = Sound(-50.0)
     finder.feed(np.zeros((500, 1), dtype=np.float32))
     assert finder.silence(RATE) == (0.5, 0.0)
+
+
+def test_an_ffmpeg_that_hangs_is_stopped() -> None:
+    """``finish`` waits without polling, and kills what outlives its time with a message."""
+    hung = subprocess.Popen(["sleep", "30"])
+    with pytest.raises(AudioError, match=r"did not finish within 0.2 s"):
+        finish(hung, 0.2)
+    assert hung.returncode is not None  # killed and reaped
+    assert finish(subprocess.Popen(["true"]), 5) == 0

@@ -6,7 +6,6 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -127,6 +126,8 @@ class _DaemonImporter:
 def _local_importer(app: AppContext) -> Iterator[Importer]:
     """Imports in this command, on a thread that gives way to the air (``give_way``: its CPU
     priority, and its ffmpeg processes', stay lowered until it ends with the command)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from playout.library.catalog import Catalog
     from playout.station_folder import import_file
 

@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,26 @@ def widen_pipe(pipe: IO[bytes]) -> None:
             fcntl.fcntl(pipe.fileno(), setsize, 1 << 20)
 
 
+def finish(proc: subprocess.Popen[bytes], timeout_s: float) -> int:
+    """Wait for ``proc`` to end, killing it after ``timeout_s``. A blocking wait returns the
+    moment it ends (``Popen.wait(timeout)`` polls, sleeping up to 50 ms between looks)."""
+    fired = threading.Event()
+
+    def kill() -> None:
+        fired.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout_s, kill)
+    watchdog.start()
+    try:
+        returncode = proc.wait()
+    finally:
+        watchdog.cancel()
+    if fired.is_set():
+        raise AudioError(f"ffmpeg did not finish within {timeout_s:g} s")
+    return returncode
+
+
 def stream(args: list[str], read: Callable[[IO[bytes]], T], timeout_s: float) -> tuple[T, int, str]:
     """Run ffmpeg (``args``) with ``read`` consuming its standard output as it comes; returns
     what ``read`` returned, the exit code and ffmpeg's log (kept in a file, never in a pipe
@@ -66,7 +87,7 @@ def stream(args: list[str], read: Callable[[IO[bytes]], T], timeout_s: float) ->
         try:
             widen_pipe(proc.stdout)
             result = read(proc.stdout)
-            proc.wait(timeout=timeout_s)
+            finish(proc, timeout_s)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -129,7 +150,7 @@ class Meter:
         assert self._proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             self._proc.stdin.close()
-        self._proc.wait(timeout=TIMEOUT_S)
+        finish(self._proc, TIMEOUT_S)
         self._log.seek(0)
         text = self._log.read().decode("utf-8", "replace")
         if self._proc.returncode != 0 or "Summary:" not in text:
