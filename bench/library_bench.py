@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from playout.library.probe import tool
 from tests.helpers import make_audio
 
 MEASURE = textwrap.dedent(
@@ -59,26 +60,26 @@ import_clip(Catalog(db), work / "audio", Path(sys.argv[3]), into="bench", title=
 """
 
 EBUR128 = """
-subprocess.run(["ffmpeg", "-nostdin", "-v", "info", "-i", sys.argv[3], "-af", "ebur128",
+subprocess.run([sys.argv[4], "-nostdin", "-v", "info", "-i", sys.argv[3], "-af", "ebur128",
                 "-f", "null", "-"], check=True, capture_output=True)
 """
 
 LOUDNORM = """
 import json as j
-p = subprocess.run(["ffmpeg", "-nostdin", "-i", sys.argv[3], "-af",
+p = subprocess.run([sys.argv[4], "-nostdin", "-i", sys.argv[3], "-af",
                     "loudnorm=I=-16:TP=-1:print_format=json", "-f", "null", "-"],
                    check=True, capture_output=True, text=True)
 m = j.loads(p.stderr[p.stderr.rindex("{"):])
 f = ("loudnorm=I=-16:TP=-1:measured_I={input_i}:measured_TP={input_tp}:measured_LRA={input_lra}"
      ":measured_thresh={input_thresh}:offset={target_offset}:linear=true").format(**m)
-subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", sys.argv[3], "-af", f,
+subprocess.run([sys.argv[4], "-nostdin", "-v", "error", "-y", "-i", sys.argv[3], "-af", f,
                 "-ar", "44100", "-c:a", "pcm_s16le", sys.argv[2] + "/loudnorm.wav"], check=True)
 """
 
 
 def run(code: str, work: Path, clip: Path) -> dict[str, float]:
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURE, code, str(work), str(clip)],
+        [sys.executable, "-c", MEASURE, code, str(work), str(clip), FFMPEG],
         capture_output=True,
         text=True,
         check=True,
@@ -87,6 +88,7 @@ def run(code: str, work: Path, clip: Path) -> dict[str, float]:
 
 
 PLAYOUT = str(Path(sys.executable).parent / "playout")
+FFMPEG = tool("ffmpeg")  # the baselines run the ffmpeg the import runs
 
 
 def whole_command(work: Path, clip: Path, repeat: int) -> list[tuple[str, float]]:
@@ -185,6 +187,7 @@ def main() -> None:
             ratio = r["seconds"] / norm["seconds"]
             print(f"{label:>6} {name:34} {r['seconds']:8.2f} {r['rss_mb']:8.0f} {ratio:11.2f}")
     print("targets: import <= 200 MB at any length; 1 min <= 1 s; 30 min <= 0.5 x loudnorm")
+    print(f"ffmpeg (the import's and the baselines'): {FFMPEG}")
     print()
     print(f"{'the whole command, a 1-minute clip':42} {'median s':>9} {'x base':>7}")
     for name, t in commands:
