@@ -69,7 +69,8 @@ import json as j
 p = subprocess.run([sys.argv[4], "-nostdin", "-i", sys.argv[3], "-af",
                     "loudnorm=I=-16:TP=-1:print_format=json", "-f", "null", "-"],
                    check=True, capture_output=True, text=True)
-m = j.loads(p.stderr[p.stderr.rindex("{"):])
+start = p.stderr.rindex("{")
+m = j.loads(p.stderr[start:p.stderr.index("}", start) + 1])
 f = ("loudnorm=I=-16:TP=-1:measured_I={input_i}:measured_TP={input_tp}:measured_LRA={input_lra}"
      ":measured_thresh={input_thresh}:offset={target_offset}:linear=true").format(**m)
 subprocess.run([sys.argv[4], "-nostdin", "-v", "error", "-y", "-i", sys.argv[3], "-af", f,
