@@ -35,7 +35,7 @@ def tool(name: str) -> str:
     """The program ``name`` (ffmpeg or ffprobe) to run. ffmpeg is imageio-ffmpeg's static
     build when it is installed for this machine: it starts in ~10 ms, where a distribution's
     shared build takes ~130 ms of CPU resolving its libraries' symbols (Debian's links 215),
-    and an import starts two of them."""
+    and an import starts three of them."""
     if name == "ffmpeg" and (bundled := _bundled_ffmpeg()) is not None:
         return bundled
     found = shutil.which(name)
