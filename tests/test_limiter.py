@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pytest
 
 from playout.library.limiter import Limiter
+from playout.library.truepeak import Between, TruePeak, interpolation_filter
 from tests.second_meter import true_peak
 
 RATE = 44100
@@ -96,3 +97,27 @@ def test_the_gain_ramps_and_only_where_needed() -> None:
     assert math.isclose(deepest, CEILING, abs_tol=0.3)  # 0 dBFS down to it
     steps = np.abs(np.diff(gain))
     assert steps.max() < 0.2 / (0.002 * RATE) * 2  # a ramp over ~2 ms, not a jump
+
+
+def test_chunk_pairs_give_every_window_s_points() -> None:
+    """``Between.points`` (two chunks times one matrix) equals each window of 32 samples times
+    the filter's phases, for every window starting in the chosen chunks; and ``TruePeak`` fed
+    in uneven blocks finds the largest of them all."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(32 * 40).astype(np.float32)
+    between = Between()
+    phases = interpolation_filter(Between.FACTOR, Between.TAPS)[::-1, 1:]
+    chunks = np.array([0, 3, 4, 17, 38])
+    got = between.points(x, chunks).reshape(len(chunks), 32, 3)
+    for row, chunk in enumerate(chunks):
+        for start in range(32):
+            window = x[chunk * 32 + start : chunk * 32 + start + 32]
+            assert np.allclose(got[row, start], window @ phases, atol=1e-5)
+    # silence before the first sample, as the meter starts with
+    lead_in = np.concatenate([np.zeros(31, dtype=np.float32), x])
+    everything = np.lib.stride_tricks.sliding_window_view(lead_in, 32) @ phases
+    meter = TruePeak(1)
+    for start in range(0, len(x), 333):
+        meter.feed(x[start : start + 333, None])
+    expected = max(float(np.abs(x).max()), float(np.abs(everything).max()))
+    assert meter.peak == pytest.approx(expected, abs=1e-5)
