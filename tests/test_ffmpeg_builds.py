@@ -77,12 +77,16 @@ def test_a_truncated_mp3_is_refused(build: str, tmp_path: Path, catalog: Catalog
 
 
 def test_an_amr_voice_note_with_dtx_is_named(build: str, tmp_path: Path, catalog: Catalog) -> None:
+    """A phone's AMR-NB voice note with DTX (comfort noise) frames, which ffmpeg cannot decode:
+    the operator is told the variant is not supported and what to do, not "damaged"."""
     sid, no_data = bytes([8 << 3 | 4]) + bytes([0x12, 0x34, 0x56, 0x78, 0x9A]), bytes([15 << 3 | 4])
     source = tmp_path / "voice note.amr"
     source.write_bytes(b"#!AMR\n" + b"".join(sid if i % 8 == 0 else no_data for i in range(200)))
     with pytest.raises(AudioError) as info:
         do_import(catalog, tmp_path, source)
     assert "amr_nb" in info.value.message and "not supported" in info.value.message
+    assert "MP3" in info.value.hint
+    assert catalog.all_current() == []
 
 
 def test_both_builds_measure_the_same(build: str, tmp_path: Path, catalog: Catalog) -> None:
