@@ -138,11 +138,12 @@ class DaemonProcess:
         *args: str,
         env: dict[str, str] | None = None,
         prefix: tuple[str, ...] = (),
+        global_args: tuple[str, ...] = (),
     ) -> DaemonProcess:
         env = {**os.environ, **pulse.env(), "PLAYOUT_DIR": str(station.root), **(env or {})}
         env.pop("PLAYOUT_DB", None)
         proc = subprocess.Popen(
-            [*prefix, PLAYOUT, "run", "--log-level", "info", *args],
+            [*prefix, PLAYOUT, *global_args, "run", "--log-level", "info", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

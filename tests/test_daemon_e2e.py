@@ -201,6 +201,31 @@ def test_second_daemon_is_refused_and_sigterm_interrupts_the_airing(
     assert 500 <= int(row["played_ms"]) <= 3000  # type: ignore[call-overload]
 
 
+def test_a_symlink_to_the_database_meets_the_same_lock(pulse: PulseBench, tmp_path: Path) -> None:
+    """The one-daemon lock sits beside the database's real path: a second daemon given a
+    symlink to it is refused, nothing aired twice."""
+    station = build_station(tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(0, "a.wav")], lead_s=5)
+    first = DaemonProcess.start(station, pulse)
+    try:
+        assert first.wait_for("on air: station"), first.output()
+        link = tmp_path / "elsewhere" / "link.db"
+        link.parent.mkdir()
+        link.symlink_to(station.db)
+        second = DaemonProcess.start(station, pulse, global_args=("--db", str(link)))
+        try:
+            code = second.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            second.kill9()
+            code = None
+        assert code == 3, second.output()
+        assert "another playout daemon is already running for this station" in second.output()
+        assert first.wait_for("completed 20", timeout=15), first.output()
+    finally:
+        first.terminate()
+    rows = as_run(station.db)
+    assert [r["status"] for r in rows] == ["completed"]
+
+
 def test_the_air_signal_file_keeps_every_airing(pulse: PulseBench, tmp_path: Path) -> None:
     """``--output afile``: libvlc rewrites its file at every airing, so each airing is kept in
     a file of its own, named by its start and clip (a PC with no sound card keeps the proof)."""

@@ -335,3 +335,35 @@ def test_buffered_log_knows_what_the_database_holds(db: Database) -> None:
     asrun.load_known(DAY - timedelta(days=1), DAY)
     assert asrun.is_logged(a.airing_id)
     assert asrun.logged_ids(DAY, DAY) == {a.airing_id}
+
+
+def test_the_log_file_gets_the_same_lines_as_the_screen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``playout run --log-file``: one flood filter for both handlers; each gets every line
+    once and no false "repeated" line."""
+    from playout.cli.run import setup_logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    log_file = tmp_path / "log" / "playout.log"
+    flood = setup_logging("info", log_file)
+    added = [h for h in root.handlers if h not in before]
+    try:
+        logger = logging.getLogger("playout.daemon")
+        logger.info("on air %s", "20200805-bluezone-0630")
+        logger.warning("missed %s", "20200805-bluezone-1130")
+        logger.info("on air %s", "20200805-bluezone-0630")  # a repeat: held on both
+        flood.flush()
+    finally:
+        for h in added:
+            root.removeHandler(h)
+            h.close()
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    screen = [x for x in capsys.readouterr().err.splitlines() if "playout.daemon" in x]
+    for got in (lines, screen):
+        assert [x.split(": ", 1)[1] for x in got] == [
+            "on air 20200805-bluezone-0630",
+            "missed 20200805-bluezone-1130",
+        ], got
+    assert not any("repeated" in x for x in lines + screen)

@@ -1,4 +1,5 @@
-"""One daemon per station: an OS lock on a file next to the database.
+"""One daemon per station: an OS lock on a file next to the database (its real path, symlinks
+resolved).
 
 The OS releases the lock when the process dies, however it dies, so a stale lock cannot block
 a restart after a power cut (a pid file could). The pid inside is only for the message.
@@ -22,6 +23,13 @@ class StationLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh: IO[str] | None = None
+
+    @classmethod
+    def for_database(cls, db_path: Path) -> StationLock:
+        """The lock of the database at ``db_path``: beside the file it really is, so a
+        symlink or another spelling of the path meets the same lock."""
+        real = db_path.resolve()
+        return cls(real.with_name(real.name + ".lock"))
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

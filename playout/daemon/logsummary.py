@@ -5,6 +5,10 @@ within ``window`` seconds are counted, not written; the next one after the windo
 "(repeated N times since HH:MM:SS)", and :meth:`FloodFilter.flush` (called by the daemon every
 few seconds) writes the count of a flood that has stopped. So a fault that repeats every
 second costs one line a minute, and the rotated log keeps the first error.
+
+One filter serves every handler (the screen and ``--log-file``): it decides once per record
+and the record carries the decision, so a second handler neither counts it again as a repeat
+nor gets another text.
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ class FloodFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Pass or hold ``record``: decided once per record, so the screen's and the log
+        file's handlers (which share this filter) both get the same lines."""
+        decided = getattr(record, "flood_decision", None)
+        if decided is not None:
+            return bool(decided)
+        passed = self._decide(record)
+        record.flood_decision = passed
+        return passed
+
+    def _decide(self, record: logging.LogRecord) -> bool:
         if getattr(record, "summary", False):
             return True
         key = (record.name, record.levelno, record.getMessage())

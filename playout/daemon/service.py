@@ -104,7 +104,7 @@ class Daemon(Horizon):
         self.scheduled: set[date] = set()
         self.booked: dict[str, Item] = {}
         self.plans: dict[date, list[Airing]] = {}
-        self._lock = StationLock(self.db.path.with_name(self.db.path.name + ".lock"))
+        self._lock = StationLock.for_database(self.db.path)
         self.plan_lock = threading.RLock()
         self.engine: Engine | None = None
         self.started_at = self.clock.now()
