@@ -37,6 +37,10 @@ class Phrase:
     def fields(self) -> list[str]:
         return _FIELD.findall(self.en)
 
+    def matches(self, text: str) -> bool:
+        """Is ``text`` this phrase (whatever its parameters)?"""
+        return self.pattern.match(text) is not None
+
 
 # fmt: off
 LATE = Phrase("late", "late by {late}: the output was busy or the station was off",
@@ -86,6 +90,41 @@ ENDED_EARLY = Phrase(
 )
 CLIP_MISSING = Phrase("clip_missing", 'the clip "{clip}" does not exist in audio/',
                       'tin bài "{clip}" không có trong audio/')
+STOPPED_DURING = Phrase("stopped_during",
+                        "the station stopped during the airing (power cut or crash)",
+                        "đài dừng khi đang phát (mất điện hoặc phần mềm bị lỗi)")
+UNKNOWN = Phrase(
+    "unknown",
+    "unknown: the daemon was running but could not write the as-run log and stopped before it "
+    "could, so whether this airing aired is not known",
+    "không rõ: phần mềm đang chạy nhưng không ghi được nhật ký phát sóng và đã dừng trước khi "
+    "ghi được, nên không biết lượt này đã phát hay chưa",
+)
+FILE_MISSING = Phrase("file_missing", "the clip file is missing: {path}",
+                      "thiếu tệp tin bài: {path}")
+FILE_UNREADABLE = Phrase("file_unreadable", "the clip file cannot be read: {path}: {error}",
+                         "không đọc được tệp tin bài: {path}: {error}")
+FILE_EMPTY = Phrase("file_empty", "the clip file is empty (0 bytes): {path}",
+                    "tệp tin bài rỗng (0 byte): {path}")
+CANNOT_DECODE = Phrase("cannot_decode", "the clip cannot be read: {path}: {error}",
+                       "không giải mã được tin bài: {path}: {error}")
+VLC_CANNOT_OPEN = Phrase("vlc_cannot_open", "libvlc cannot open the clip: {path}",
+                         "libvlc không mở được tin bài: {path}")
+VLC_CANNOT_READ = Phrase("vlc_cannot_read", "libvlc cannot read the clip ({state}): {path}",
+                         "libvlc không đọc được tin bài ({state}): {path}")
+NO_AUDIO_TRACK = Phrase("no_audio_track", "the clip holds no audio track: {path}",
+                        "tin bài không có kênh âm thanh: {path}")
+SILENT_FILE = Phrase("silent_file", "the clip holds no audio: {path}",
+                     "tin bài không có âm thanh: {path}")
+CHANGED = Phrase(
+    "changed",
+    "the clip {clip} changed since import (its sha256 is {actual}, the catalogue's "
+    "{expected}): not the approved audio, import it again with 'playout library import' or put "
+    "the approved file back",
+    "tin bài {clip} đã bị thay đổi sau khi nhập (sha256 của tệp là {actual}, của danh mục là "
+    "{expected}): không phải âm thanh đã duyệt, hãy nhập lại bằng 'playout library import' "
+    "hoặc chép lại tệp đã duyệt",
+)
 # fmt: on
 
 PHRASES: tuple[Phrase, ...] = tuple(v for v in globals().values() if isinstance(v, Phrase))

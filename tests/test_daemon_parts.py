@@ -19,6 +19,7 @@ from playout.daemon.asrun import AsRunLog
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.ops import Op
 from playout.daemon.recovery import UNKNOWN, recover, settle
+from playout.daemon.service import Daemon, Timings
 from playout.daemon.spill import DATA_START, Spill
 from playout.daemon.timewatch import TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
@@ -367,3 +368,82 @@ def test_the_log_file_gets_the_same_lines_as_the_screen(
             "missed 20200805-bluezone-1130",
         ], got
     assert not any("repeated" in x for x in lines + screen)
+
+
+# --------------------------------------------------------------------------- the daemon's threads
+
+
+def idle_daemon(db: Database, library: Path, clock: FixedClock) -> Daemon:
+    """A daemon built as `playout run` builds it, with no thread started."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from playout.player.fake import FakePlayer
+
+    daemon = Daemon(
+        schedule=sample_schedule(),
+        durations=DUR,
+        library=library,
+        db=db,
+        player=FakePlayer(clock),
+        clock=clock,
+    )
+    daemon.scheduler = BackgroundScheduler(timezone=daemon.tz)  # not started: jobs wait
+    return daemon
+
+
+def test_a_day_is_planned_once_when_threads_race(tmp_path: Path) -> None:
+    """The heartbeat, the time watch and the airer all call ensure_days: each day is
+    planned (and its airings booked) once."""
+    db = open_database(tmp_path / "playout.db")
+    try:
+        daemon = idle_daemon(db, tmp_path / "audio", FixedClock(at("05:00:00")))
+        planned: list[object] = []
+
+        class Slow(AsRunLog):
+            def store_plan(self, day: object, *args: object, **kwargs: object) -> int | None:
+                planned.append(day)
+                time.sleep(0.05)  # planning takes a while: the window of the race
+                return None
+
+        daemon.asrun = Slow(db, "test/station")  # type: ignore[assignment]
+        barrier = threading.Barrier(6)
+
+        def race() -> None:
+            barrier.wait()
+            daemon.ensure_days(at("05:00:00"), "start")
+
+        threads = [threading.Thread(target=race) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(planned) == [DAY, DAY + timedelta(days=1)]  # type: ignore[type-var]
+        assert len(daemon.booked) == 8  # 4 a day, once each
+    finally:
+        db.close()
+
+
+def test_a_helper_thread_that_ran_well_starts_its_back_off_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = open_database(tmp_path / "playout.db")
+    try:
+        daemon = idle_daemon(db, tmp_path / "audio", FixedClock(at("05:00:00")))
+        daemon.timings = Timings(thread_steady_s=0.2, restart_first_s=0.01)
+        runs = iter([0.0, 0.0, 0.0, 0.3, 0.0])  # how long each run lasts before it fails
+
+        def flaky() -> None:
+            lasts = next(runs, None)
+            if lasts is None:
+                return  # the last run ends well
+            time.sleep(lasts)
+            raise RuntimeError("boom")
+
+        with caplog.at_level(logging.ERROR, logger="playout.daemon"):
+            daemon._supervise("flaky", flaky)
+            daemon._threads["flaky"].join(5)
+        counts = [r.getMessage() for r in caplog.records if "flaky thread failed" in r.message]
+        assert [c.split("(")[1].split(")")[0] for c in counts] == ["1", "2", "3", "1", "2"]
+        assert Timings().restart_delay(1) == 2 and Timings().restart_delay(9) == 60
+    finally:
+        db.close()

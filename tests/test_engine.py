@@ -410,3 +410,77 @@ def test_a_withdrawn_item_is_dropped_while_it_waits(db: Database, library: Path)
     assert asrun.rows(DAY, DAY) == []
     assert ("play", "spot.wav") not in player.calls
     assert len(asked) > 5, "the wait is cut in pieces so a withdrawal is seen at once"
+
+
+# --------------------------------------------------------------------------- interrupt races
+
+
+def test_an_interrupt_as_the_wait_ends_makes_the_item_give_way(db: Database, library: Path) -> None:
+    """``announce --now`` landing after the item's wait ended but before it went on air: the
+    item gives way (it airs after the announcement), it does not play to its end."""
+    from playout.daemon.engine import Preempted
+
+    clock = FixedClock(at("05:59:59"))
+    engine, player, asrun = make_engine(db, library, clock)
+    a = airing(1, "06:00:00")
+    sent: list[bool] = []
+
+    def current(item: Item) -> bool:
+        if clock.now() >= a.start - timedelta(milliseconds=5) and not sent:
+            sent.append(True)
+            engine.interrupt(reasons_emergency())  # the control thread, in the window
+        return True
+
+    engine.current = current
+    with pytest.raises(Preempted):
+        engine.air(Item(a.start, 0, a))
+    assert ("play", "spot.wav") not in player.calls
+    assert asrun.rows(DAY, DAY) == []
+
+
+def test_an_interrupt_while_the_item_starts_stops_it_once_it_plays(
+    db: Database, library: Path
+) -> None:
+    """``announce --now`` landing after the item went on air but before the player's play()
+    began (which forgets an earlier stop()): the airing is stopped as soon as it plays."""
+    clock = FixedClock(at("05:59:59"))
+    engine, _player, asrun = make_engine(db, library, clock)
+    again: list[str] = []
+    engine.on_interrupted = lambda x: again.append(x.airing_id)
+
+    class Racing(AsRunLog):
+        def begin(self, *args: object, **kwargs: object) -> bool:
+            started = super().begin(*args, **kwargs)  # type: ignore[arg-type]
+            engine.interrupt(reasons_emergency())
+            return started
+
+    engine.log = Racing(db, "test/station")
+    a = airing(1, "06:00:00")
+    assert engine.air(Item(a.start, 0, a)) is Status.INTERRUPTED
+    (row,) = asrun.rows(DAY, DAY)
+    assert (row.status, row.reason) == ("interrupted", reasons_emergency())
+    assert row.played_ms < 100
+    assert again == [a.airing_id]
+    assert engine.now_on_air() is None
+
+
+def test_an_announcement_at_the_next_break_lets_the_airing_on_air_finish(
+    db: Database, library: Path
+) -> None:
+    clock = FixedClock(at("05:59:59"))
+    engine, _player, _asrun = make_engine(db, library, clock)
+
+    class Preempting(AsRunLog):
+        def begin(self, *args: object, **kwargs: object) -> bool:
+            engine.preempt()  # on air already: it plays on
+            return super().begin(*args, **kwargs)  # type: ignore[arg-type]
+
+    engine.log = Preempting(db, "test/station")
+    a = airing(1, "06:00:00")
+    assert engine.air(Item(a.start, 0, a)) is Status.COMPLETED
+
+
+def reasons_emergency() -> str:
+    from playout import reasons
+
+    return reasons.EMERGENCY.text()

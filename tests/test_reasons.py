@@ -14,7 +14,9 @@ from playout.player.base import judge
 SAMPLE = {"late": "20 min", "until": "14:30", "note": "họp xã", "sha": "0a1b2c3d4e5f…",
           "span": "4.2 s", "frozen": "3.5", "at": "12.0", "detail": "pulse: sink gone",
           "kind": "error", "played": "0.5", "length": "2.0",
-          "clip": "bluezone/ngan.wav"}  # fmt: skip
+          "clip": "bluezone/ngan.wav", "path": "/srv/dai/audio/bluezone/ngan.wav",
+          "error": "Permission denied", "state": "State.Error", "actual": "0a1b2c3d4e5f…",
+          "expected": "9f8e7d6c5b4a…"}  # fmt: skip
 
 
 @pytest.mark.parametrize("phrase", reasons.PHRASES, ids=lambda p: p.code)
@@ -27,7 +29,8 @@ def test_every_phrase_round_trips_and_has_vietnamese(phrase: reasons.Phrase) -> 
     # no English words of the template are left (parameters may be anything)
     left = re.sub(r"\{\w+\}", "", phrase.en)
     for word in re.findall(r"[a-z]{4,}", left):
-        if word not in ("libvlc", "card", "audio"):  # words Vietnamese uses too
+        # words Vietnamese uses too, and a command's name
+        if word not in ("libvlc", "card", "audio", "playout", "library", "import"):
             assert word not in vi.replace(params.get("detail", ""), ""), (word, vi)
 
 
@@ -61,3 +64,21 @@ def test_composed_reasons_render_in_vietnamese(text: str, vi: str) -> None:
 def test_codes_are_unique() -> None:
     codes = [p.code for p in reasons.PHRASES]
     assert len(codes) == len(set(codes))
+
+
+def test_the_daemon_and_the_players_write_only_catalogued_reasons() -> None:
+    """What recovery, the engine and the players store parses as phrases: nothing of them
+    stays English in a Vietnamese report."""
+    from pathlib import Path
+
+    from playout.daemon.recovery import STOPPED_DURING, UNKNOWN
+    from playout.player.base import PlayerError, check_file
+
+    stored = [STOPPED_DURING, UNKNOWN]
+    for bad in (Path("/nonexistent/x.wav"),):
+        with pytest.raises(PlayerError) as info:
+            check_file(bad)
+        stored.append(str(info.value))
+    for text in stored:
+        assert all(code for code, _ in reasons.parse(text)), text
+        assert reasons.render(text, "vi") != text

@@ -41,6 +41,7 @@ class Commands:
     def __init__(self, daemon: Daemon) -> None:
         self.d = daemon
         self._announced = 0
+        self._count = threading.Lock()  # announcements come on control threads at once
         self._importing = threading.Lock()  # one import at a time beside the air
 
     def handle(self, cmd: str, args: dict[str, Any], operator: str) -> Any:
@@ -132,7 +133,7 @@ class Commands:
         now = d.clock.now()
         today = d.today(now)
         on_air = None
-        if (current := d.engine.on_air) is not None:
+        if (current := d.engine.now_on_air()) is not None:
             elapsed = (now - current.started).total_seconds()
             on_air = {
                 "airing_id": current.airing.airing_id,
@@ -176,7 +177,7 @@ class Commands:
             "next": upcoming,
             "level": d.level,
             "level_until": d.level_until.isoformat() if d.level_until else None,
-            "paused_until": d.engine.paused_until.isoformat() if d.engine.paused_until else None,
+            "paused_until": paused.isoformat() if (paused := d.engine.paused()) else None,
             "schedule_version": d.version,
             "last_reload": d.last_reload,
             "today": counts,
@@ -299,7 +300,9 @@ class Commands:
             raise ControlError(f"cannot announce {clip}: {getattr(exc, 'message', exc)}") from exc
         trigger = Trigger.EMERGENCY if mode == "now" else Trigger.PRIORITY
         now = d.clock.now()
-        self._announced += 1
+        with self._count:
+            self._announced += 1
+            number = self._announced
         ids = []
         for n in range(repeat):
             start = now + timedelta(seconds=every_s * n)
@@ -309,7 +312,7 @@ class Commands:
                 end=start + timedelta(milliseconds=duration),
                 campaign=ANNOUNCE,
                 airing_id=f"{local:%Y%m%d}-{ANNOUNCE}-{now.astimezone(d.tz):%H%M%S}"
-                f"-{self._announced}-{n + 1}",
+                f"-{number}-{n + 1}",
                 day=local.date(),
                 session=ANNOUNCE,
                 clip=str(path) if Path(clip).is_absolute() else clip,
@@ -323,9 +326,7 @@ class Commands:
         if trigger is Trigger.EMERGENCY:
             d.engine.interrupt(reasons.EMERGENCY.text())
         else:
-            d.engine.interrupt_reason = ""
-            d.engine.preempting = True
-            d.engine.wake.set()
+            d.engine.preempt()
         log.info("announcement %s (%s, by %s): %s", ids[0], mode, operator or "?", clip)
         return {"airings": ids}
 
@@ -334,8 +335,7 @@ class Commands:
         assert d.engine is not None
         if until is not None and until <= d.clock.now():
             raise ControlError("the pause would end in the past")
-        d.engine.paused_until = until
-        d.engine.pause_note = f"live relay, {operator}" if operator else "live relay"
+        d.engine.pause(until, f"live relay, {operator}" if operator else "live relay")
         log.info("%s by %s", f"paused until {until}" if until else "resumed", operator or "?")
         return {"paused_until": until.isoformat() if until else None}
 

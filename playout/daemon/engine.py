@@ -22,7 +22,7 @@ from playout.daemon.timewatch import span
 from playout.library import ClipPathError, resolve_clip
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
-from playout.player import Outcome, Player, PlayerError
+from playout.player import Cue, Outcome, Player, PlayerError
 from playout.schedule.model import AudioSettings
 from playout.store import Status, Trigger
 
@@ -73,22 +73,84 @@ class Engine:
     fingerprints: Fingerprints = field(default_factory=Fingerprints)
     current: Callable[[Item], bool] = lambda _item: True  # False: the item was withdrawn
     shutdown: threading.Event = field(default_factory=threading.Event)
-    on_air: OnAir | None = None
-    paused_until: datetime | None = None  # scheduled spots are held (a live relay)
-    pause_note: str = ""
-    interrupt_reason: str = ""  # why the next stop() interrupts the airing on air
     wake: threading.Event = field(default_factory=threading.Event)  # ends a wait early
-    preempting: bool = False
     on_interrupted: Callable[[Airing], None] | None = None  # e.g. book a make-good
+    # shared with the control threads (announce, pause): read and written under _state only
+    on_air: OnAir | None = field(default=None, init=False)
+    paused_until: datetime | None = field(default=None, init=False)  # scheduled spots held
+    pause_note: str = field(default="", init=False)
+    interrupt_reason: str = field(default="", init=False)  # why the airing on air was cut
+    preempting: bool = field(default=False, init=False)  # a waiting item gives way
+    cut: bool = field(default=False, init=False)  # what is (or goes) on air stops at once
+    _state: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def interrupt(self, reason: str) -> None:
         """Stop the airing on air (if any) now; it is logged interrupted with ``reason``.
-        An item still waiting for its time gives way (``Preempted``)."""
-        self.interrupt_reason = reason
-        self.preempting = True
+        An item still waiting for its time gives way (``Preempted``); one that is starting
+        when this comes is stopped as soon as its playback has started."""
+        with self._state:
+            self.interrupt_reason = reason
+            self.preempting = True
+            self.cut = True
+            playing = self.on_air is not None
         self.wake.set()
-        if self.on_air is not None:
+        if playing:
             self.player.stop()
+
+    def preempt(self) -> None:
+        """Something airs at the next break: an item still waiting for its time gives way,
+        the airing on air plays to its end."""
+        with self._state:
+            self.preempting = True
+        self.wake.set()
+
+    def pause(self, until: datetime | None, note: str) -> None:
+        """Hold scheduled spots until ``until`` (None: resume)."""
+        with self._state:
+            self.paused_until = until
+            self.pause_note = note
+
+    def now_on_air(self) -> OnAir | None:
+        with self._state:
+            return self.on_air
+
+    def paused(self) -> datetime | None:
+        with self._state:
+            return self.paused_until
+
+    def _gives_way(self, trigger: Trigger) -> bool:
+        """Is an announcement waiting that this item must give way to? (Asked once.)"""
+        with self._state:
+            if self.preempting and trigger is not Trigger.EMERGENCY:
+                self.preempting = False
+                return True
+            return False
+
+    def _go_on_air(self, item: Item, start: datetime) -> None:
+        """The item goes on air: unless an announcement came after its wait ended."""
+        with self._state:
+            if self.preempting and item.trigger is not Trigger.EMERGENCY:
+                self.preempting = False
+                raise Preempted(item.airing.airing_id)
+            # an emergency item is what the interrupt that brought it asked for
+            self.preempting = self.cut = False
+            self.interrupt_reason = ""
+            self.on_air = OnAir(item.airing, item.trigger, start)
+
+    def _started(self) -> None:
+        """Playback has started: an interrupt that came while it was starting stops it now
+        (the player forgets a stop() that comes before its play())."""
+        with self._state:
+            cut = self.cut
+        if cut:
+            self.player.stop()
+
+    def _off_air(self) -> str:
+        """The airing left the air; the reason of an interrupt that cut it, if any."""
+        with self._state:
+            self.on_air = None
+            self.cut = False
+            return self.interrupt_reason
 
     def stop(self) -> None:
         self.shutdown.set()
@@ -118,11 +180,13 @@ class Engine:
             log.warning("missed %s (%s)", airing.airing_id, reason)
             return Status.MISSED
         scheduled = item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
-        if scheduled and self.paused_until is not None and airing.start < self.paused_until:
-            until = f"{self.paused_until:%H:%M}"
+        with self._state:
+            paused_until, pause_note = self.paused_until, self.pause_note
+        if scheduled and paused_until is not None and airing.start < paused_until:
+            until = f"{paused_until:%H:%M}"
             reason = (
-                reasons.PAUSED_NOTE.text(until=until, note=self.pause_note)
-                if self.pause_note
+                reasons.PAUSED_NOTE.text(until=until, note=pause_note)
+                if pause_note
                 else reasons.PAUSED.text(until=until)
             )
             self.log.record(airing, Status.SKIPPED, reason, at=now, run_id=self.run_id)
@@ -152,12 +216,22 @@ class Engine:
             self.wake.clear()
             if self.shutdown.is_set():
                 return None  # shutting down before it started: it stays unlogged
-            if self.preempting and item.trigger is not Trigger.EMERGENCY:
-                self.preempting = False
+            if self._gives_way(item.trigger):
                 raise Preempted(airing.airing_id)
         if self.shutdown.is_set() or not self.current(item):
             return None
         start = self.clock.now() + self.audio.latency
+        self._go_on_air(item, start)
+        try:
+            return self._play(item, cue, start, sha256, note)
+        finally:
+            self._off_air()
+
+    def _play(
+        self, item: Item, cue: Cue, start: datetime, sha256: str | None, note: str
+    ) -> Status | None:
+        airing = item.airing
+        scheduled = item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
         late = start - airing.start
         if late > timedelta(seconds=1):
             started_late = reasons.STARTED_LATE.text(late=span(late.total_seconds()))
@@ -172,9 +246,6 @@ class Engine:
             operator=item.operator,
         ):
             return None
-        self.on_air = OnAir(airing, item.trigger, start)
-        self.interrupt_reason = ""
-        self.preempting = False
         log.info(
             "on air %s %s (%s)%s",
             airing.airing_id,
@@ -182,17 +253,15 @@ class Engine:
             item.trigger,
             f", {note}" if note else "",
         )
-        try:
-            result = self.player.play(cue)
-        finally:
-            self.on_air = None
+        result = self.player.play(cue, on_start=self._started)
+        cut_by = self._off_air()
         status = _OUTCOME_STATUS[result.outcome]
         reason = result.reason
         played = max(0, min(result.played_ms, airing.duration_ms))
         if status is Status.INTERRUPTED and self.shutdown.is_set():
             reason = reasons.DAEMON_STOPPED.text()
         elif status is Status.INTERRUPTED:
-            reason = self.interrupt_reason or reason
+            reason = cut_by or reason
             if self.on_interrupted is not None and scheduled:
                 self.on_interrupted(airing)
         if note and status is Status.COMPLETED:
@@ -214,15 +283,15 @@ class Engine:
         try:
             actual = self.fingerprints.sha256(path)
         except OSError as exc:
-            raise PlayerError(f"the clip file cannot be read: {path}: {exc.strerror}") from exc
+            raise PlayerError(reasons.FILE_UNREADABLE.text(path=path, error=exc.strerror)) from exc
         expected = self.checksums(clip)
         if expected is None or actual == expected:
             return actual, ""
         if not self.audio.allow_unapproved:
             raise PlayerError(
-                f"the clip {clip} changed since import (its sha256 is {actual[:12]}…, the "
-                f"catalogue's {expected[:12]}…): it is not the approved audio; import it again "
-                "with 'playout library import' or put the approved file back"
+                reasons.CHANGED.text(
+                    clip=clip, actual=f"{actual[:12]}…", expected=f"{expected[:12]}…"
+                )
             )
         return actual, reasons.UNAPPROVED.text(sha=f"{expected[:12]}…")
 

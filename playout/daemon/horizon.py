@@ -62,15 +62,18 @@ class Horizon:
         return (now or self.clock.now()).astimezone(self.tz).date()
 
     def ensure_days(self, now: datetime, reason: str) -> None:
-        """Today and tomorrow are scheduled (and the day after from 23:00), station time."""
+        """Today and tomorrow are scheduled (and the day after from 23:00), station time.
+
+        Called from the heartbeat, the time watch and the airer at once: the check and the
+        scheduling of a day happen under ``plan_lock``, so a day is planned once."""
         local = now.astimezone(self.tz)
         days = [local.date(), local.date() + timedelta(days=1)]
         if local.hour >= PLAN_AHEAD_HOUR:
             days.append(local.date() + timedelta(days=2))
-        for day in days:
-            if day not in self.scheduled:
-                self.schedule_day(day, reason=reason if day == days[0] else "planned ahead")
         with self.plan_lock:
+            for day in days:
+                if day not in self.scheduled:
+                    self.schedule_day(day, reason=reason if day == days[0] else "planned ahead")
             for old in [d for d in self.scheduled if d < local.date() - timedelta(days=1)]:
                 self.scheduled.discard(old)
                 self.plans.pop(old, None)

@@ -15,11 +15,8 @@ from playout.store import DaemonRunRow, Status
 
 LOOK_BACK = timedelta(days=7)
 OFF_AIR = reasons.OFF_AIR.text()
-STOPPED_DURING = "the station stopped during the airing (power cut or crash)"
-UNKNOWN = (
-    "unknown: the daemon was running but could not write the as-run log, and stopped before "
-    "it could; whether this airing aired is not known"
-)
+STOPPED_DURING = reasons.STOPPED_DURING.text()
+UNKNOWN = reasons.UNKNOWN.text()
 
 
 @dataclass

@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,25 @@ from playout.store import Database, Trigger
 
 log = logging.getLogger("playout.daemon")
 
-HEARTBEAT_S = 5
-STOP_TIMEOUT_S = 3.0
-UNHEALTHY_BEAT_S = 3 * HEARTBEAT_S
+
+@dataclass(frozen=True)
+class Timings:
+    """The daemon's own periods and limits, in seconds (tests shorten them)."""
+
+    heartbeat_s: float = 5.0  # heartbeat, the days to schedule, output health
+    stop_timeout_s: float = 3.0  # how long a stop waits for the airer and the writer
+    thread_steady_s: float = 300.0  # a helper thread that ran this long starts its back-off over
+    restart_first_s: float = 2.0  # a failed helper thread waits this, doubled each time ...
+    restart_max_s: float = 60.0  # ... up to this
+
+    @property
+    def unhealthy_beat_s(self) -> float:
+        return 3 * self.heartbeat_s
+
+    def restart_delay(self, failures: int) -> float:
+        """Seconds before a helper thread that failed ``failures`` times in a row starts."""
+        return min(self.restart_first_s * float(2 ** (min(failures, 6) - 1)), self.restart_max_s)
+
 
 # (schedule, clip durations, clip checksums) freshly loaded and checked, or the errors
 Loaded = tuple[Schedule, Mapping[str, int], Mapping[str, str]]
@@ -93,6 +109,7 @@ class Daemon(Horizon):
     importer: Importer | None = None  # `playout library import`, one file (warm libraries)
     flood: FloodFilter | None = None  # the log's flood filter, flushed every heartbeat
     timewatch: TimeWatch | None = None
+    timings: Timings = field(default_factory=Timings)
 
     def __post_init__(self) -> None:
         self.tz = self.schedule.station.tz
@@ -203,7 +220,9 @@ class Daemon(Horizon):
         for airing in self._recovered:
             log.info("make-good %s at %s", airing.airing_id, airing.start.strftime("%H:%M:%S"))
             self.book(airing, Trigger.MAKE_GOOD)
-        scheduler.add_job(self._maintain, IntervalTrigger(seconds=HEARTBEAT_S), id="maintain")
+        scheduler.add_job(
+            self._maintain, IntervalTrigger(seconds=self.timings.heartbeat_s), id="maintain"
+        )
         if self.level_until is not None:
             self.commands.schedule_level_end(self.level_until)
         self._install_signals()
@@ -239,9 +258,9 @@ class Daemon(Horizon):
         notify("STOPPING=1")
         self.stop()
         control.stop()
-        self._threads["airer"].join(STOP_TIMEOUT_S)
+        self._threads["airer"].join(self.timings.stop_timeout_s)
         scheduler.shutdown(wait=False)
-        self.asrun.stop(STOP_TIMEOUT_S)
+        self.asrun.stop(self.timings.stop_timeout_s)
         try:
             self.direct.end_run(run_id, self.clock.now())
         except Exception as exc:  # noqa: BLE001 - the database may be the fault we stop on
@@ -269,14 +288,17 @@ class Daemon(Horizon):
 
         def run() -> None:
             while not self.stopping.is_set():
+                started = time.monotonic()
                 try:
                     target()
                     return
                 except Exception:  # a helper thread must never die for good
                     failures = self._thread_failures.get(name, 0) + 1
+                    if time.monotonic() - started >= self.timings.thread_steady_s:
+                        failures = 1  # it ran well for a while: back-off starts over
                     self._thread_failures[name] = failures
                     log.exception("the %s thread failed (%d); restarting it", name, failures)
-                    self.stopping.wait(min(2 ** min(failures, 6), 60))
+                    self.stopping.wait(self.timings.restart_delay(failures))
 
         thread = threading.Thread(target=run, name=name, daemon=True)
         self._threads[name] = thread
@@ -318,7 +340,9 @@ class Daemon(Horizon):
             try:
                 self.engine.air(item)
             except Preempted:
-                self.queue.put(item)  # it airs after the announcement
+                # it airs after the announcement, queued now (an item whose time has come
+                # would sort before an announcement made a moment later)
+                self.queue.put(replace(item, start=max(item.start, self.clock.now())))
             except Exception:  # the daemon must outlive any single airing
                 log.exception("airing %s failed unexpectedly", item.airing.airing_id)
 
@@ -327,8 +351,10 @@ class Daemon(Horizon):
     def health(self) -> list[str]:
         """What is wrong now (empty when healthy): the watchdog and status use it."""
         problems = []
-        if time.monotonic() - self._beat > UNHEALTHY_BEAT_S:
-            problems.append("the scheduler has not run its heartbeat for 15 s")
+        if time.monotonic() - self._beat > self.timings.unhealthy_beat_s:
+            problems.append(
+                f"the scheduler has not run its heartbeat for {self.timings.unhealthy_beat_s:.0f} s"
+            )
         if not self.scheduler.running:
             problems.append("the scheduler is not running")
         for name, thread in self._threads.items():

@@ -68,11 +68,11 @@ def check_file(path: Path) -> None:
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise PlayerError(f"the clip file is missing: {path}") from exc
+        raise PlayerError(reasons.FILE_MISSING.text(path=path)) from exc
     except OSError as exc:
-        raise PlayerError(f"the clip file cannot be read: {path}: {exc.strerror}") from exc
+        raise PlayerError(reasons.FILE_UNREADABLE.text(path=path, error=exc.strerror)) from exc
     if size == 0:
-        raise PlayerError(f"the clip file is empty (0 bytes): {path}")
+        raise PlayerError(reasons.FILE_EMPTY.text(path=path))
 
 
 class Player(ABC):

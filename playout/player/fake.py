@@ -27,7 +27,7 @@ def playable_ms(path: Path) -> int:
             rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
             declared = w.getnframes()
     except (wave.Error, EOFError) as exc:
-        raise PlayerError(f"the clip cannot be read: {path}: {exc}") from exc
+        raise PlayerError(reasons.CANNOT_DECODE.text(path=path, error=exc)) from exc
     data = max(path.stat().st_size - 44, 0) // max(width * channels, 1)
     return int(min(declared, data) * 1000 / rate)
 
@@ -48,7 +48,7 @@ class FakePlayer(Player):
         check_file(path)
         length = playable_ms(path)
         if length <= 0:
-            raise PlayerError(f"the clip holds no audio: {path}")
+            raise PlayerError(reasons.SILENT_FILE.text(path=path))
         return Cue(path, expected_ms, handle=length)
 
     def play(self, cue: Cue, on_start: Callable[[], None] | None = None) -> PlayResult:

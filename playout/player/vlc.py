@@ -195,7 +195,7 @@ class VlcPlayer(Player):
             self._rebuild()
         media = self._instance.media_new_path(str(path))
         if media is None:
-            raise PlayerError(f"libvlc cannot open the clip: {path}")
+            raise PlayerError(reasons.VLC_CANNOT_OPEN.text(path=path))
         media.parse_with_options(vlc.MediaParseFlag.local, int(PARSE_TIMEOUT_S * 1000))
         deadline = time.monotonic() + PARSE_TIMEOUT_S + 0.5
         status = media.get_parsed_status()
@@ -204,11 +204,11 @@ class VlcPlayer(Player):
             status = media.get_parsed_status()
         if status != vlc.MediaParsedStatus.done:
             media.release()
-            raise PlayerError(f"libvlc cannot read the clip ({status}): {path}")
+            raise PlayerError(reasons.VLC_CANNOT_READ.text(state=status, path=path))
         tracks = [t for t in (media.tracks_get() or []) if t.type == vlc.TrackType.audio]
         if not tracks:
             media.release()
-            raise PlayerError(f"the clip holds no audio track: {path}")
+            raise PlayerError(reasons.NO_AUDIO_TRACK.text(path=path))
         return Cue(path, expected_ms, handle=media)
 
     def play(self, cue: Cue, on_start: Callable[[], None] | None = None) -> PlayResult:
@@ -224,9 +224,9 @@ class VlcPlayer(Player):
             result = self._follow(cue, media, on_start)
         finally:
             media.release()
-        if result.outcome is Outcome.INTERRUPTED and result.reason == "stopped":
+        if result.outcome is Outcome.INTERRUPTED and reasons.STOPPED.matches(result.reason):
             return result
-        if result.reason.startswith(("no audio reached", "the audio output failed")):
+        if reasons.NO_AUDIO.matches(result.reason) or reasons.OUTPUT_FAILED.matches(result.reason):
             self._broken += 1
         else:
             self._broken = 0
