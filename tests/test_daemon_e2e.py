@@ -226,6 +226,46 @@ def test_a_symlink_to_the_database_meets_the_same_lock(pulse: PulseBench, tmp_pa
     assert [r["status"] for r in rows] == ["completed"]
 
 
+def test_a_new_station_id_is_refused_at_reload_and_moves_the_log_at_restart(
+    pulse: PulseBench, tmp_path: Path
+) -> None:
+    """The operator corrects ``station.id`` while the daemon runs: the reload is refused with
+    what to do (the log stays under the id the daemon airs as); after the restart the log is
+    under the new id and nothing that aired airs again."""
+    station = build_station(
+        tmp_path / "st", {"a.wav": (440, 1.0)}, [Slot(0, "a.wav"), Slot(40, "a.wav")], lead_s=5
+    )
+    settings = station.root / "schedules" / "station.yaml"
+    with Recorder(pulse) as rec:
+        daemon = DaemonProcess.start(station, pulse)
+        assert daemon.wait_for("completed 20", timeout=30), daemon.output()
+        settings.write_text(
+            settings.read_text(encoding="utf-8").replace("id: test/e2e", "id: long-an/e2e"),
+            encoding="utf-8",
+        )
+        assert daemon.wait_for("reload (a schedule file changed) refused", timeout=15)
+        assert "restart it" in daemon.output()
+        status = json.loads(playout(station, "status", "--json"))
+        assert status["station"] == "test/e2e"
+        assert status["last_reload"]["ok"] is False
+        daemon.terminate()
+        before = as_run(station.db)
+        assert [(r["station_id"], r["status"]) for r in before] == [("test/e2e", "completed")]
+        again = DaemonProcess.start(station, pulse)
+        assert again.wait_for("on air: station long-an/e2e"), again.output()
+        time.sleep(2.0)  # had it not moved, the first airing would air again now (late)
+        again.terminate()
+    rows = as_run(station.db)
+    assert {r["station_id"] for r in rows} == {"long-an/e2e"}
+    assert [(r["airing_id"], r["status"]) for r in rows][:1] == [
+        (before[0]["airing_id"], "completed")
+    ]
+    assert len(rows) == 1, rows
+    assert "moved to the new id" in again.output()
+    first = station.instant(station.slots[0]).timestamp()
+    assert len([o for o in rec.recording.onsets() if o > first - 1]) == 1, "aired once"
+
+
 def test_the_air_signal_file_keeps_every_airing(pulse: PulseBench, tmp_path: Path) -> None:
     """``--output afile``: libvlc rewrites its file at every airing, so each airing is kept in
     a file of its own, named by its start and clip (a PC with no sound card keeps the proof)."""

@@ -35,6 +35,15 @@ class Closed:
     played_ms: int
 
 
+@dataclass(frozen=True)
+class Renamed:
+    """The station's id changed in its settings: its log was moved from ``old`` to the new id."""
+
+    old: str
+    moved: dict[str, int]  # table -> rows moved
+    kept: int  # airings left under the old id (the same airing already logged under the new)
+
+
 class AsRunLog(OpSink):
     """Reads the as-run database, and writes it directly (each op its own transaction)."""
 
@@ -131,6 +140,30 @@ class AsRunLog(OpSink):
                 row.actual_end = end
                 closed.append(Closed(row.airing_id, row.played_ms))
         return closed
+
+    def adopt_renamed(self) -> Renamed | None:
+        """If the last daemon on this database ran under another station id, the station was
+        renamed in its settings: move that id's log, plans, runs and levels to this id, in one
+        transaction, so what aired is known under the new id and never airs again.
+
+        An airing logged under both ids (it cannot be two rows of one id) stays under the old
+        id and is counted in ``kept``; the new id's row stands."""
+        with self.db.session() as s, s.begin():
+            last = s.scalars(select(DaemonRunRow).order_by(DaemonRunRow.id.desc()).limit(1)).first()
+            if last is None or last.station_id == self.station_id:
+                return None
+            old = last.station_id
+            moved = {}
+            for model in (AiringRow, DayPlanRow, DaemonRunRow, AlertLevelRow):
+                done = s.execute(
+                    update(model)
+                    .where(model.station_id == old)
+                    .values(station_id=self.station_id)
+                    .prefix_with("OR IGNORE")
+                )
+                moved[model.__tablename__] = int(getattr(done, "rowcount", 0) or 0)
+            kept = s.scalar(select(func.count()).where(AiringRow.station_id == old)) or 0
+        return Renamed(old, moved, int(kept))
 
     # ------------------------------------------------------------------ daemon runs
 

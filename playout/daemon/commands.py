@@ -207,6 +207,22 @@ class Commands:
             )
             return d.last_reload
         schedule, durations, checksums = loaded
+        if schedule.station.id != d.schedule.station.id:
+            error = (
+                f"station.id changed from {d.schedule.station.id!r} to {schedule.station.id!r} "
+                f"in {SCHEDULES_DIR}/: the running daemon keeps airing and logging as "
+                f"{d.schedule.station.id!r}; restart it (systemctl restart playout) to use the "
+                "new id: at its start the as-run log moves to the new id in one step and "
+                "nothing that aired airs again"
+            )
+            d.last_reload = {
+                "at": now.isoformat(),
+                "ok": False,
+                "errors": [error],
+                "reason": reason,
+            }
+            log.error("reload (%s) refused, the last good plan stays: %s", reason, error)
+            return d.last_reload
         with d.plan_lock:
             d.schedule, d.durations, d.checksums = schedule, durations, checksums
             d.audio = schedule.station.audio  # output and device apply at the next start

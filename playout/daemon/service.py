@@ -159,6 +159,17 @@ class Daemon(Horizon):
                 self.spill.path,
                 exc.strerror,
             )
+        renamed = self.direct.adopt_renamed()
+        if renamed is not None:
+            log.warning(
+                "the station id changed from %r to %r: its as-run log moved to the new id (%s)%s",
+                renamed.old,
+                self.schedule.station.id,
+                ", ".join(f"{n} {table}" for table, n in renamed.moved.items()),
+                f"; {renamed.kept} airing(s) logged under both ids stay under the old one"
+                if renamed.kept
+                else "",
+            )
         previous = self.direct.previous_run(before_id=2**62)
         run_id = self.direct.begin_run(os.getpid(), socket.gethostname(), now, self.player.output)
         recovery = recover(
