@@ -536,6 +536,34 @@ def clip_replaced(env: FaultEnv) -> FaultRun:
     return run
 
 
+def database_deleted(env: FaultEnv) -> FaultRun:
+    """``rm var/playout.db`` while the daemon runs (between two airings); later a restart.
+    The daemon puts the file back with every row at its next heartbeat, and the restart airs
+    nothing again."""
+    clips = {"a.wav": (440, 1.5)}
+    slots = [Slot(0, "a.wav"), Slot(4, "a.wav"), Slot(14, "a.wav")]
+    station = build_station(env.work / "st", clips, slots, lead_s=6)
+    with Recorder(env.pulse) as rec:
+        daemon = DaemonProcess.start(station, env.pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        wait_until(station.real(slots[0]) + 2)
+        station.db.unlink()  # the next airing is written into the lost file
+        wait_until(station.real(slots[2]) + 2.5)
+        daemon.terminate()
+        again = DaemonProcess.start(station, env.pulse)
+        assert again.wait_for("on air: station"), again.output()
+        time.sleep(2.0)  # what the log lost would air again now, late
+        again.terminate()
+    return FaultRun(
+        station,
+        _expect(station, lambda _s: Expect(freq=440)),
+        [rec.recording],
+        [daemon.output(), again.output()],
+        clips_s=_clip_seconds(clips),
+        notes={"restored": daemon.output().count("was deleted while the daemon ran")},
+    )
+
+
 SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "machine zone far from the station's": machine_zone,
     "database locked 30 s": database_locked,
@@ -544,4 +572,5 @@ SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "sound server killed mid-airing": sound_server_killed,
     "daemon frozen 20 s mid-airing": frozen,
     "clip replaced on disk": clip_replaced,
+    "database file deleted": database_deleted,
 }

@@ -447,3 +447,47 @@ def test_a_helper_thread_that_ran_well_starts_its_back_off_over(
         assert Timings().restart_delay(1) == 2 and Timings().restart_delay(9) == 60
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------- the database file
+
+
+@pytest.mark.parametrize("what", ["deleted", "replaced"])
+def test_a_database_deleted_or_replaced_while_running_comes_back_whole(
+    tmp_path: Path, what: str
+) -> None:
+    from playout.daemon.dbguard import DatabaseGuard
+
+    path = tmp_path / "var" / "playout.db"
+    db = open_database(path)
+    try:
+        asrun = AsRunLog(db, "test/station")
+        guard = DatabaseGuard(db)
+        assert guard.check() is None
+        first = airing(1, "05:45:00")
+        asrun.record(first, Status.COMPLETED, "", at=at("05:46:00"))
+        path.unlink()
+        if what == "replaced":
+            path.write_bytes(b"someone's file")
+        second = airing(2, "06:15:00")
+        asrun.record(second, Status.COMPLETED, "", at=at("06:16:00"))  # into the lost file
+        restored = guard.check()
+        assert restored is not None and restored.airings == 2
+        assert ("was deleted while" in restored.describe()) == (what == "deleted")
+        conn = sqlite3.connect(path)
+        try:
+            ids = [r[0] for r in conn.execute("SELECT airing_id FROM airings ORDER BY id")]
+        finally:
+            conn.close()
+        assert ids == [first.airing_id, second.airing_id]
+        third = airing(3, "16:45:00")
+        asrun.record(third, Status.COMPLETED, "", at=at("16:46:00"))  # the daemon goes on
+        assert asrun.logged_ids(DAY, DAY) == {a.airing_id for a in (first, second, third)}
+        assert guard.check() is None
+        kept = list(path.parent.glob("playout.db.replaced-*"))
+        assert len(kept) == (1 if what == "replaced" else 0)
+        if kept:
+            assert kept[0].read_bytes() == b"someone's file"
+        guard.close()
+    finally:
+        db.close()

@@ -28,6 +28,7 @@ from tests.fault_bench import (
     clip_replaced,
     clock_back,
     clock_forward,
+    database_deleted,
     database_locked,
     disk_full,
     evaluate,
@@ -133,3 +134,9 @@ def test_a_catalogued_clip_replaced_on_disk_is_refused(env: FaultEnv) -> None:
     assert (fallback["status"], fallback["trigger"]) == ("completed", "fallback")
     # allowed by the station, it airs logged with the sha256 of what really played
     assert allowed["clip_sha256"] != first["clip_sha256"]
+
+
+def test_the_database_file_deleted_while_running_comes_back_whole(env: FaultEnv) -> None:
+    run = judged(database_deleted(env))
+    assert run.notes["restored"] == 1, run.logs[0]
+    assert len(as_run(run.station.db)) == len(run.expect)

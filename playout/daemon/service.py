@@ -45,6 +45,7 @@ from playout.daemon.airqueue import AirQueue
 from playout.daemon.asrun import AsRunLog
 from playout.daemon.commands import Commands, files_digest
 from playout.daemon.control import ControlServer
+from playout.daemon.dbguard import DatabaseGuard
 from playout.daemon.engine import Engine, Item, Preempted
 from playout.daemon.horizon import Horizon, hms
 from playout.daemon.lock import StationLock
@@ -138,6 +139,7 @@ class Daemon(Horizon):
         self.control: ControlServer | None = None
         self.sync: SyncLoop | None = None
         self._thread_failures: dict[str, int] = {}
+        self.guard: DatabaseGuard | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -190,6 +192,7 @@ class Daemon(Horizon):
         for airing in recovery.missed:
             log.warning("missed %s: station off air", airing.airing_id)
         asrun = BufferedAsRun(self.direct, self.clock, self.spill)
+        self.guard = DatabaseGuard(self.db, hold=asrun.hold, now=self.clock.now)
         today = now.astimezone(self.tz).date()
         asrun.load_known(today - timedelta(days=8), today + timedelta(days=3))
         self._recovered = recovery.make_goods
@@ -277,6 +280,8 @@ class Daemon(Horizon):
         except Exception as exc:  # noqa: BLE001 - the database may be the fault we stop on
             log.error("could not record the end of this run: %s", exc)
         self.spill.close()
+        if self.guard is not None:
+            self.guard.close()
         if self.root is not None:
             remove_runtime(self.root)
         log.info("stopped")
@@ -322,6 +327,8 @@ class Daemon(Horizon):
         assert self.asrun is not None
         self._beat = time.monotonic()
         now = self.clock.now()
+        if self.guard is not None and (restored := self.guard.check()) is not None:
+            log.error("%s", restored.describe())
         self.asrun.heartbeat(self.run_id, now)
         self.ensure_days(now, reason="planned ahead")
         if self.player.output_ok:

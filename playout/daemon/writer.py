@@ -60,6 +60,11 @@ class BufferedAsRun(OpSink):
         self.last_error = ""
         self.dropped = 0
         self._failures = 0
+        self._writing = threading.Lock()  # held while ops go to the database
+
+    def hold(self) -> threading.Lock:
+        """``with asrun.hold():`` no op is written meanwhile (the database file is swapped)."""
+        return self._writing
 
     # ------------------------------------------------------------------ what is logged
 
@@ -189,6 +194,10 @@ class BufferedAsRun(OpSink):
 
     def _write(self, batch: list[_Pending], beat: Op | None) -> bool:
         """Apply the ops in order; True when all (and the heartbeat) are in the database."""
+        with self._writing:
+            return self._write_held(batch, beat)
+
+    def _write_held(self, batch: list[_Pending], beat: Op | None) -> bool:
         done = 0
         try:
             for pending in batch:
