@@ -24,6 +24,7 @@ from playout.daemon.spill import DATA_START, Spill
 from playout.daemon.timewatch import TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
 from playout.library.fingerprint import Fingerprints
+from playout.planning import plan
 from playout.store import Database, Status, Trigger, open_database
 from tests.test_engine import DAY, DUR, airing, at, previous_run, sample_schedule
 
@@ -489,5 +490,27 @@ def test_a_database_deleted_or_replaced_while_running_comes_back_whole(
         if kept:
             assert kept[0].read_bytes() == b"someone's file"
         guard.close()
+    finally:
+        db.close()
+
+
+def test_the_first_start_airs_nothing_planned_before_it(tmp_path: Path) -> None:
+    """A fresh database: the airings of the last late_grace are not aired late back to back
+    (the first start counts nothing before it); a later start airs them late as before."""
+    db = open_database(tmp_path / "playout.db")
+    try:
+        clock = FixedClock(at("05:47:00"))
+        daemon = idle_daemon(db, tmp_path / "audio", clock)
+        spread = [a.start for a in plan(daemon.schedule, DAY, DAY, durations=DUR).airings]
+        assert any(at("05:42:00") < s < at("05:47:00") for s in spread), spread
+        run_id, daemon.asrun = daemon._start_log(clock.now())
+        daemon.ensure_days(clock.now(), "start")
+        assert daemon.booked and all(i.start >= at("05:47:00") for i in daemon.booked.values())
+        daemon.direct.end_run(run_id, clock.now())
+
+        later = idle_daemon(db, tmp_path / "audio", clock)
+        _, later.asrun = later._start_log(clock.now())
+        later.ensure_days(clock.now(), "start")
+        assert any(i.start < at("05:47:00") for i in later.booked.values())
     finally:
         db.close()

@@ -55,6 +55,7 @@ class Horizon:
     time: TimeWatch
     jumps: list[dict[str, Any]]
     run_id: int
+    counts_from: datetime | None
 
     # ------------------------------------------------------------------ scheduling
 
@@ -103,6 +104,9 @@ class Horizon:
         now = self.clock.now()
         if airing.start < now - self.audio.late_grace:
             return  # recovery has dealt with it
+        scheduled = trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
+        if scheduled and self.counts_from is not None and airing.start < self.counts_from:
+            return  # before the very first start: not due
         rank = -airing.priority.rank if rank is None else rank
         item = Item(airing.start, rank, airing, trigger, operator)
         job_id = f"{trigger}:{airing.airing_id}"

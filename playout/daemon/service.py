@@ -140,6 +140,7 @@ class Daemon(Horizon):
         self.sync: SyncLoop | None = None
         self._thread_failures: dict[str, int] = {}
         self.guard: DatabaseGuard | None = None
+        self.counts_from: datetime | None = None  # the first start: nothing before it airs
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -173,6 +174,9 @@ class Daemon(Horizon):
                 else "",
             )
         previous = self.direct.previous_run(before_id=2**62)
+        # the very first start on this database counts nothing before it: not even what is
+        # still within late_grace (it would air late, back to back)
+        self.counts_from = now if previous is None else None
         run_id = self.direct.begin_run(os.getpid(), socket.gethostname(), now, self.player.output)
         recovery = recover(
             self.direct,
