@@ -51,6 +51,8 @@ PAUSED = Phrase("paused", "paused until {until}", "tạm dừng đến {until}")
 OFF_AIR = Phrase("off_air", "station off air", "đài không phát (máy tắt hoặc phần mềm không chạy)")
 NO_MAKE_GOOD = Phrase("no_make_good", "no free time left today to make it good",
                       "trong ngày không còn chỗ trống để phát bù")
+MOVED = Phrase("moved", "planned at {start} instead of its 'at' time {wanted}",
+               "xếp phát lúc {start} thay cho giờ đặt {wanted}")
 STARTED_LATE = Phrase("started_late", "started {late} late", "bắt đầu trễ {late}")
 DAEMON_STOPPED = Phrase("daemon_stopped", "the daemon was stopped during the airing",
                         "phần mềm bị dừng khi đang phát")

@@ -51,6 +51,14 @@ class E2EStation:
     def instant(self, slot: Slot) -> datetime:
         return self.zero + timedelta(seconds=slot.offset_s)
 
+    def airing_id(self, slot: Slot) -> str:
+        """The planner's id of a slot: day, campaign (c-<clip stem>) and its 'at' time."""
+        from zoneinfo import ZoneInfo
+
+        local = self.instant(slot).astimezone(ZoneInfo(self.tz))
+        at = f"{local:%H%M%S}" if local.second else f"{local:%H%M}"
+        return f"{local:%Y%m%d}-c-{Path(slot.clip).stem}-{at}"
+
 
 def build_station(
     root: Path,

@@ -222,9 +222,7 @@ def wait_until(real_time: float) -> None:
 
 def slot_ids(station: E2EStation, clip: str) -> list[str]:
     """Airing ids of the slots of one clip, in order (the campaign is c-<clip stem>)."""
-    day = station.zero.astimezone(ZoneInfo(station.tz)).strftime("%Y%m%d")
-    n = sum(1 for s in station.slots if s.clip == clip)
-    return [f"{day}-c-{Path(clip).stem}-{i:02d}" for i in range(1, n + 1)]
+    return [station.airing_id(s) for s in station.slots if s.clip == clip]
 
 
 def _expect(station: E2EStation, judge: Callable[[Slot], Expect]) -> dict[str, tuple[Slot, Expect]]:
@@ -564,6 +562,36 @@ def database_deleted(env: FaultEnv) -> FaultRun:
     )
 
 
+def saves_renumber(env: FaultEnv) -> FaultRun:
+    """An operator saves the schedule 9 times 2.4 s apart while it airs, each save adding or
+    removing an earlier 'at' time (so numbering the day's times in order would rename every
+    later one): each slot airs once, on time, with one row."""
+    clips = {"a.wav": (440, 0.8)}
+    slots = [Slot(3 * i, "a.wav") for i in range(8)]
+    station = build_station(env.work / "st", clips, slots, lead_s=6)
+    settings = station.root / "schedules" / "station.yaml"
+    plain = settings.read_text(encoding="utf-8")
+    early = (station.zero - timedelta(seconds=60)).astimezone(ZoneInfo(station.tz))
+    edited = plain.replace('at: ["', f'at: ["{early:%H:%M:%S}", "', 1)
+    assert edited != plain
+    with Recorder(env.pulse) as rec:
+        daemon = DaemonProcess.start(station, env.pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        for n in range(9):
+            settings.write_text(edited if n % 2 == 0 else plain, encoding="utf-8")
+            time.sleep(2.4)
+        wait_until(station.real(slots[-1]) + 2)
+        daemon.terminate()
+    return FaultRun(
+        station,
+        _expect(station, lambda _s: Expect(freq=440)),
+        [rec.recording],
+        [daemon.output()],
+        clips_s=_clip_seconds(clips),
+        notes={"reloads": daemon.output().count("reloaded (a schedule file changed)")},
+    )
+
+
 SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "machine zone far from the station's": machine_zone,
     "database locked 30 s": database_locked,
@@ -573,4 +601,5 @@ SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "daemon frozen 20 s mid-airing": frozen,
     "clip replaced on disk": clip_replaced,
     "database file deleted": database_deleted,
+    "saves that renumber the day": saves_renumber,
 }

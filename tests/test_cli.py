@@ -89,7 +89,7 @@ def test_plan_json(sample: Path) -> None:
     assert counts == {"bluezone": (5, 5), "covid-5k": (3, 3)}
     first = next(a for a in data["airings"] if a["campaign"] == "covid-5k")
     assert first["start"] == "2020-08-23T05:45:00.000+07:00"
-    assert first["airing_id"] == "20200823-covid-5k-01"
+    assert first["airing_id"] == "20200823-covid-5k-0545"  # named by its at time
 
 
 def test_plan_csv_and_alert_level(sample: Path) -> None:

@@ -195,7 +195,9 @@ def test_level_announce_and_pause(pulse: PulseBench, tmp_path: Path) -> None:
     assert announcement["operator"] == getpass.getuser()
     queued = next(r for r in rows.values() if r["trigger"] == "priority")
     assert queued["status"] == "completed"
-    later = next(r for r in rows.values() if str(r["airing_id"]).endswith("c-later-01"))
+    later = next(
+        r for r in rows.values() if (r["campaign"], r["trigger"]) == ("c-later", "schedule")
+    )
     assert later["status"] == "skipped" and "paused until" in str(later["reason"])
     conn = sqlite3.connect(station.db)
     levels = conn.execute("SELECT level, reason, operator FROM alert_levels").fetchall()

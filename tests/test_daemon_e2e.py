@@ -158,17 +158,18 @@ def test_broken_clips_fail_the_fallback_plays_and_the_next_is_on_time(
         while time.time() < station.instant(slots[-1]).timestamp() + 2.5:
             time.sleep(0.2)
         daemon.terminate()
-    rows = {str(r["airing_id"]).split("-", 1)[1]: r for r in as_run(station.db)}
-    assert rows["c-gone-01"]["status"] == "failed"
-    assert "does not exist" in str(rows["c-gone-01"]["reason"])
-    assert rows["c-empty-01"]["status"] == "failed"
-    assert "empty" in str(rows["c-empty-01"]["reason"])
-    assert rows["c-cut-01"]["status"] == "failed"
-    assert "ended early" in str(rows["c-cut-01"]["reason"])
+    rows = {(str(r["campaign"]), str(r["trigger"])): r for r in as_run(station.db)}
+    assert rows[("c-gone", "schedule")]["status"] == "failed"
+    assert "does not exist" in str(rows[("c-gone", "schedule")]["reason"])
+    assert rows[("c-empty", "schedule")]["status"] == "failed"
+    assert "empty" in str(rows[("c-empty", "schedule")]["reason"])
+    assert rows[("c-cut", "schedule")]["status"] == "failed"
+    assert "ended early" in str(rows[("c-cut", "schedule")]["reason"])
     for name in ("gone", "empty", "cut"):
-        fallback = rows[f"c-{name}-01-fallback"]
-        assert (fallback["status"], fallback["trigger"]) == ("completed", "fallback")
-    assert rows["c-good-01"]["status"] == "completed"
+        fallback = rows[(f"c-{name}", "fallback")]
+        assert fallback["status"] == "completed"
+        assert fallback["airing_id"] == f"{rows[(f'c-{name}', 'schedule')]['airing_id']}-fallback"
+    assert rows[("c-good", "schedule")]["status"] == "completed"
     good = station.instant(slots[-1]).timestamp()
     onset = min(rec.recording.onsets(), key=lambda o: abs(o - good))
     assert abs(onset - good) <= 0.1

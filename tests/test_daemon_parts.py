@@ -514,3 +514,41 @@ def test_the_first_start_airs_nothing_planned_before_it(tmp_path: Path) -> None:
         assert any(i.start < at("05:47:00") for i in later.booked.values())
     finally:
         db.close()
+
+
+def test_at_times_logged_under_an_older_id_are_not_aired_again(tmp_path: Path) -> None:
+    """Airings of 'at' times logged by an older playout under numbered ids ("-01"): after
+    the upgrade the same slots (campaign and wanted time) are neither aired again nor counted
+    missed, whatever their new ids."""
+    from dataclasses import replace as dc_replace
+
+    from playout.schedule.model import Campaign
+
+    db = open_database(tmp_path / "playout.db")
+    try:
+        schedule = sample_schedule()
+        at_campaign = Campaign.model_validate(
+            {"id": "c", "playlist": "p", "from": "01/08/2020", "at": ["05:45", "06:15", "16:45"]}
+        )
+        schedule = dc_replace(schedule, campaigns=(at_campaign,))
+        old = AsRunLog(db, "test/station")
+        run = old.begin_run(1, "host", at("05:00:00"), "fake")
+        planned = plan(schedule, DAY, DAY, durations=DUR).airings
+        for n, a in enumerate(planned[:2], start=1):  # what the older version logged
+            legacy = dc_replace(a, airing_id=f"20200805-c-{n:02d}")
+            old.record(legacy, Status.COMPLETED, "", at=a.start, run_id=run)
+        old.heartbeat(run, at("06:20:00"))
+        old.end_run(run, at("06:20:00"))
+
+        clock = FixedClock(at("06:20:30"))
+        daemon = idle_daemon(db, tmp_path / "audio", clock)
+        daemon.schedule = schedule
+        _, daemon.asrun = daemon._start_log(clock.now())
+        daemon.ensure_days(clock.now(), "start")
+        today = [i.airing.airing_id for i in daemon.booked.values() if i.airing.day == DAY]
+        assert today == ["20200805-c-1645"]
+        assert sorted(a for a in old.logged_ids(DAY, DAY)) == ["20200805-c-01", "20200805-c-02"]
+        # and the engine's sink refuses the slot under its new id
+        assert daemon.asrun.record(planned[0], Status.MISSED, "x") is False
+    finally:
+        db.close()

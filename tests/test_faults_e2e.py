@@ -34,6 +34,7 @@ from tests.fault_bench import (
     evaluate,
     frozen,
     machine_zone,
+    saves_renumber,
     sound_server_killed,
 )
 
@@ -140,3 +141,9 @@ def test_the_database_file_deleted_while_running_comes_back_whole(env: FaultEnv)
     run = judged(database_deleted(env))
     assert run.notes["restored"] == 1, run.logs[0]
     assert len(as_run(run.station.db)) == len(run.expect)
+
+
+def test_saves_that_renumber_the_day_air_each_slot_once(env: FaultEnv) -> None:
+    run = judged(saves_renumber(env))
+    # both versions were loaded (the log's flood filter holds the lines that repeat)
+    assert int(run.notes["reloads"]) >= 2, run.logs[0]  # type: ignore[call-overload]

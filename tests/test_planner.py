@@ -244,6 +244,34 @@ def test_moved_at_airing_records_where_it_wanted_to_be() -> None:
     assert a.wanted is not None and a.wanted.time() == time(6, 5)
 
 
+@pytest.mark.parametrize(
+    ("at", "ids"),
+    [
+        (["05:40", "06:00", "06:20"], ["0540", "0600", "0620"]),
+        (["06:00", "06:20"], ["0600", "0620"]),  # an earlier time removed: none renamed
+        (["05:35", "05:40", "06:00", "06:20"], ["0535", "0540", "0600", "0620"]),  # added
+        (["06:20", "06:00"], ["0600", "0620"]),  # written in another order
+        (["06:00:30", "06:20"], ["060030", "0620"]),  # seconds when the time has them
+        (["06:00", "06:00"], ["0600", "0600-2"]),  # the same time twice
+    ],
+)
+def test_at_airings_are_named_by_their_time_so_edits_rename_nothing(
+    at: list[str], ids: list[str]
+) -> None:
+    s = schedule(MORNING, [{"id": "c", "from": D, "at": at}], playlists={"p": ["x.wav"]})
+    got = sorted(a.airing_id for a in plan(s, D, D, durations=DUR).airings)
+    assert got == [f"20200805-c-{x}" for x in ids]
+
+
+def test_a_moved_at_airing_keeps_its_name_and_slot() -> None:
+    s = schedule(
+        MORNING, [{"id": "c", "from": D, "at": ["06:05"]}], [{"start": "06:00", "end": "06:30"}]
+    )
+    (a,) = plan(s, D, D, durations=DUR).airings
+    assert a.airing_id == "20200805-c-0605"
+    assert a.slot == ("c", int(a.wanted.timestamp() * 1000))  # type: ignore[union-attr]
+
+
 # --------------------------------------------------------------------------- frequency
 
 

@@ -16,7 +16,7 @@ SAMPLE = {"late": "20 min", "until": "14:30", "note": "họp xã", "sha": "0a1b2
           "kind": "error", "played": "0.5", "length": "2.0",
           "clip": "bluezone/ngan.wav", "path": "/srv/dai/audio/bluezone/ngan.wav",
           "error": "Permission denied", "state": "State.Error", "actual": "0a1b2c3d4e5f…",
-          "expected": "9f8e7d6c5b4a…"}  # fmt: skip
+          "expected": "9f8e7d6c5b4a…", "wanted": "06:30:00", "start": "06:32:10"}  # fmt: skip
 
 
 @pytest.mark.parametrize("phrase", reasons.PHRASES, ids=lambda p: p.code)

@@ -26,6 +26,7 @@ from playout.store import (
     Database,
     DayPlanRow,
     Status,
+    Trigger,
 )
 
 
@@ -80,6 +81,25 @@ class AsRunLog(OpSink):
                 )
             )
             return [(a, d) for a, d in rows]
+
+    def logged_slots(self, first: date, last: date) -> set[tuple[str, int]]:
+        """The slots (see :attr:`Airing.slot`) of the scheduled airings logged these days."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(AiringRow.campaign, AiringRow.planned_start).where(
+                    AiringRow.station_id == self.station_id,
+                    AiringRow.day >= first,
+                    AiringRow.day <= last,
+                    AiringRow.trigger == Trigger.SCHEDULE.value,
+                )
+            )
+            return {(c, round(start.timestamp() * 1000)) for c, start in rows}
+
+    def has_aired(self, airing: Airing) -> bool:
+        """Logged by its id, or a scheduled airing of the same slot under another id."""
+        return self.is_logged(airing.airing_id) or airing.slot in self.logged_slots(
+            airing.day, airing.day
+        )
 
     def is_logged(self, airing_id: str) -> bool:
         with self.db.session() as s:

@@ -21,7 +21,7 @@ from playout.daemon.ops import OpSink
 from playout.daemon.timewatch import span
 from playout.library import ClipPathError, resolve_clip
 from playout.library.fingerprint import Fingerprints
-from playout.planning import Airing
+from playout.planning import Airing, Placement
 from playout.player import Cue, Outcome, Player, PlayerError
 from playout.schedule.model import AudioSettings
 from playout.store import Status, Trigger
@@ -233,9 +233,18 @@ class Engine:
         airing = item.airing
         scheduled = item.trigger in (Trigger.SCHEDULE, Trigger.MAKE_GOOD)
         late = start - airing.start
+        moved = ""
+        if airing.placement is Placement.MOVED and airing.wanted is not None:
+            # the row's planned start is the 'at' time; where the planner put it is said here
+            tz = airing.start.tzinfo
+            moved = reasons.MOVED.text(
+                wanted=f"{airing.wanted.astimezone(tz):%H:%M:%S}",
+                start=f"{airing.start:%H:%M:%S}",
+            )
+        started_late = ""
         if late > timedelta(seconds=1):
             started_late = reasons.STARTED_LATE.text(late=span(late.total_seconds()))
-            note = "; ".join(x for x in (started_late, note) if x)
+        note = "; ".join(x for x in (moved, started_late, note) if x)
         if not self.log.begin(
             airing,
             trigger=item.trigger,

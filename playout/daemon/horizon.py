@@ -90,11 +90,10 @@ class Horizon:
         log.info(
             "plan for %s (%s): %d airings", day.strftime("%d/%m/%Y"), reason, len(result.airings)
         )
-        logged = self.asrun.logged_ids(day, day)
         with self.plan_lock:
             self.plans[day] = list(result.airings)
             for airing in result.airings:
-                if airing.airing_id not in logged:
+                if not self.asrun.has_aired(airing):
                     self.book(airing, Trigger.SCHEDULE)
             self.scheduled.add(day)
 

@@ -57,8 +57,11 @@ def recover(
     first = max(previous.last_seen.astimezone(tz).date(), today - LOOK_BACK)
     planned = plan(schedule, first, today, durations=durations, level=level).airings
     logged = asrun.logged_ids(first, today)
+    slots = asrun.logged_slots(first, today)  # 'at' times logged under an older id
     cutoff = now - late_grace
-    passed = [a for a in planned if a.start < cutoff and a.airing_id not in logged]
+    passed = [
+        a for a in planned if a.start < cutoff and a.airing_id not in logged and a.slot not in slots
+    ]
     alive = previous.last_seen.timestamp()
     if last_alive is not None and previous.stopped_at is None:
         alive = max(alive, last_alive)

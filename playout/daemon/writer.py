@@ -28,6 +28,7 @@ from playout.daemon.asrun import AsRunLog
 from playout.daemon.ops import Op, OpSink, apply_op
 from playout.daemon.spill import Spill
 from playout.planning import Airing
+from playout.store import Trigger
 
 log = logging.getLogger("playout.daemon")
 
@@ -53,6 +54,7 @@ class BufferedAsRun(OpSink):
         self._cond = threading.Condition()
         self._seq = spill.last_seq if spill is not None else 0
         self._known: dict[str, date] = {}
+        self._slots: set[tuple[str, int]] = set()  # (campaign, wanted ms) of scheduled rows
         self._beat: Op | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -69,13 +71,19 @@ class BufferedAsRun(OpSink):
     # ------------------------------------------------------------------ what is logged
 
     def load_known(self, first: date, last: date) -> None:
-        """Learn the airing ids the database holds for these days (at start)."""
+        """Learn the airing ids (and slots) the database holds for these days (at start)."""
         for airing_id, day in self.asrun.logged_days(first, last):
             self._known[airing_id] = day
+        self._slots |= self.asrun.logged_slots(first, last)
 
     def is_logged(self, airing_id: str) -> bool:
         with self._cond:
             return airing_id in self._known
+
+    def has_aired(self, airing: Airing) -> bool:
+        """Logged by its id, or a scheduled airing of the same slot under another id."""
+        with self._cond:
+            return airing.airing_id in self._known or airing.slot in self._slots
 
     def logged_ids(self, first: date, last: date) -> set[str]:
         with self._cond:
@@ -90,10 +98,13 @@ class BufferedAsRun(OpSink):
                 self._cond.notify()
             return True
         if airing is not None:
+            scheduled = op.data.get("trigger") == Trigger.SCHEDULE.value
             with self._cond:
-                if airing.airing_id in self._known:
+                if airing.airing_id in self._known or (scheduled and airing.slot in self._slots):
                     return False
                 self._known[airing.airing_id] = airing.day
+                if scheduled:
+                    self._slots.add(airing.slot)
                 self._put(op)
             return True
         self._put(op)

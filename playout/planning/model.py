@@ -24,7 +24,7 @@ class Airing:
     start: datetime  # timezone-aware, in the station's zone
     end: datetime
     campaign: str
-    airing_id: str  # unique within the station: "20200805-bluezone-02"
+    airing_id: str  # unique within the station: "20200805-bluezone-02", "20200805-bz-0630"
     day: date  # the broadcast day it belongs to (local date)
     session: str
     clip: str  # path of the audio file, relative to the audio library
@@ -32,6 +32,12 @@ class Airing:
     priority: Priority
     placement: Placement
     wanted: datetime | None = None  # the 'at' time it was moved from
+
+    @property
+    def slot(self) -> tuple[str, int]:
+        """(campaign, the instant it was wanted at, in ms): an airing's identity beside its id,
+        the same for an ``at`` time whatever its id was in an older version of playout."""
+        return self.campaign, round((self.wanted or self.start).timestamp() * 1000)
 
     def as_dict(self) -> dict[str, Any]:
         return {

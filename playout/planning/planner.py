@@ -108,9 +108,10 @@ def _plan_day(
 
     demands.sort(key=lambda d: (-d.campaign.priority.rank, not d.fixed, d.rank, d.number))
     airings: list[Airing] = []
+    ids = _airing_ids(day, demands, tz)
     for d in demands:
         result = place(state, d, schedule)
-        airing_id = f"{day:%Y%m%d}-{d.campaign.id}-{d.number + 1:02d}"
+        airing_id = ids[id(d)]
         wanted_dt = local_time(d.wanted, tz) if d.fixed else None
         if isinstance(result, str):
             shortfalls.append(Shortfall(day, d.campaign.id, airing_id, d.clip, result, wanted_dt))
@@ -143,6 +144,24 @@ def _plan_day(
         placed[a.campaign] = placed.get(a.campaign, 0) + 1
     counts = [DayCount(c.day, c.campaign, c.requested, placed.get(c.campaign, 0)) for c in counts]
     return airings, shortfalls, counts
+
+
+def _airing_ids(day: date, demands: list[Demand], tz: ZoneInfo) -> dict[int, str]:
+    """Each demand's airing id, which must survive edits of the schedule (the daemon decides
+    by it what aired): an ``at`` time is named by its wanted time ("20200805-bluezone-0630",
+    seconds when it has them, "-2" for the same time given twice), so adding or removing
+    another time renames nothing; a spread airing by its number in the campaign's day."""
+    ids: dict[int, str] = {}
+    seen: dict[tuple[str, int], int] = {}
+    for d in sorted(demands, key=lambda x: (x.campaign.id, x.number)):
+        if not d.fixed:
+            ids[id(d)] = f"{day:%Y%m%d}-{d.campaign.id}-{d.number + 1:02d}"
+            continue
+        wanted = local_time(d.wanted, tz)
+        name = f"{wanted:%H%M%S}" if wanted.second else f"{wanted:%H%M}"
+        n = seen[(d.campaign.id, d.wanted)] = seen.get((d.campaign.id, d.wanted), 0) + 1
+        ids[id(d)] = f"{day:%Y%m%d}-{d.campaign.id}-{name}" + (f"-{n}" if n > 1 else "")
+    return ids
 
 
 def day_state(schedule: Schedule, day: date, tz: ZoneInfo, not_before: int = 0) -> DayState:
