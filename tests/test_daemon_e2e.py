@@ -8,6 +8,7 @@ import random
 import sqlite3
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -132,6 +133,34 @@ def test_kill_9_in_a_loop_loses_and_repeats_nothing(pulse: PulseBench, tmp_path:
     assert not [r for r in rows if r["status"] == "playing"]
     assert len(completed) >= 10, "some airings completed between the kills"
     assert {r["status"] for r in rows} <= {"completed", "interrupted", "missed"}
+
+
+def test_an_airing_cut_by_a_crash_is_logged_with_what_played(
+    pulse: PulseBench, tmp_path: Path
+) -> None:
+    """kill -9 a few seconds into an airing (between two heartbeats): after the restart its
+    row says what played within a second, not what the last heartbeat knew."""
+    for cut_after in (1.6, 3.7):
+        station = build_station(
+            tmp_path / f"st{cut_after}",
+            {"long.wav": (440, 30.0)},
+            [Slot(0, "long.wav")],
+            lead_s=4,
+        )
+        daemon = DaemonProcess.start(station, pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        time.sleep(max(0.0, station.instant(station.slots[0]).timestamp() - time.time()))
+        time.sleep(cut_after)
+        killed = time.time()
+        daemon.kill9()
+        again = DaemonProcess.start(station, pulse)
+        assert again.wait_for("on air: station"), again.output()
+        again.terminate()
+        (row,) = as_run(station.db)
+        assert row["status"] == "interrupted", row
+        truth = killed - parse_utc(str(row["actual_start"])).timestamp()
+        played = int(row["played_ms"]) / 1000  # type: ignore[call-overload]
+        assert abs(played - truth) < 1.0, (played, truth, row)
 
 
 def test_broken_clips_fail_the_fallback_plays_and_the_next_is_on_time(
@@ -298,5 +327,12 @@ def test_the_air_signal_file_keeps_every_airing(pulse: PulseBench, tmp_path: Pat
         daemon.output(),
     )
     assert len({sha256_of(p) for p in kept}) == 2
+    # named by the start in the station's time (its zone is far from the machine's here)
+    tz = ZoneInfo(station.tz)
+    starts = [parse_utc(str(r["actual_start"])) for r in as_run(station.db)]
+    for p in kept:
+        stamp = p.stem.removeprefix("on-air-").rsplit("-", 1)[0]
+        named = datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=tz)
+        assert any(abs((named - s).total_seconds()) <= 1.5 for s in starts), (p, starts)
     for p in kept:
         assert abs(probe(p).duration_ms - 1500) < 400, (p, probe(p).duration_ms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,9 @@ def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
     return flood
 
 
-def make_player(output: str, device: str | None, output_file: Path | None, clock: Clock) -> Player:
+def make_player(
+    output: str, device: str | None, output_file: Path | None, clock: Clock, tz: tzinfo
+) -> Player:
     from playout.player.vlc import VlcPlayer
 
     options: tuple[str, ...] = ()
@@ -61,7 +63,7 @@ def make_player(output: str, device: str | None, output_file: Path | None, clock
     try:
         player: Player = VlcPlayer(output=output, device=device, options=options)
         # libvlc rewrites the file at every airing: each one is kept in a file of its own
-        return AirSignalArchive(player, target, clock) if target is not None else player
+        return AirSignalArchive(player, target, clock, tz) if target is not None else player
     except PlayerError as exc:
         raise PlayoutError(
             str(exc), "check the audio settings (playout devices lists them)"
@@ -150,7 +152,13 @@ def command(
         assert not isinstance(loaded, list)
         schedule, durations, checksums = loaded
         audio = schedule.station.audio
-        player = make_player(output or audio.output, device or audio.device, output_file, app.clock)
+        player = make_player(
+            output or audio.output,
+            device or audio.device,
+            output_file,
+            app.clock,
+            schedule.station.tz,
+        )
         click.echo(f"playout: audio output {player.output}; database {db.path}", err=True)
         daemon = Daemon(
             schedule=schedule,

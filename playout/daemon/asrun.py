@@ -134,10 +134,14 @@ class AsRunLog(OpSink):
                 )
             )
 
-    def close_playing(self, reason: str) -> list[Closed]:
+    def close_playing(
+        self, reason: str, last_alive: datetime | None = None, alive_run: int | None = None
+    ) -> list[Closed]:
         """Close airings left 'playing' by a crash or power cut as interrupted.
 
-        What played is bounded by the last heartbeat of the run that aired it.
+        What played is bounded by the last heartbeat of the run that aired it, or by
+        ``last_alive`` (the spill file's, written every half second while on air) when it is
+        later and the row belongs to ``alive_run`` (the run that wrote it).
         """
         closed = []
         with self.db.session() as s, s.begin():
@@ -150,6 +154,8 @@ class AsRunLog(OpSink):
             for row in rows:
                 run = s.get(DaemonRunRow, row.run_id) if row.run_id is not None else None
                 end = run.last_seen if run is not None else row.actual_start
+                if last_alive is not None and run is not None and run.id == alive_run:
+                    end = max(end, last_alive) if end is not None else last_alive
                 start = row.actual_start or end
                 played = 0
                 if end is not None and start is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from playout import reasons
 from playout.daemon.asrun import AsRunLog, Closed
@@ -49,7 +49,12 @@ def recover(
     to be running even if it could not write its heartbeat to the database; an airing without
     a row from before then may have aired, so it is logged as unknown, never as missed.
     """
-    result = Recovery(closed=asrun.close_playing(STOPPED_DURING))
+    alive_at = datetime.fromtimestamp(last_alive, UTC) if last_alive is not None else None
+    result = Recovery(
+        closed=asrun.close_playing(
+            STOPPED_DURING, alive_at, previous.id if previous is not None else None
+        )
+    )
     if previous is None:
         return result
     tz = schedule.station.tz

@@ -75,6 +75,7 @@ class Timings:
     thread_steady_s: float = 300.0  # a helper thread that ran this long starts its back-off over
     restart_first_s: float = 2.0  # a failed helper thread waits this, doubled each time ...
     restart_max_s: float = 60.0  # ... up to this
+    progress_s: float = 0.5  # how often the time alive is written while an airing is on air
 
     @property
     def unhealthy_beat_s(self) -> float:
@@ -246,6 +247,7 @@ class Daemon(Horizon):
         self._install_signals()
         scheduler.start()
         self._supervise("airer", self._airer)
+        self._supervise("progress", self._progress)
         self._supervise("timewatch", self._watch_time)
         self._supervise("watch", self.commands.watch_files)
         if self.root is not None:
@@ -367,6 +369,14 @@ class Daemon(Horizon):
                 self.queue.put(replace(item, start=max(item.start, self.clock.now())))
             except Exception:  # the daemon must outlive any single airing
                 log.exception("airing %s failed unexpectedly", item.airing.airing_id)
+
+    def _progress(self) -> None:
+        """While an airing is on air, the spill file's alive time every half second: after a
+        crash, what played is known within a second."""
+        assert self.engine is not None
+        while not self.stopping.wait(self.timings.progress_s):
+            if self.engine.now_on_air() is not None:
+                self.spill.alive(time.time())
 
     # ------------------------------------------------------------------ health
 

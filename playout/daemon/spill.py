@@ -4,7 +4,9 @@ When the database is locked, full or read-only, the daemon's writer appends each
 here (and fsyncs) so that a crash before the database recovers loses nothing: the next start
 replays the file into the database. The file is allocated in full when the daemon starts
 (``SIZE``), so writing into it still works on a disk that has since filled up. It also keeps
-the time the daemon was last alive, rewritten in place at every heartbeat.
+the time the daemon was last alive, rewritten in place at every heartbeat and every half second
+while an airing is on air (so an airing cut by a crash is logged with what played, within a
+second).
 
 Layout: a 4 KiB header (magic, the highest sequence number already in the database, the last
 alive time), then records ``[u32 length][u32 crc32][u64 seq][JSON]`` written one after the
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import threading
 import zlib
 from pathlib import Path
 
@@ -39,6 +42,7 @@ class Spill:
         self.applied = 0
         self.last_seq = 0
         self.last_alive: float | None = None
+        self._header = threading.Lock()  # the writer and the progress thread both rewrite it
 
     @property
     def usable(self) -> bool:
@@ -120,15 +124,19 @@ class Spill:
             self._write_header()
 
     def _write_header(self) -> None:
-        assert self._fd is not None
-        header = HEADER.pack(MAGIC, self.applied, self.last_alive or 0.0)
-        try:
-            os.pwrite(self._fd, header, 0)
-            os.fsync(self._fd)
-        except OSError as exc:
-            log.error("cannot write the spill file %s: %s", self.path, exc.strerror)
+        with self._header:
+            fd = self._fd
+            if fd is None:
+                return
+            header = HEADER.pack(MAGIC, self.applied, self.last_alive or 0.0)
+            try:
+                os.pwrite(fd, header, 0)
+                os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+            except OSError as exc:
+                log.error("cannot write the spill file %s: %s", self.path, exc.strerror)
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._header:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

@@ -1,13 +1,15 @@
 """The air signal of a run kept whole: with ``--output afile`` libvlc rewrites its WAV file at
 every airing, so after each one this wrapper copies it to a file of its own, named by the time
-the airing started and its clip (``on-air-20200805-053000-bluezone-ngan.wav``). A PC with no
-sound card keeps the proof of what went out."""
+the airing started, in the station's time, and its clip
+(``on-air-20200805-053000-bluezone-ngan.wav``). A PC with no sound card keeps the proof of what
+went out."""
 
 from __future__ import annotations
 
 import logging
 import shutil
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 
 from playout.clock import Clock
@@ -17,10 +19,11 @@ log = logging.getLogger("playout.player")
 
 
 class AirSignalArchive(Player):
-    def __init__(self, player: Player, signal: Path, clock: Clock) -> None:
+    def __init__(self, player: Player, signal: Path, clock: Clock, tz: tzinfo) -> None:
         self.player = player
         self.signal = signal  # the file libvlc writes (--audiofile-file)
         self.clock = clock
+        self.tz = tz  # the station's zone, whatever the machine's
         self.output = player.output
 
     @property
@@ -31,7 +34,7 @@ class AirSignalArchive(Player):
         return self.player.cue(path, expected_ms)
 
     def play(self, cue: Cue, on_start: Callable[[], None] | None = None) -> PlayResult:
-        started = self.clock.now()
+        started = self.clock.now().astimezone(self.tz)
         result = self.player.play(cue, on_start)
         name = f"{self.signal.stem}-{started:%Y%m%d-%H%M%S}-{cue.path.stem}{self.signal.suffix}"
         try:
