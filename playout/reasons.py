@@ -92,6 +92,9 @@ ENDED_EARLY = Phrase(
 )
 CLIP_MISSING = Phrase("clip_missing", 'the clip "{clip}" does not exist in audio/',
                       'tin bài "{clip}" không có trong audio/')
+NO_RECORD = Phrase("no_record",
+                   "no row in the as-run log: the station was off the air or playout did not run",
+                   "không có trong nhật ký phát sóng: đài không phát hoặc phần mềm không chạy")
 STOPPED_DURING = Phrase("stopped_during",
                         "the station stopped during the airing (power cut or crash)",
                         "đài dừng khi đang phát (mất điện hoặc phần mềm bị lỗi)")

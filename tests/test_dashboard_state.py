@@ -127,3 +127,12 @@ def test_grouped_by_district_and_sorted_within() -> None:
         ("Huyện Cần Giuộc", ["d"]),
         ("Thành phố Tân An", ["c"]),
     ]
+
+
+def test_an_announcement_never_makes_up_for_a_campaign_airing() -> None:
+    figures = today(aired=1, due=2)
+    figures.campaigns["announcement"] = Tally(planned=0, aired=1)
+    verdict = judge(ago(1 * M), figures, NOON, SILENT)
+    assert (verdict.state, verdict.reason) == (State.AMBER, "behind")
+    assert verdict.params == {"aired": 1, "due": 2}
+    assert (figures.planned, figures.announcements) == (5, 1)

@@ -381,7 +381,7 @@ def test_province_report(
     header = rows.index(
         next(r for r in rows if r[:3] == ["Huyện, thị xã, thành phố", "Đài", "Chiến dịch"])
     )
-    by_station = {(r[1], r[2]): r for r in rows[header + 1 :] if len(r) > 10}
+    by_station = {(r[1], r[2]): r for r in rows[header + 1 :] if len(r) > 11}
     for sid, name in (("long-an/a", "'" + evil), ("long-an/b", "Đài B")):
         own = build_report(
             dbs[sid], sid, *month, tz=the_sample.schedule.station.tz, issued=month[1]
@@ -392,7 +392,8 @@ def test_province_report(
                 str(f.counts.planned), str(f.counts.completed), str(f.counts.interrupted),
                 str(f.counts.failed), str(f.counts.missed), str(f.counts.skipped),
             ]  # fmt: skip
-            assert row[10:14] == [str(f.days_aired), str(f.days_below), str(f.target),
+            assert row[9] == str(f.counts.to_come)
+            assert row[11:15] == [str(f.days_aired), str(f.days_below), str(f.target),
                                   f"{f.share * 100:.0f}%"]  # fmt: skip
     for fmt in ("xlsx", "html"):
         target = tmp_path / f"p.{fmt}"
@@ -438,6 +439,61 @@ def test_province_report(
         assert "GIÁM ĐỐC" in signers.upper(), (pdf.name, signers)  # the province head
     wrong = runner.invoke(cli, ["hub", "report", "--month", "08/2020", "--district", "Tan An"])
     assert wrong.exit_code == 1 and "Thành phố Tân An" in wrong.output
+
+
+def test_province_figures_equal_the_stations_with_make_goods_and_announcements(
+    hub: Hub, tmp_path: Path, the_sample: Sample
+) -> None:
+    """A make-good stands for the airing it made good, one that failed counts only its
+    airtime, an announcement is apart: the hub's figures are the station's, and add up."""
+    from dataclasses import replace
+
+    from playout.daemon.asrun import AsRunLog
+    from playout.hub.auth import add_station
+    from playout.hub.report import build_province_report
+    from playout.planning import plan
+    from playout.reports import build_report
+    from playout.store import Trigger
+
+    sid, day = "long-an/mg", date(2020, 8, 10)
+    token = add_station(hub.engine, sid, name="Đài MG", district="Thành phố Tân An",
+                        province="Long An", timezone="Asia/Ho_Chi_Minh",
+                        now=SystemClock().now())  # fmt: skip
+    db = station_db(tmp_path, "mg")
+    log = AsRunLog(db, sid)
+    result = plan(the_sample.for_station(sid), day, day, durations=the_sample.durations)
+    airings = list(result.airings)
+    log.store_plan(day, airings, 1, "start", airings[0].start - timedelta(hours=1),
+                   {c.campaign: c.requested for c in result.counts})  # fmt: skip
+    cut, lost, *rest = airings
+    for a, status in ((cut, Status.INTERRUPTED), (lost, Status.INTERRUPTED)):
+        log.begin(a, trigger=Trigger.SCHEDULE, actual_start=a.start, clip_sha256=None, run_id=None)
+        log.finish(a.airing_id, status, 500, "interrupted by an emergency announcement", a.end)
+    for a, status in ((cut, Status.COMPLETED), (lost, Status.FAILED)):
+        mg = replace(a, airing_id=a.airing_id + "-mg", start=a.start + timedelta(minutes=30),
+                     wanted=a.start)  # fmt: skip
+        log.begin(mg, trigger=Trigger.MAKE_GOOD, actual_start=mg.start, clip_sha256=None,
+                  run_id=None)  # fmt: skip
+        log.finish(mg.airing_id, status, 700, "", mg.end)
+    note = replace(cut, airing_id="20200810-announcement-1", campaign="announcement")
+    log.begin(note, trigger=Trigger.EMERGENCY, actual_start=note.start, clip_sha256=None,
+              run_id=None)  # fmt: skip
+    log.finish(note.airing_id, Status.COMPLETED, 900, "", note.end)
+    for a in rest:
+        log.record(a, Status.COMPLETED, "", at=a.start)
+    assert uploader(hub.url, token, sid).run(db, SystemClock()).ok
+    own = build_report(db, sid, day, day, tz=the_sample.schedule.station.tz, issued=day)
+    province = build_province_report(hub.engine, day, day, issued=date(2020, 9, 1))
+    (station,) = [st for st in province.stations if st.station_id == sid]
+    hub_counts = {f.campaign: f.counts for f in station.campaigns}
+    for f in own.campaigns:
+        assert hub_counts[f.campaign] == f.counts, f.campaign
+        c = f.counts
+        if f.campaign != "announcement":
+            parts = (c.completed, c.interrupted, c.failed, c.missed, c.skipped, c.to_come)
+            assert c.planned == sum(parts), f.campaign
+    assert sum(c.interrupted for c in hub_counts.values()) == 1  # the one not made good
+    assert hub_counts["announcement"].planned == 0
 
 
 def test_the_daemon_uploads_in_the_background(hub: Hub, tmp_path: Path, pulse: PulseBench) -> None:

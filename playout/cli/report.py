@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,7 +43,9 @@ def parse_month(text: str) -> tuple[int, int]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file (default: playout-report-<period>.<format>).",
 )
-@click.option("--by", "prepared_by", help="Prepared by (default: the OS user).")
+@click.option(
+    "--by", "prepared_by", help="Prepared by (default: station.report.prepared_by, else blank)."
+)
 @pass_app
 def command(
     app: AppContext,
@@ -95,10 +96,11 @@ def command(
             station_name=station.name,
             district=station.district or "",
             province=station.province or "",
-            prepared_by=prepared_by if prepared_by is not None else getpass.getuser(),
+            prepared_by=prepared_by if prepared_by is not None else station.report.prepared_by,
             settings=station.report,
             titles=titles,
             clip_titles={c.file: c.title for c in Catalog(db).all_current() if c.title},
+            now=app.clock.now(),
         )
     data = RENDERERS[fmt](report, lang)
     target = out or Path(f"playout-report-{label}.{fmt}")

@@ -2,8 +2,9 @@
 
 One SQL statement sums the period: the daily counts per (station, day, campaign) that the upload
 keeps (``counts.py``) joined with the day targets of the newest plan, summed per (station,
-campaign). It reads stations x days x campaigns rows, never the airings themselves; memory
-depends on stations x campaigns.
+campaign), corrected for make-goods (read from the airings through their index: a completed
+make-good stands for the airing it made good, as in the station's report). Memory depends on
+stations x campaigns.
 """
 
 from __future__ import annotations
@@ -27,24 +28,69 @@ FIGURES = text(
         SELECT station_id, campaign, day, planned, requested
         FROM day_targets
         WHERE day >= :first AND day <= :last
+    ), fates AS (
+        -- what the make-goods change (as in the station's report): a completed make-good
+        -- stands for the airing it made good (whose own row no longer counts), and one that
+        -- did not complete counts only its airtime
+        SELECT m.station_id, m.day, m.campaign,
+               count(*) FILTER (WHERE m.status = 'completed' AND b.status = 'interrupted')
+                 + count(*) FILTER (WHERE m.status = 'interrupted') AS interrupted,
+               count(*) FILTER (WHERE m.status = 'completed' AND b.status = 'failed')
+                 + count(*) FILTER (WHERE m.status = 'failed') AS failed,
+               count(*) FILTER (WHERE m.status = 'completed' AND b.status = 'missed')
+                 + count(*) FILTER (WHERE m.status = 'missed') AS missed,
+               count(*) FILTER (WHERE m.status = 'completed' AND b.status = 'skipped')
+                 + count(*) FILTER (WHERE m.status = 'skipped') AS skipped,
+               count(*) FILTER (WHERE m.status = 'completed' AND b.status = 'completed')
+                 AS completed
+        FROM airings m
+        JOIN airings b
+          ON b.station_id = m.station_id AND b.day = m.day
+         AND b.airing_id = left(m.airing_id, -3)
+        WHERE m.trigger = 'make-good' AND m.airing_id LIKE '%-mg'
+          AND m.day >= :first AND m.day <= :last
+        GROUP BY 1, 2, 3
+    ), joined AS (
+        SELECT coalesce(p.station_id, t.station_id) AS station_id,
+               coalesce(p.campaign, t.campaign) AS campaign,
+               coalesce(p.day, t.day) AS day,
+               coalesce(t.planned, 0) AS planned,
+               coalesce(t.requested, 0) AS requested,
+               coalesce(p.completed, 0) - coalesce(f.completed, 0) AS completed,
+               coalesce(p.interrupted, 0) - coalesce(f.interrupted, 0)
+                 -- left 'playing' on a day that is over: cut by a crash
+                 + CASE WHEN coalesce(p.day, t.day) < :today THEN coalesce(p.playing, 0)
+                        ELSE 0 END AS interrupted,
+               coalesce(p.failed, 0) - coalesce(f.failed, 0) AS failed,
+               coalesce(p.missed, 0) - coalesce(f.missed, 0) AS missed,
+               coalesce(p.skipped, 0) - coalesce(f.skipped, 0) AS skipped,
+               coalesce(p.played_ms, 0) AS played_ms
+        FROM counted p
+        FULL JOIN targets t
+          ON p.station_id = t.station_id AND p.campaign = t.campaign AND p.day = t.day
+        LEFT JOIN fates f
+          ON f.station_id = coalesce(p.station_id, t.station_id)
+         AND f.campaign = coalesce(p.campaign, t.campaign)
+         AND f.day = coalesce(p.day, t.day)
     )
-    SELECT coalesce(p.station_id, t.station_id) AS station_id,
-           coalesce(p.campaign, t.campaign) AS campaign,
-           sum(coalesce(t.planned, 0)) AS planned,
-           sum(coalesce(p.completed, 0)) AS completed,
-           sum(coalesce(p.interrupted, 0)) AS interrupted,
-           sum(coalesce(p.failed, 0)) AS failed,
-           sum(coalesce(p.missed, 0)) AS missed,
-           sum(coalesce(p.skipped, 0)) AS skipped,
-           sum(coalesce(p.played_ms, 0)) AS played_ms,
-           sum(coalesce(t.requested, 0)) AS target,
-           sum(least(coalesce(p.completed, 0), coalesce(t.requested, 0))) AS target_met,
-           count(*) FILTER (WHERE coalesce(p.completed, 0) > 0) AS days_aired,
-           count(*) FILTER (WHERE coalesce(p.completed, 0) < coalesce(t.requested, 0))
-               AS days_below
-    FROM counted p
-    FULL JOIN targets t
-      ON p.station_id = t.station_id AND p.campaign = t.campaign AND p.day = t.day
+    SELECT station_id, campaign,
+           sum(planned) AS planned,
+           sum(completed) AS completed,
+           sum(interrupted) AS interrupted,
+           sum(failed) AS failed,
+           sum(missed) AS missed,
+           sum(skipped) AS skipped,
+           -- a day not over yet: what has no row is still to come, and it is no shortfall
+           sum(CASE WHEN day >= :today
+                    THEN greatest(0, planned - completed - interrupted - failed - missed - skipped)
+                    ELSE 0 END) AS to_come,
+           sum(played_ms) AS played_ms,
+           sum(CASE WHEN day < :today THEN requested ELSE 0 END) AS target,
+           sum(CASE WHEN day < :today THEN least(completed, requested) ELSE 0 END)
+               AS target_met,
+           count(*) FILTER (WHERE completed > 0) AS days_aired,
+           count(*) FILTER (WHERE day < :today AND completed < requested) AS days_below
+    FROM joined
     GROUP BY 1, 2
     """
 )
@@ -97,7 +143,7 @@ def build_province_report(
         provinces = [r.province for r in registered if r.province]
         # the join and the sums of a national month fit in memory rather than spill to disk
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
-        for r in conn.execute(FIGURES, {"first": first, "last": last}):
+        for r in conn.execute(FIGURES, {"first": first, "last": last, "today": issued}):
             station = found.get(r.station_id)
             if station is None:  # another district
                 continue
@@ -112,6 +158,7 @@ def build_province_report(
                         failed=int(r.failed),
                         missed=int(r.missed),
                         skipped=int(r.skipped),
+                        to_come=int(r.to_come),
                         played_ms=int(r.played_ms),
                     ),
                     target=int(r.target),

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from playout.reports.data import CampaignFigures, Counts
 from playout.reports.document import Document, Sheet
-from playout.reports.tables import Cell, Table, count_cells
+from playout.reports.tables import COUNT_COLUMNS, Cell, Table, count_cells
 from playout.reports.text import Words, percent
+from playout.schedule.model import ReportSettings
 from playout.schedule.types import format_date, format_duration
 
 PROVINCE_SHEETS = {
@@ -72,7 +73,9 @@ class Totals:
     with_data: int = 0
 
     def add(self, f: CampaignFigures) -> None:
-        for name in ("planned", "completed", "interrupted", "failed", "missed", "skipped"):
+        for name in (
+            "planned", "completed", "interrupted", "failed", "missed", "skipped", "to_come",
+        ):  # fmt: skip
             setattr(self.counts, name, getattr(self.counts, name) + getattr(f.counts, name))
         self.counts.played_ms += f.counts.played_ms
         self.target += f.target
@@ -92,6 +95,8 @@ class ProvinceReport:
     issued: date
     prepared_by: str
     stations: list[StationFigures]
+    agency: str = ""  # the issuing department (default: the words' "Sở ...")
+    settings: ReportSettings = field(default_factory=ReportSettings)
 
     def by_district(self) -> dict[str, Totals]:
         out: dict[str, Totals] = {}
@@ -133,7 +138,7 @@ def _totals_cells(t: Totals) -> list[Cell]:
 
 
 def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Table, Table]:
-    counts = ["planned", "aired", "interrupted", "failed", "missed", "skipped", "airtime"]
+    counts = COUNT_COLUMNS
     districts = Table(
         "by_district",
         w["by_district"],
@@ -191,10 +196,12 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
     summary, stations, silent = province_tables(report, w)
     where = report.district or report.province
     with_data = sum(s.has_data for s in report.stations)
+    settings = report.settings
+    above = settings.superior or f"{'UBND ' if lang == 'vi' else ''}{report.province}".strip()
     return Document(
         w=w,
-        above=f"{'UBND ' if lang == 'vi' else ''}{report.province}".strip(),
-        unit=w["department"],
+        above=above,
+        unit=report.agency or w["department"],
         title=w["province_title"],
         subject=w["province_subject"].format(where=where) if where else "",
         period=w.period(report),
@@ -212,8 +219,12 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
             *_national_sheet(report, w, names),
         ],
         prepared_by=report.prepared_by,
-        number=w["number"].format(prefix="BC-STTTT"),
-        signers=(w["prepared_by"], w["head_department"]),
+        number=w["number"].format(prefix=settings.number),
+        signers=(
+            settings.prepared_by_title or w["prepared_by"],
+            settings.head_title or w["head_department"],
+        ),
+        head_name=settings.head_name,
     )
 
 

@@ -20,7 +20,9 @@ class Table:
     rows: list[list[Cell]]
 
 
-COUNT_COLUMNS = ["planned", "aired", "interrupted", "failed", "missed", "skipped", "airtime"]
+COUNT_COLUMNS = [
+    "planned", "aired", "interrupted", "failed", "missed", "skipped", "to_come", "airtime",
+]  # fmt: skip
 
 
 def count_cells(c: Counts) -> list[Cell]:
@@ -32,6 +34,7 @@ def count_cells(c: Counts) -> list[Cell]:
         c.failed,
         c.missed,
         c.skipped,
+        c.to_come,
         airtime(c.played_ms),
     ]
 

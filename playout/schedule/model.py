@@ -112,6 +112,7 @@ class ReportSettings(_Strict):
     number: str = "BC"  # the number line: "Số: ......../BC"
     place: str | None = None  # in the issue line; default: the district's place name
     prepared_by_title: str | None = None  # default "Người lập biểu"
+    prepared_by: str = ""  # who prepares it (empty: a line to write the name by hand)
     head_title: str | None = None  # default "Thủ trưởng đơn vị"
     head_name: str = ""  # who signs for the station
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from playout.cli.context import AppContext, pass_app
 from playout.cli.hub import db_option, hub_engine
 from playout.cli.report import parse_month
 from playout.reports import LANGS, WRITERS, month_bounds
-from playout.schedule.model import DEFAULT_TIMEZONE
+from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 
 
 @click.command("report")
@@ -26,7 +25,29 @@ from playout.schedule.model import DEFAULT_TIMEZONE
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file (default: province-report-<yyyy-mm>.<format>).",
 )
-@click.option("--by", "prepared_by", help="Prepared by (default: the OS user).")
+@click.option(
+    "--by", "prepared_by", envvar="PLAYOUT_REPORT_BY", help="Prepared by (default: blank)."
+)
+@click.option(
+    "--agency",
+    envvar="PLAYOUT_REPORT_AGENCY",
+    default="",
+    help='The issuing department (default: "Sở Thông tin và Truyền thông").',
+)
+@click.option(
+    "--superior",
+    envvar="PLAYOUT_REPORT_SUPERIOR",
+    help='The body above it (default: "UBND <province>").',
+)
+@click.option(
+    "--number",
+    envvar="PLAYOUT_REPORT_NUMBER",
+    default="BC-STTTT",
+    show_default=True,
+    help="The document number's suffix.",
+)
+@click.option("--head-title", envvar="PLAYOUT_REPORT_HEAD_TITLE", help='Default "Giám đốc".')
+@click.option("--head-name", envvar="PLAYOUT_REPORT_HEAD_NAME", default="", help="Who signs.")
 @db_option
 @pass_app
 def command(
@@ -37,6 +58,11 @@ def command(
     lang: str,
     out: Path | None,
     prepared_by: str | None,
+    agency: str,
+    superior: str | None,
+    number: str,
+    head_title: str | None,
+    head_name: str,
     db_url: str,
 ) -> None:
     """Per district, station and campaign: planned, aired, not aired, target met, airtime; and
@@ -56,7 +82,11 @@ def command(
             last,
             issued=app.clock.now().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date(),
             district=district,
-            prepared_by=prepared_by if prepared_by is not None else getpass.getuser(),
+            prepared_by=prepared_by or "",
+        )
+        report.agency = agency
+        report.settings = ReportSettings(
+            superior=superior, number=number, head_title=head_title, head_name=head_name
         )
     finally:
         engine.dispose()

@@ -41,7 +41,10 @@ SESSIONS = text(
     _STATIONS
     + """
     SELECT st.id AS station_id, st.today, s.day, s.session, s.first_start, s.last_end,
-           (SELECT count(*) FROM unnest(s.ends) e WHERE e <= :due_before) AS due
+           (SELECT count(*) FROM unnest(s.ends) e
+            WHERE e <= :due_before
+              AND e >= coalesce((SELECT min(r.started_at) FROM daemon_runs r
+                                 WHERE r.station_id = st.id), '-infinity')) AS due
     FROM st
     CROSS JOIN LATERAL (
         SELECT * FROM day_sessions s

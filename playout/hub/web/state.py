@@ -11,7 +11,8 @@ is tested with tables of cases like the planner.
 A session is known from the station's plan: the span from its first planned airing to the end of
 its last. Without a plan for today the station's newest earlier plan stands in for it, moved to
 today (stations air the same sessions every day). An airing is *due* once it ended more than
-``silent_after`` ago: a station in contact has sent it by then.
+``silent_after`` ago (a station in contact has sent it by then) and after the station's daemon
+first ran (what was planned before it existed was never due); announcements are counted apart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+
+ANNOUNCEMENT = "announcement"  # the campaign of `playout announce` airings
 
 
 class State(StrEnum):
@@ -55,17 +59,27 @@ class Today:
     spans: list[Span] = field(default_factory=list)
     campaigns: dict[str, Tally] = field(default_factory=dict)
 
+    def _planned_campaigns(self) -> list[Tally]:
+        """Announcements (the daemon's campaign "announcement") are counted apart: they are
+        never due, so they never make up for a campaign airing."""
+        return [t for c, t in self.campaigns.items() if c != ANNOUNCEMENT]
+
     @property
     def aired(self) -> int:
-        return sum(t.aired for t in self.campaigns.values())
+        return sum(t.aired for t in self._planned_campaigns())
 
     @property
     def missed(self) -> int:
-        return sum(t.missed for t in self.campaigns.values())
+        return sum(t.missed for t in self._planned_campaigns())
 
     @property
     def planned(self) -> int:
-        return sum(t.planned for t in self.campaigns.values())
+        return sum(t.planned for t in self._planned_campaigns())
+
+    @property
+    def announcements(self) -> int:
+        t = self.campaigns.get(ANNOUNCEMENT)
+        return t.aired if t is not None else 0
 
 
 @dataclass(frozen=True)
