@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-
 ANNOUNCEMENT = "announcement"  # the campaign of `playout announce` airings
 
 
