@@ -403,7 +403,7 @@ def test_province_report(
         )  # fmt: skip
         assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "p.xlsx")
-    assert wb.sheetnames == ["Summary", "By station", "No data"]
+    assert wb.sheetnames == ["Summary", "By campaign", "By station", "No data"]
     for ws in wb.worksheets:
         for row_cells in ws.iter_rows():
             assert all(c.data_type != "f" for c in row_cells)

@@ -102,7 +102,11 @@ def fate(i: int) -> Status:
 @pytest.fixture(scope="module")
 def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, list[tuple[Airing, Status]]]:
     """A month of as-run log; returns the database and each final-plan airing with its fate."""
-    db = open_database(tmp_path_factory.mktemp("report") / "playout.db")
+    return month_log(tmp_path_factory.mktemp("report") / "playout.db")
+
+
+def month_log(path: Path) -> tuple[Database, list[tuple[Airing, Status]]]:
+    db = open_database(path)
     asrun = AsRunLog(db, "long-an/tan-an")
     before, after = schedule(), schedule(bluezone_after=5)
     fates: list[tuple[Airing, Status]] = []
@@ -302,7 +306,7 @@ def test_xlsx(month: tuple[Database, list[tuple[Airing, Status]]], tmp_path: Pat
     path = tmp_path / "r.xlsx"
     path.write_bytes(RENDERERS["xlsx"](make_report(db), "vi"))
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Tổng hợp", "Theo ngày", "Không hoàn thành"]
+    assert wb.sheetnames == ["Tổng hợp", "Theo tin bài", "Theo ngày", "Không hoàn thành"]
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:

@@ -20,9 +20,12 @@ TEMPLATE = """<!DOCTYPE html>
 <style>
   @page { size: A4 portrait; margin: 18mm 15mm 18mm 20mm; }
   body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 11pt; color: #000; }
-  header.gov { display: flex; justify-content: space-between; text-align: center; }
-  header.gov > div { width: 49%; }  /* the agency and the motto: half the page each */
-  header.gov .caps, header.gov .motto { white-space: nowrap; }  /* the motto on one line */
+  header.gov { display: flex; justify-content: space-between; align-items: flex-start;
+               gap: 6mm; text-align: center; }
+  /* the agency's names wrap inside their half; the nation and the motto keep their lines */
+  header.gov > .agency { flex: 1 1 0; min-width: 0; overflow-wrap: break-word; }
+  header.gov > .nation { flex: 0 0 auto; }
+  header.gov > .nation > div { white-space: nowrap; }
   .caps { text-transform: uppercase; font-weight: bold; }
   .motto { font-weight: bold; text-decoration: underline; }
   header.gov .above { font-weight: normal; }
@@ -41,18 +44,19 @@ TEMPLATE = """<!DOCTYPE html>
   thead { display: table-header-group; }
   .below { font-weight: bold; }
   svg { width: 100%; height: auto; }
-  .signatures { display: flex; justify-content: space-between; margin-top: 24pt;
-                text-align: center; break-inside: avoid; }
-  .signatures > div { width: 45%; }  /* the signer's name centred under the title */
+  /* a signature block is never split by a page break: one table row, kept whole */
+  table.signatures { margin-top: 24pt; width: 100%; font-size: 11pt; break-inside: avoid; }
+  table.signatures td { border: none; width: 50%; text-align: center; vertical-align: top;
+                        break-inside: avoid; padding: 0 4pt; }
   .signatures .space { height: 60pt; }
   @media screen { body { max-width: 190mm; margin: 10mm auto; } }
 </style>
 </head>
 <body>
 <header class="gov">
-  <div><div class="caps above">{{ above }}</div><div class="caps">{{ unit }}</div>
+  <div class="agency"><div class="caps above">{{ above }}</div><div class="caps">{{ unit }}</div>
   {% if number %}<div class="number">{{ number }}</div>{% endif %}</div>
-  {% if w['nation'] %}<div><div class="caps">{{ w['nation'] }}</div>
+  {% if w['nation'] %}<div class="nation"><div class="caps">{{ w['nation'] }}</div>
   <div class="motto">{{ w['motto'] }}</div></div>{% endif %}
 </header>
 <p class="issued">{{ issued }}</p>
@@ -80,12 +84,12 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endif %}
 {% endfor %}
-<div class="signatures">
-  <div><div class="caps">{{ signers[0] or w['prepared_by'] }}</div><div>{{ w['sign'] }}</div>
-    <div class="space"></div><div class="name">{{ prepared_by }}</div></div>
-  <div><div class="caps">{{ signers[1] or w['head'] }}</div><div>{{ w['sign'] }}</div>
-    <div class="space"></div><div class="name">{{ head_name }}</div></div>
-</div>
+<table class="signatures"><tr>
+  <td><div class="caps">{{ signers[0] or w['prepared_by'] }}</div><div>{{ w['sign'] }}</div>
+    <div class="space"></div><div class="name">{{ prepared_by }}</div></td>
+  <td><div class="caps">{{ signers[1] or w['head'] }}</div><div>{{ w['sign'] }}</div>
+    <div class="space"></div><div class="name">{{ head_name }}</div></td>
+</tr></table>
 </body>
 </html>
 """

@@ -18,6 +18,7 @@ from playout.schedule.types import format_date, format_duration
 PROVINCE_SHEETS = {
     "vi": {
         "summary": "Tổng hợp",
+        "campaigns": "Theo chiến dịch",
         "stations": "Theo đài",
         "no_data": "Không có dữ liệu",
         "national": "Tin bài của tỉnh",
@@ -27,6 +28,7 @@ PROVINCE_SHEETS = {
     },
     "en": {
         "summary": "Summary",
+        "campaigns": "By campaign",
         "stations": "By station",
         "no_data": "No data",
         "national": "Province clips",
@@ -213,7 +215,9 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
             airtime=w.airtime(report.played_ms),
         ),
         sheets=[
-            Sheet(names["summary"], summary),
+            # one table a sheet: each sheet's columns fit its own table when printed
+            Sheet(names["summary"], summary[:1]),
+            Sheet(names["campaigns"], summary[1:]),
             Sheet(names["stations"], [stations]),
             Sheet(names["no_data"], [silent]),
             *_national_sheet(report, w, names),

@@ -11,8 +11,18 @@ from playout.reports.tables import campaign_table, clip_table, daily_table, not_
 from playout.reports.text import Words
 
 SHEETS = {
-    "vi": {"summary": "Tổng hợp", "daily": "Theo ngày", "not_completed": "Không hoàn thành"},
-    "en": {"summary": "Summary", "daily": "By day", "not_completed": "Not completed"},
+    "vi": {
+        "summary": "Tổng hợp",
+        "clips": "Theo tin bài",
+        "daily": "Theo ngày",
+        "not_completed": "Không hoàn thành",
+    },
+    "en": {
+        "summary": "Summary",
+        "clips": "By clip",
+        "daily": "By day",
+        "not_completed": "Not completed",
+    },
 }
 
 
@@ -47,7 +57,9 @@ def station_document(report: Report, lang: str) -> Document:
         issued=w.issued(report, settings.place),
         summary=w.summary(report),
         sheets=[
-            Sheet(names["summary"], [campaign_table(report, w), clip_table(report, w)]),
+            # one table a sheet: each sheet's columns fit its own table when printed
+            Sheet(names["summary"], [campaign_table(report, w)]),
+            Sheet(names["clips"], [clip_table(report, w)]),
             daily,
             Sheet(
                 names["not_completed"],

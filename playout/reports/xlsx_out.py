@@ -4,11 +4,13 @@ cells always text (never a formula), native charts."""
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,16 +27,29 @@ def _put(ws: Worksheet, row: int, col: int, value: str | int, bold: bool = False
         cell.font = Font(bold=True)
 
 
+FIGURE = re.compile(r"[\d:.,%—-]+")  # text that reads as a number: right-aligned like one
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
 def _table(ws: Worksheet, top: int, table: Table) -> int:
+    """The table's title, its header and its rows, every cell boxed (so a number is seen under
+    its own header); numbers right, headers centred over their column."""
     _put(ws, top, 1, table.title, bold=True)
     for col, header in enumerate(table.headers, start=1):
         _put(ws, top + 1, col, header, bold=True)
-        ws.cell(row=top + 1, column=col).alignment = Alignment(wrap_text=True)
+        cell = ws.cell(row=top + 1, column=col)
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        cell.border = BOX
     for r, cells in enumerate(table.rows, start=top + 2):
         for col, value in enumerate(cells, start=1):
             _put(ws, r, col, value)
+            cell = ws.cell(row=r, column=col)
+            cell.border = BOX
             if isinstance(value, str) and len(value) > MAX_WIDTH - 2:
-                ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif isinstance(value, str) and FIGURE.fullmatch(value):
+                cell.alignment = Alignment(horizontal="right")  # airtime, a share, a dash
     return top + 2 + len(table.rows) + 1
 
 
@@ -106,9 +121,60 @@ def _sheet(ws: Worksheet, sheet: Sheet, top: int) -> int:
         row = _table(ws, row, table)
     if sheet.chart is not None:
         _chart(ws, sheet.chart, row)
-    for col, width in _content_widths(sheet.tables).items():
+    widths = _content_widths(sheet.tables)
+    for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    header_row = top + 1
+    for table in sheet.tables:  # wrapped headers: their row as tall as their lines
+        lines = max((_lines(h, widths.get(c, MIN_WIDTH)) for c, h in enumerate(table.headers, 1)),
+                    default=1)  # fmt: skip
+        ws.row_dimensions[header_row].height = 15 * lines
+        header_row += 2 + len(table.rows) + 1
     return row
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped at word boundaries in a column ``width`` wide."""
+    room = max(1, int(width) - 2)
+    lines, used = 1, 0
+    for word in text.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= room or used == 0:
+            used = need
+        else:
+            lines, used = lines + 1, len(word)
+    return lines
+
+
+SIGNATURE_ROWS = 6
+# the printed page, in points: A4 landscape less the margins (see _print_setup) and the
+# repeated header row; a row taken as 15 pt (LibreOffice's are 12.8 pt: the estimate errs
+# towards an early break, never a split)
+PAGE_W, PAGE_H, ROW_H, HEADER_ROW_H = 842 - 2 * 0.4 * 72, 595 - 2 * 0.75 * 72, 15.0, 60.0
+
+
+def _rows_per_page(ws: Worksheet) -> int:
+    """How many rows a printed page of this sheet holds at the scale that fits its width."""
+    chars = sum(d.width or 8.43 for d in ws.column_dimensions.values())
+    width = chars * 5.25 + 3.75 * len(ws.column_dimensions)  # a character of Calibri 11
+    scale = min(1.0, PAGE_W / width) if width else 1.0
+    return max(10, int((PAGE_H - HEADER_ROW_H * scale) / (ROW_H * scale)))
+
+
+def _signatures(ws: Worksheet, doc: Document, top: int, columns: int) -> None:
+    """The two signature blocks side by side; moved to the next page when they would be split
+    by a page break (a signed page holds the whole block)."""
+    per_page = _rows_per_page(ws)
+    first_page, last_page = (top - 1) // per_page, (top + SIGNATURE_ROWS - 1) // per_page
+    if first_page != last_page:
+        ws.row_breaks.append(Break(id=top - 1))
+    w = doc.w
+    head = max(3, columns // 2 + 1)  # the head's block over the right half of the table
+    titles = (doc.signers[0] or w["prepared_by"], doc.signers[1] or w["head"])
+    for col, title, name in ((1, titles[0], doc.prepared_by), (head, titles[1], doc.head_name)):
+        _put(ws, top + 1, col, title, bold=True)
+        _put(ws, top + 2, col, w["sign"])
+        _put(ws, top + 5, col, name, bold=True)
 
 
 def render_xlsx(doc: Document) -> bytes:
@@ -140,13 +206,7 @@ def render_xlsx(doc: Document) -> bytes:
         if index == 0:
             first.title = sheet.name
             end = _sheet(first, sheet, row + 1)
-            titles = (doc.signers[0] or w["prepared_by"], doc.signers[1] or w["head"])
-            _put(first, end + 1, 1, titles[0], bold=True)
-            _put(first, end + 1, 3, titles[1], bold=True)
-            _put(first, end + 2, 1, w["sign"])
-            _put(first, end + 2, 3, w["sign"])
-            _put(first, end + 5, 1, doc.prepared_by)
-            _put(first, end + 5, 3, doc.head_name)
+            _signatures(first, doc, end + 1, max((len(t.headers) for t in sheet.tables), default=2))
         else:
             _sheet(wb.create_sheet(sheet.name), sheet, 1)
     out = io.BytesIO()
