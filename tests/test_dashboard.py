@@ -5,6 +5,8 @@ Stations send their data through the real upload API."""
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import subprocess
 import time
 from dataclasses import dataclass
@@ -229,6 +231,8 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     csrf = province.csrf("/reports")
     whole = province.post("/reports", {**form, "csrf": csrf, "district": "", "format": "csv"})
     assert whole.status == 200 and "long-an/tan-an" in whole.text
+    cells = [c for row in csv.reader(io.StringIO(whole.text)) for c in row]
+    assert "tinh" not in cells, "the preparer is never the login name"
 
     # a new password ends the user's sessions
     subprocess.run(

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -31,6 +32,7 @@ from playout.hub.auth import station_for_token
 from playout.hub.bundle_api import add_bundle_routes
 from playout.hub.storage import Partitions, WrongStation, store_batch
 from playout.hub.web.pages import DashboardSettings, add_dashboard
+from playout.schedule.model import ReportSettings
 from playout.sync.protocol import PROTOCOL, UPLOAD_PATH
 
 log = logging.getLogger("playout.hub")
@@ -174,6 +176,18 @@ def create_app(
     return app
 
 
+def report_settings(env: Mapping[str, str]) -> ReportSettings:
+    """The province report's header from PLAYOUT_REPORT_* (as `playout hub report` reads
+    them): the body above, the number suffix, the head's title and name, the preparer."""
+    return ReportSettings(
+        superior=env.get("PLAYOUT_REPORT_SUPERIOR") or None,
+        number=env.get("PLAYOUT_REPORT_NUMBER") or "BC-STTTT",
+        head_title=env.get("PLAYOUT_REPORT_HEAD_TITLE") or None,
+        head_name=env.get("PLAYOUT_REPORT_HEAD_NAME", ""),
+        prepared_by=env.get("PLAYOUT_REPORT_BY", ""),
+    )
+
+
 def app_from_environment() -> FastAPI:
     """The app of one server process (``playout hub serve`` starts one or several): the database
     URL and pool size come from PLAYOUT_HUB_DB and PLAYOUT_HUB_POOL, the dashboard's settings
@@ -190,6 +204,8 @@ def app_from_environment() -> FastAPI:
         silent_after=timedelta(seconds=float(os.environ.get("PLAYOUT_HUB_SILENT_AFTER", "1200"))),
         secure_cookies=os.environ.get("PLAYOUT_HUB_SECURE_COOKIES", "0") == "1",
         refresh=timedelta(seconds=float(os.environ.get("PLAYOUT_HUB_REFRESH", "60"))),
+        report_agency=os.environ.get("PLAYOUT_REPORT_AGENCY", ""),
+        report=report_settings(os.environ),
     )
     app = create_app(engine, SystemClock(), Limits(writers=max(1, pool - 2)), dashboard)
     # the start-up objects (modules, routes, templates) never die: keep them out of every

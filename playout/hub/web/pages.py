@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -47,7 +47,7 @@ from playout.reports import WRITERS, month_bounds
 from playout.reports.province import province_document
 from playout.reports.station import bars_svg
 from playout.reports.text import Words as ReportWords
-from playout.schedule.model import DEFAULT_TIMEZONE
+from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 
 log = logging.getLogger("playout.hub.web")
 
@@ -69,6 +69,8 @@ class DashboardSettings:
     secure_cookies: bool = False  # set behind TLS: the cookie is then sent only over HTTPS
     session_hours: int = 12
     refresh: timedelta = timedelta(seconds=60)  # how often the overview refreshes its table
+    report_agency: str = ""  # the province report's issuing department (default: the words')
+    report: ReportSettings = field(default_factory=lambda: ReportSettings(number="BC-STTTT"))
 
 
 def _sort_key(sort: str) -> Any:
@@ -253,9 +255,10 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
             report = await run_in_threadpool(
                 lambda: build_province_report(
                     engine, first, last, issued=issued, district=district or None,
-                    prepared_by=user.name,
+                    prepared_by=settings.report.prepared_by,  # never the login name
                 )
             )  # fmt: skip
+            report.agency, report.settings = settings.report_agency, settings.report
         except PlayoutError as exc:
             return await _reports_page(request, user, str(exc), 400)
         data = WRITERS[fmt](province_document(report, lang))
