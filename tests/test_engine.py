@@ -484,3 +484,20 @@ def reasons_emergency() -> str:
     from playout import reasons
 
     return reasons.EMERGENCY.text()
+
+
+def test_a_moved_at_airing_logs_its_wanted_time_and_where_it_was_placed(
+    db: Database, library: Path
+) -> None:
+    from dataclasses import replace
+
+    clock = FixedClock(at("05:59:58"))
+    engine, _player, asrun = make_engine(db, library, clock)
+    from zoneinfo import ZoneInfo
+
+    engine.tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    a = replace(airing(1, "06:00:00"), placement=Placement.MOVED, wanted=at("05:59:50"))
+    assert engine.air(Item(a.start, 0, a)) is Status.COMPLETED
+    (row,) = asrun.rows(DAY, DAY)
+    assert row.planned_start == at("05:59:50")  # the 'at' time the operator wrote
+    assert row.reason == "planned at 06:00:00 instead of its 'at' time 05:59:50"

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from playout import reasons
@@ -75,6 +75,7 @@ class Engine:
     shutdown: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)  # ends a wait early
     on_interrupted: Callable[[Airing], None] | None = None  # e.g. book a make-good
+    tz: tzinfo | None = None  # the station's zone, for times written into reasons
     # shared with the control threads (announce, pause): read and written under _state only
     on_air: OnAir | None = field(default=None, init=False)
     paused_until: datetime | None = field(default=None, init=False)  # scheduled spots held
@@ -183,7 +184,7 @@ class Engine:
         with self._state:
             paused_until, pause_note = self.paused_until, self.pause_note
         if scheduled and paused_until is not None and airing.start < paused_until:
-            until = f"{paused_until:%H:%M}"
+            until = f"{paused_until.astimezone(self.tz or paused_until.tzinfo):%H:%M}"
             reason = (
                 reasons.PAUSED_NOTE.text(until=until, note=pause_note)
                 if pause_note
@@ -236,10 +237,10 @@ class Engine:
         moved = ""
         if airing.placement is Placement.MOVED and airing.wanted is not None:
             # the row's planned start is the 'at' time; where the planner put it is said here
-            tz = airing.start.tzinfo
+            tz = self.tz or airing.start.tzinfo
             moved = reasons.MOVED.text(
                 wanted=f"{airing.wanted.astimezone(tz):%H:%M:%S}",
-                start=f"{airing.start:%H:%M:%S}",
+                start=f"{airing.start.astimezone(tz):%H:%M:%S}",
             )
         started_late = ""
         if late > timedelta(seconds=1):

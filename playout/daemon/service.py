@@ -224,6 +224,7 @@ class Daemon(Horizon):
             current=self.current,
             shutdown=self.stopping,
             on_interrupted=self.make_good_later,
+            tz=self.tz,
         )
         scheduler = BackgroundScheduler(
             timezone=self.tz,
