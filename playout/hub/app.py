@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from playout.clock import Clock
 from playout.hub.auth import station_for_token
+from playout.hub.body import read_limited
 from playout.hub.bundle_api import add_bundle_routes
 from playout.hub.storage import Partitions, WrongStation, store_batch
 from playout.hub.web.pages import DashboardSettings, add_dashboard
@@ -45,21 +46,11 @@ class Limits:
     rows: int = 5000  # rows in one batch
     writers: int = 8  # batches stored at once (at most the database pool)
     queue: int = 200  # batches waiting for a writer before the hub answers 503 "busy"
+    parsers: int = 2  # batches decoded at once (on threads, never on the event loop)
 
 
-async def _read_body(request: Request, limits: Limits) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limits.wire_bytes):
-        raise HTTPException(413, f"the body is larger than {limits.wire_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limits.wire_bytes:
-            raise HTTPException(413, f"the body is larger than {limits.wire_bytes} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "identity").lower()
+def _inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
+    """The batch as sent, un-gzipped, within ``limits.json_bytes`` (on a worker thread)."""
     if encoding == "gzip":
         inflater = zlib.decompressobj(wbits=31)
         try:
@@ -73,6 +64,18 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     elif len(body) > limits.json_bytes:
         raise HTTPException(413, f"the batch is larger than {limits.json_bytes} bytes")
     return body
+
+
+def _decode(body: bytes, encoding: str, limits: Limits) -> Any:
+    return _parse_json(_inflate(body, encoding, limits))
+
+
+def _parse_json(body: bytes) -> Any:
+    """The batch's JSON; 400 for anything else (nested too deep for the parser included)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise HTTPException(400, f"the body is not JSON: {str(exc)[:200]}") from None
 
 
 def _bearer(request: Request) -> str | None:
@@ -93,6 +96,7 @@ def create_app(
     limits = limits or Limits()
     partitions = Partitions()
     writers = anyio.CapacityLimiter(limits.writers)
+    parsers = anyio.CapacityLimiter(limits.parsers)
     app = FastAPI(title="playout hub", docs_url=None, redoc_url=None, openapi_url=None)
 
     async def authenticated(request: Request) -> str:
@@ -130,11 +134,11 @@ def create_app(
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise HTTPException(415, "send the batch as application/json")
-        body = await _read_body(request, limits)
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HTTPException(400, f"the body is not JSON: {exc}") from None
+        body = await read_limited(request, limits.wire_bytes)
+        encoding = request.headers.get("content-encoding", "identity").lower()
+        # off the event loop, a few at a time: a 16 MiB batch takes a CPU for a while, and the
+        # loop must go on answering (health checks, other stations, the dashboard)
+        payload = await anyio.to_thread.run_sync(_decode, body, encoding, limits, limiter=parsers)
         if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
             raise HTTPException(400, "the body has no 'rows' list")
         if payload.get("protocol") != PROTOCOL:

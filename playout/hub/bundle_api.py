@@ -16,12 +16,14 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from playout.clock import Clock
+from playout.hub.body import read_limited
 from playout.hub.bundles import blob_for, bundles_for, read_blob, record_rollout
 from playout.sync.bundle_format import BLOBS_PATH, BUNDLE_REPORT_PATH, BUNDLES_PATH
 
 log = logging.getLogger("playout.hub")
 CHUNK = 1 << 20
-_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{1,18})-(\d{0,18})$")  # longer numbers: past any blob
+REPORT_BYTES = 64 << 10
 
 
 def add_bundle_routes(
@@ -76,14 +78,12 @@ def add_bundle_routes(
     @app.post(BUNDLE_REPORT_PATH)
     async def report(request: Request) -> dict[str, Any]:
         station_id = await authenticated(request)
-        body = await request.body()
-        if len(body) > 64 << 10:
-            raise HTTPException(413, "the report is larger than 64 KiB")
+        body = await read_limited(request, REPORT_BYTES)
         try:
             data = json.loads(body)
             await run_in_threadpool(record_rollout, engine, station_id, data, clock.now())
-        except ValueError as exc:
-            raise HTTPException(400, f"bad report: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise HTTPException(400, f"bad report: {str(exc)[:300]}") from None
         log.info(
             "station %s: bundle %s v%s %s %s",
             station_id, data.get("name"), data.get("version"), data.get("state"),

@@ -243,6 +243,18 @@ def record_rollout(engine: Engine, station_id: str, report: Any, now: datetime) 
         raise ValueError("the report names no bundle")
     if not isinstance(version, int) or isinstance(version, bool) or state not in ROLLOUT_STATES:
         raise ValueError("the report has no valid version or state")
+    if not 0 < version < 2**31:
+        raise ValueError("the report has no valid version or state")
+    with engine.connect() as conn:
+        district = conn.execute(
+            select(stations.c.district).where(stations.c.id == station_id)
+        ).scalar_one()
+        audience = conn.execute(
+            select(bundles.c.audience).where(bundles.c.name == name, bundles.c.version == version)
+        ).scalar()
+    if audience is None or not audience_matches(audience, station_id, district):
+        # a station speaks only of what was sent to it: never of another area's bundle
+        raise ValueError(f"bundle {name} version {version} was not addressed to this station")
     stmt = insert(rollout).values(
         station_id=station_id, name=name, version=version, state=state, reason=reason,
         since=now, updated_at=now,

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from playout.store.models import Status, Trigger
 
@@ -16,6 +24,14 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("a time without its UTC offset")
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"a time in {value.year}, outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a NUL character (\\0) in a text")
     return value
 
 
@@ -27,9 +43,12 @@ def _in_range(value: date) -> date:
 
 Instant = Annotated[datetime, AfterValidator(_aware)]
 Day = Annotated[date, AfterValidator(_in_range)]
-Text = Annotated[str, Field(max_length=1000)]
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)]
+Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]  # an INTEGER column
+Int64 = Annotated[int, Field(ge=0, le=2**63 - 1)]  # a BIGINT column (ids, sequence numbers)
+NEAR_DAY = timedelta(days=3)  # an airing's times lie this close to its day
 Sha = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -54,7 +73,18 @@ class AiringIn(_Row):
     reason: Text = ""
     trigger: Trigger
     operator: Text = ""
-    run_id: int | None = None
+    run_id: Int64 | None = None
+
+    @model_validator(mode="after")
+    def _times_near_the_day(self) -> AiringIn:
+        """A time far from the airing's day is a broken clock or a forged row (the dashboard
+        places airings by it): refused."""
+        noon = datetime.combine(self.day, time(12), tzinfo=UTC)
+        for name in ("planned_start", "actual_start", "actual_end"):
+            value = getattr(self, name)
+            if value is not None and abs(value - noon) > NEAR_DAY:
+                raise ValueError(f"{name} {value.isoformat()} is not near the day {self.day}")
+        return self
 
 
 class DayPlanIn(_Row):
@@ -63,12 +93,14 @@ class DayPlanIn(_Row):
     version: Count
     effective_from: Instant
     reason: Text
-    level: int
+    level: Int32
     digest: Text
     plan_json: Annotated[str, Field(max_length=2_000_000)]
     _plan: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, _context: Any) -> None:
+        if "\x00" in self.plan_json or "\\u0000" in self.plan_json:
+            raise ValueError("a NUL character in the plan (PostgreSQL's JSON cannot hold it)")
         data = json.loads(self.plan_json)  # once: the targets and the stored plan use it
         if not isinstance(data, dict):
             raise ValueError("the plan is not a JSON object")
@@ -101,14 +133,16 @@ class DayPlanIn(_Row):
         for airing in data.get("airings", []):
             out.setdefault(str(airing["campaign"]), [0, 0])[0] += 1
         for campaign, n in dict(data.get("requested", {})).items():
-            out.setdefault(str(campaign), [0, 0])[1] = int(n)
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < 2**31:
+                raise ValueError(f"requested {str(n)[:40]} for {str(campaign)[:80]!r}")
+            out.setdefault(str(campaign), [0, 0])[1] = n
         return {c: (p, r) for c, (p, r) in out.items()}
 
 
 class DaemonRunIn(_Row):
     station_id: Id
-    id: int
-    pid: int
+    id: Int64
+    pid: Int32
     host: Text
     started_at: Instant
     last_seen: Instant
@@ -118,8 +152,8 @@ class DaemonRunIn(_Row):
 
 class AlertLevelIn(_Row):
     station_id: Id
-    id: int
-    level: int
+    id: Int64
+    level: Int32
     since: Instant
     until: Instant | None = None
     reason: Text
@@ -157,6 +191,6 @@ def parse_row(table: str, data: Any) -> _Row:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ValueError(f"{where}: {first['msg']}") from None
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"plan_json: {exc}") from None
+    except (ValueError, TypeError, KeyError, ArithmeticError, RecursionError) as exc:
+        raise ValueError(f"plan_json: {exc}"[:500]) from None
     return row

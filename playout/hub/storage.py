@@ -8,6 +8,7 @@ batch first (PostgreSQL refuses to update one row twice in one statement).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -72,13 +73,14 @@ def sort_rows(station_id: str, raw_rows: list[Any]) -> _Sorted:
     out = _Sorted()
     for item in raw_rows:
         seq = item.get("seq") if isinstance(item, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**63:
             out.refused.append((-1, "?", "a row without a valid 'seq'", item))
             continue
-        table = str(item.get("table", ""))
+        table = str(item.get("table", ""))[:100]
         data = item.get("data")
-        if isinstance(data, dict) and data.get("station_id", station_id) != station_id:
-            raise WrongStation(f"row {seq} belongs to station {data.get('station_id')!r}")
+        named = data.get("station_id", station_id) if isinstance(data, dict) else station_id
+        if isinstance(named, str) and named != station_id:  # another station's row: no
+            raise WrongStation(f"row {seq} belongs to station {named[:80]!r}")
         try:
             row = parse_row(table, data)
         except ValueError as exc:
@@ -89,6 +91,34 @@ def sort_rows(station_id: str, raw_rows: list[Any]) -> _Sorted:
         if key not in bucket or bucket[key][0] < seq:
             bucket[key] = (seq, row)
     return out
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can hold: a NUL character is written as \\0."""
+    return text.replace("\x00", "\\0")
+
+
+REFUSED_KEEP = 20_000  # characters of a refused row kept for the province to read
+
+
+def storable_json(data: Any) -> dict[str, Any]:
+    """A refused row as a JSON object PostgreSQL's JSONB takes, whatever the station sent (NUL
+    characters, numbers out of any range, infinities): the row itself when it is safe, else its
+    JSON text, cut to a readable length."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, default=repr)
+    except (ValueError, TypeError, RecursionError):  # a number too long to write, ...
+        return {"value": "(a row that cannot be written back as JSON)"}
+    safe = (
+        isinstance(data, dict)
+        and len(text) <= REFUSED_KEEP
+        and "\\u0000" not in text
+        and "Infinity" not in text
+        and "NaN" not in text
+    )
+    if safe:
+        return dict(data)
+    return {"value": storable(text[:REFUSED_KEEP])}
 
 
 def _months(days: list[date]) -> set[tuple[int, int]]:
@@ -324,7 +354,7 @@ def store_batch(
                 "sid": station_id,
                 "now": now,
                 "acked": result.acked_seq,
-                "software": software[:100],
+                "software": storable(software)[:100],
                 "tz": timezone[:60] if timezone else None,
             },
         )
@@ -353,9 +383,9 @@ def store_batch(
                     station_id=station_id,
                     received_at=now,
                     seq=seq,
-                    table_name=table[:100],
-                    reason=reason[:1000],
-                    row_data=data if isinstance(data, dict) else {"value": repr(data)[:1000]},
+                    table_name=storable(table)[:100],
+                    reason=storable(reason)[:1000],
+                    row_data=storable_json(data),
                 )
             )
             result.refused.append({"seq": seq, "table": table, "reason": reason})

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -24,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from playout.clock import Clock
+from playout.hub.body import read_limited
 from playout.hub.report import build_province_report
 from playout.hub.users import User, authenticate, session_key
 from playout.hub.web.guard import (
@@ -136,7 +138,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
 
     @router.post("/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         check_csrf(request, form.get("csrf"))
         name, password = str(form.get("user", "")), str(form.get("password", ""))
         target = str(form.get("next") or "/")
@@ -168,7 +170,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         check_csrf(request, form.get("csrf"))
         request.session.clear()
         return RedirectResponse("/login", 303)
@@ -238,7 +240,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
     @router.post("/reports")
     async def download(request: Request) -> Response:
         user = await current_user(request, engine)
-        form = await request.form()
+        form = await read_form(request)
         check_csrf(request, form.get("csrf"))
         district = str(form.get("district", ""))
         forbid_unless(user.sees(district) if district else user.district == "")
@@ -313,6 +315,23 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+
+
+FORM_BYTES = 16 << 10  # the dashboard's forms are a few fields
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A dashboard form (URL-encoded), its body read within FORM_BYTES: a huge POST is refused
+    (413) as it arrives, never held whole."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("application/x-www-form-urlencoded", ""):
+        raise HTTPException(415)
+    body = await read_limited(request, FORM_BYTES)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400) from None
+    return dict(pairs)
 
 
 def _quote(text: str) -> str:
