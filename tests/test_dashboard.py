@@ -268,6 +268,40 @@ def test_failed_logins_are_slowed_down_locked_and_logged(dash: Dashboard) -> Non
     assert web.login("tinh", PASSWORD).status == 303
 
 
+def test_guesses_sent_at_once_meet_the_lock(dash: Dashboard) -> None:
+    """60 guesses for one user at once (the right password among them): at most five are
+    checked, the rest are refused as locked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    dash.user("xa", "province")
+    clients = [dash.client() for _ in range(60)]
+    for c in clients:
+        c.csrf()
+
+    def guess(i: int) -> int:
+        return clients[i].login("xa", PASSWORD if i == 30 else f"guess {i}").status
+
+    with ThreadPoolExecutor(60) as pool:
+        answers = list(pool.map(guess, range(60)))
+    checked = [a for a in answers if a != 429]
+    assert len(checked) <= 5, answers  # the lock falls after five, however they arrive
+    assert answers.count(429) >= 55
+
+
+def test_others_failures_from_one_address_never_lock_out_the_right_password(
+    dash: Dashboard,
+) -> None:
+    """20 failures of other names from one address (an office behind one proxy) throttle it,
+    but a known user's right password still logs in."""
+    dash.user("xa", "province")
+    office = dash.client()
+    for i in range(20):
+        assert office.login(f"nobody-{i}", PASSWORD).status == 401
+    assert office.login("nobody-21", PASSWORD).status == 429  # the address is throttled
+    assert office.login("xa", "a wrong one").status == 429
+    assert office.login("xa", PASSWORD).status == 303  # ... but not the right password
+
+
 def test_overview_on_a_desktop_a_phone_and_paper(dash: Dashboard, tmp_path: Path) -> None:
     """Screenshots of the overview (test-artifacts/), no sideways scrolling on a phone, and a
     print without the navigation."""

@@ -1,7 +1,8 @@
 """The dashboard's users: a name, an argon2 password hash and a role (the whole province, or one
 district). Failed logins are counted per user in the database (so every server process of the
-hub sees them): after ``FREE_ATTEMPTS`` in a row the user is locked for a time that doubles with
-each further failure, up to ``MAX_LOCK``.
+hub sees them), each attempt in one row update before its password is checked: after
+``FREE_ATTEMPTS`` in a row the user is locked for a time that doubles with each further
+failure, up to ``MAX_LOCK``, however many guesses arrive at once.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from playout.hub.schema import hub_settings, stations, users
@@ -189,37 +191,57 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_hex(16))
 
 
+def _lock_after(failures: Any, now: datetime) -> Any:
+    """SQL: when a user with ``failures`` failures in a row is locked until (NULL: not)."""
+    steps = [
+        (failures == FREE_ATTEMPTS + k, now + min(FIRST_LOCK * 2**k, MAX_LOCK)) for k in range(6)
+    ]
+    return case((failures < FREE_ATTEMPTS, None), *steps, else_=now + MAX_LOCK)
+
+
 def authenticate(engine: Engine, name: str, password: str, now: datetime) -> LoginResult:
-    with engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.name == name)).first()
+    """Check a login. Every attempt is counted as a failure *before* the password is checked,
+    in one row update (PostgreSQL serialises them on the user's row), so guesses sent at once
+    cannot all be checked: the lock falls after ``FREE_ATTEMPTS`` of them; a right password
+    then clears the count."""
+    failures = users.c.failed_logins + 1
+    with engine.begin() as conn:
+        row = conn.execute(
+            update(users)
+            .where(
+                users.c.name == name,
+                or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+            )
+            .values(failed_logins=failures, locked_until=_lock_after(failures, now))
+            .returning(users.c.failed_logins, users.c.password_hash, users.c.role, users.c.district)
+        ).first()
+        if row is None:
+            locked = conn.execute(
+                select(users.c.locked_until, users.c.failed_logins).where(users.c.name == name)
+            ).first()
     hasher = _hasher()
     if row is None:
+        if locked is not None and locked.locked_until is not None:
+            return LoginResult(None, locked.locked_until - now, locked.failed_logins)
         with contextlib.suppress(VerificationError, InvalidHashError):
-            hasher.verify(_dummy_hash(), password)
+            hasher.verify(_dummy_hash(), password)  # an unknown name takes as long
         return LoginResult(None)
-    if row.locked_until is not None and row.locked_until > now:
-        return LoginResult(None, row.locked_until - now, row.failed_logins)
     try:
         hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
-        failures = row.failed_logins + 1
-        lock = None
-        if failures >= FREE_ATTEMPTS:
-            lock = min(FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS), MAX_LOCK)
-        with engine.begin() as conn:
-            conn.execute(
-                update(users)
-                .where(users.c.name == name)
-                .values(failed_logins=failures, locked_until=now + lock if lock else None)
-            )
-        return LoginResult(None, None, failures)
+        return LoginResult(None, None, row.failed_logins)  # counted already
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login": now}
     hashed = row.password_hash
     if hasher.check_needs_rehash(hashed):
         hashed = values["password_hash"] = hasher.hash(password)
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.name == name).values(**values))
-    return LoginResult(User(row.name, Role(row.role), row.district, _stamp(hashed)))
+    return LoginResult(User(name, Role(row.role), row.district, _stamp(hashed)))
+
+
+def user_exists(engine: Engine, name: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(users.c.name).where(users.c.name == name)).first() is not None
 
 
 def session_key(engine: Engine) -> str:

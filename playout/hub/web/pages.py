@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from playout.clock import Clock
 from playout.hub.body import read_limited
 from playout.hub.report import build_province_report
-from playout.hub.users import User, authenticate, session_key
+from playout.hub.users import User, authenticate, session_key, user_exists
 from playout.hub.web.guard import (
     AddressThrottle,
     CsrfRefused,
@@ -146,13 +146,20 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
             target = "/"  # never an open redirect
         w = Words(language(request), DEFAULT_TIMEZONE)
         client = address(request)
-        if throttle.blocked(client):
+        # many failures from this address (it may be a whole office behind one proxy): the
+        # password is still checked for a known user (whose own lock bounds the guesses), so
+        # others' failures never lock out the right password; unknown names stop here
+        blocked = throttle.blocked(client)
+        if blocked and not await run_in_threadpool(user_exists, engine, name):
             log.warning("dashboard: login for %r from %s refused: too many failures", name, client)
             return render(request, "login.html", 429, error=w["too_many"], next=target)
         result = await run_in_threadpool(authenticate, engine, name, password, clock.now())
         if result.user is None:
             throttle.failed(client)
             await asyncio.sleep(FAILED_LOGIN_DELAY)
+            if blocked and result.locked_for is None:
+                log.warning("dashboard: failed login for %r from %s (too many)", name, client)
+                return render(request, "login.html", 429, error=w["too_many"], next=target)
             if result.locked_for is not None:
                 minutes = max(1, round(result.locked_for.total_seconds() / 60))
                 log.warning("dashboard: login for %r from %s refused: locked", name, client)
