@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import HTTPException, Request
+
+BODY_SECONDS = 60.0  # a body that takes longer to arrive is cut off (a slow client)
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -13,9 +16,13 @@ async def read_limited(request: Request, limit: int) -> bytes:
         raise HTTPException(413, f"the body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"the body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(BODY_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(413, f"the body is larger than {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HTTPException(408, f"the body did not arrive within {BODY_SECONDS:.0f} s") from None
     return b"".join(chunks)

@@ -50,6 +50,20 @@ from playout.cli.params import DURATION
     is_flag=True,
     help="Send the dashboard's login cookie only over HTTPS (set it behind a TLS proxy).",
 )
+@click.option(
+    "--forwarded-allow-ips",
+    default="",
+    metavar="ADDRESSES",
+    help="The reverse proxy's address(es), comma-separated: only requests from them may say "
+    "who the client is (X-Forwarded-For); none by default (the peer's address counts).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(10, 100_000),
+    help="Connections served at once per worker; more are answered 503 at once.",
+)
 def command(
     db_url: str,
     host: str,
@@ -59,6 +73,8 @@ def command(
     silent_after: timedelta,
     refresh: timedelta,
     secure_cookies: bool,
+    forwarded_allow_ips: str,
+    max_connections: int,
 ) -> None:
     """Serve the upload API and the dashboard (put TLS in front with a reverse proxy)."""
     hub_engine(db_url).dispose()  # refuse a missing extra, or a missing or newer schema
@@ -82,4 +98,11 @@ def command(
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=10,
+        # the client's address: the peer's, unless the peer is the named proxy
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or None,
+        # slow clients: an idle connection is closed after 5 s, a connection cap per worker
+        timeout_keep_alive=5,
+        limit_concurrency=max_connections,
+        h11_max_incomplete_event_size=16 * 1024,  # the request line and headers
     )
