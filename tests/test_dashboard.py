@@ -223,6 +223,11 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     assert web.post("/reports", {**no_token, "district": "Huyện Bến Lức"}).status == 403
     assert web.post("/logout", {}).status == 403  # logout too needs the token
     assert web.get("/").status == 200  # ... so the session is still there
+    copied = WebClient(web.host, web.port, dict(web.cookies))  # someone copied the cookie
+    assert copied.get("/").status == 200
+    assert web.post("/logout", {"csrf": web.csrf("/")}).status == 303
+    assert copied.get("/").status == 303, "a copied cookie ends with the logout"
+    assert web.login("benluc", PASSWORD).status == 303
 
     province = dash.client()
     assert province.login("tinh", PASSWORD).status == 303

@@ -182,6 +182,15 @@ users = Table(
     _ts("last_login", True),
 )
 
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),  # sha256 of the session id the cookie holds
+    Column("user_name", Text, nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+)
+
 hub_settings = Table(
     "hub_settings",
     metadata,

@@ -8,6 +8,7 @@ failure, up to ``MAX_LOCK``, however many guesses arrive at once.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from playout.hub.schema import hub_settings, stations, users
+from playout.hub.schema import hub_settings, stations, users, web_sessions
 from playout.problems import PlayoutError, did_you_mean
 
 FREE_ATTEMPTS = 5
@@ -157,23 +158,51 @@ def set_password(engine: Engine, name: str, password: str) -> None:
             .where(users.c.name == name)
             .values(password_hash=_hasher().hash(password), failed_logins=0, locked_until=None)
         )
+        conn.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
 
 
 def remove_user(engine: Engine, name: str) -> None:
     _known(engine, name)
     with engine.begin() as conn:
+        conn.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
         conn.execute(delete(users).where(users.c.name == name))
 
 
-def user_for_session(engine: Engine, name: str, stamp: str) -> User | None:
-    """The user a session cookie names, if it still exists and its password is unchanged."""
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(engine: Engine, user: User, now: datetime, lasts: timedelta) -> str:
+    """A new dashboard session of ``user``: its random id (for the cookie); the hub keeps only
+    its sha256, with whose it is and until when."""
+    session_id = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+        conn.execute(
+            insert(web_sessions).values(
+                id=_session_key(session_id),
+                user_name=user.name,
+                created_at=now,
+                expires_at=now + lasts,
+            )
+        )
+    return session_id
+
+
+def end_session(engine: Engine, session_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(web_sessions).where(web_sessions.c.id == _session_key(session_id)))
+
+
+def user_for_session(engine: Engine, session_id: str, now: datetime) -> User | None:
+    """The user of a live session (not ended, not expired, the user not removed)."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.name, users.c.role, users.c.district, users.c.password_hash).where(
-                users.c.name == name
-            )
+            select(users.c.name, users.c.role, users.c.district, users.c.password_hash)
+            .join(web_sessions, web_sessions.c.user_name == users.c.name)
+            .where(web_sessions.c.id == _session_key(session_id), web_sessions.c.expires_at > now)
         ).first()
-    if row is None or _stamp(row.password_hash) != stamp:
+    if row is None:
         return None
     return User(row.name, Role(row.role), row.district, _stamp(row.password_hash))
 

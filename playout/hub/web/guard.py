@@ -1,8 +1,9 @@
 """Who is asking, and may they: the session's user, CSRF tokens, the language, and the throttle
 on failed logins from one address (the per-user lock is in the database, ``users.py``).
 
-Sessions are Starlette's signed cookies (HttpOnly, SameSite=Lax, Secure behind TLS) holding the
-user's name, a stamp of its password hash (a new password ends old sessions) and the CSRF token.
+Sessions are kept by the hub (``web_sessions``): Starlette's signed cookie (HttpOnly,
+SameSite=Lax, Secure behind TLS) holds only a random session id and the CSRF token; logout, a
+new password and removing the user delete the row, so a copied cookie stops working with them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from fastapi import HTTPException, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from playout.hub.users import User, user_for_session
+from playout.hub.users import User, end_session, start_session, user_for_session
 from playout.hub.web.words import LANGS
 
 
@@ -44,21 +46,30 @@ def check_csrf(request: Request, sent: object) -> None:
         raise CsrfRefused
 
 
-async def current_user(request: Request, engine: Engine) -> User:
-    name, stamp = request.session.get("user"), request.session.get("stamp")
-    if isinstance(name, str) and isinstance(stamp, str):
-        user = await run_in_threadpool(user_for_session, engine, name, stamp)
+async def current_user(request: Request, engine: Engine, now: datetime) -> User:
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        user = await run_in_threadpool(user_for_session, engine, session_id, now)
         if user is not None:
             return user
-        request.session.clear()  # removed, or a new password: this session is over
+        request.session.clear()  # ended: logout, a new password, the user removed, expired
     raise LoginNeeded
 
 
-def log_in(request: Request, user: User) -> None:
-    request.session.clear()  # a new session at login: a planted cookie is worth nothing
-    request.session.update(
-        {"user": user.name, "stamp": user.stamp, "csrf": secrets.token_urlsafe(32)}
-    )
+async def log_in(
+    request: Request, engine: Engine, user: User, now: datetime, lasts: timedelta
+) -> None:
+    """A new session at login (kept by the hub): a planted cookie is worth nothing."""
+    session_id = await run_in_threadpool(start_session, engine, user, now, lasts)
+    request.session.clear()
+    request.session.update({"sid": session_id, "csrf": secrets.token_urlsafe(32)})
+
+
+async def log_out(request: Request, engine: Engine) -> None:
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        await run_in_threadpool(end_session, engine, session_id)
+    request.session.clear()
 
 
 def language(request: Request) -> str:

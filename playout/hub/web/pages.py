@@ -38,6 +38,7 @@ from playout.hub.web.guard import (
     forbid_unless,
     language,
     log_in,
+    log_out,
 )
 from playout.hub.web.overview import ShareCache, StationLine, district_names, station_lines
 from playout.hub.web.rollout import bundle_rollout
@@ -171,7 +172,9 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
                 name, client, result.failures,
             )  # fmt: skip
             return render(request, "login.html", 401, error=w["bad_login"], next=target)
-        log_in(request, result.user)
+        await log_in(
+            request, engine, result.user, clock.now(), timedelta(hours=settings.session_hours)
+        )
         log.info("dashboard: %s (%s) logged in from %s", name, result.user.label, client)
         return RedirectResponse(target, 303)
 
@@ -179,12 +182,12 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
     async def logout(request: Request) -> Response:
         form = await read_form(request)
         check_csrf(request, form.get("csrf"))
-        request.session.clear()
+        await log_out(request, engine)
         return RedirectResponse("/login", 303)
 
     @router.get("/", response_class=HTMLResponse)
     async def overview(request: Request) -> Response:
-        user = await current_user(request, engine)
+        user = await current_user(request, engine, clock.now())
         sort = request.query_params.get("sort", "state")
         sort = sort if sort in SORTS else "state"
         problems = request.query_params.get("problems") == "1"
@@ -208,7 +211,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
 
     @router.get("/stations/{station_id:path}", response_class=HTMLResponse)
     async def station(request: Request, station_id: str) -> Response:
-        user = await current_user(request, engine)
+        user = await current_user(request, engine, clock.now())
         view = await run_in_threadpool(
             station_view, engine, station_id, clock.now(), settings.silent_after
         )
@@ -225,13 +228,13 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
 
     @router.get("/campaigns", response_class=HTMLResponse)
     async def campaigns(request: Request) -> Response:
-        user = await current_user(request, engine)
+        user = await current_user(request, engine, clock.now())
         found = await run_in_threadpool(partial(bundle_rollout, engine, district=user.district))
         return render(request, "campaigns.html", user=user, bundles=found)
 
     @router.get("/reports", response_class=HTMLResponse)
     async def reports(request: Request) -> Response:
-        user = await current_user(request, engine)
+        user = await current_user(request, engine, clock.now())
         return await _reports_page(request, user)
 
     async def _reports_page(
@@ -246,7 +249,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
 
     @router.post("/reports")
     async def download(request: Request) -> Response:
-        user = await current_user(request, engine)
+        user = await current_user(request, engine, clock.now())
         form = await read_form(request)
         check_csrf(request, form.get("csrf"))
         district = str(form.get("district", ""))
