@@ -149,6 +149,13 @@ def test_deep_json_long_ranges_big_reports_and_other_stations_bundles(hub: Hub) 
     other = register(hub.engine, "long-an/other", "Thành phố Tân An")
     deep = b'{"protocol": 1, "rows": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert _post(hub.url, token, deep)[0] == 400
+    numbers = (
+        b'{"protocol": 1, "rows": [{"table": "airings", "seq": 1, "data": ['
+        + b"0," * (1 << 20)
+        + b"0]}]}"
+    )  # more values than a batch holds: refused before it is parsed
+    status, answer = _post(hub.url, token, numbers)
+    assert status == 413 and "values" in str(answer), answer
     published = publish(hub, BUNDLE, f"station:{SID}")
     assert published.exit_code == 0, published.output
     _, raw = _request(hub, "GET", "/api/v1/bundles", token)

@@ -47,6 +47,7 @@ class Limits:
     writers: int = 8  # batches stored at once (at most the database pool)
     queue: int = 200  # batches waiting for a writer before the hub answers 503 "busy"
     parsers: int = 2  # batches decoded at once (on threads, never on the event loop)
+    values: int = 400_000  # JSON values in one batch (a month of a station holds ~50,000)
 
 
 def _inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
@@ -67,7 +68,14 @@ def _inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
 
 
 def _decode(body: bytes, encoding: str, limits: Limits) -> Any:
-    return _parse_json(_inflate(body, encoding, limits))
+    """The batch, decoded within a CPU budget: JSON holding more values than a batch of
+    ``limits.rows`` rows can (its separators counted first, at memory speed) is refused before
+    it is parsed; parsing holds the interpreter, so its cost must stay small."""
+    text = _inflate(body, encoding, limits)
+    values = text.count(b",") + text.count(b":")
+    if values > limits.values:
+        raise HTTPException(413, f"the batch holds more than {limits.values} values")
+    return _parse_json(text)
 
 
 def _parse_json(body: bytes) -> Any:
