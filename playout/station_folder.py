@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import platformdirs
@@ -83,7 +83,7 @@ def load_station(
         except ClipPathError as exc:
             found[ref] = exc
     checker.prefetch([p for p in found.values() if isinstance(p, Path)])
-    uncatalogued = []
+    uncatalogued: list[tuple[str, str]] = []
     for ref, where in schedule.clip_files().items():
         try:
             path = found[ref]
@@ -91,14 +91,18 @@ def load_station(
                 raise path
             loaded.durations[ref] = checker.check(path).duration_ms
         except (ClipPathError, AudioError) as exc:
-            loaded.problems.append(error(where, f'clip "{ref}": {exc.message}', exc.hint))
+            hint = exc.hint
+            copies = catalog.imported_as(PurePosixPath(ref).name) if catalog is not None else []
+            if isinstance(exc, ClipPathError) and copies:  # the name it had before import
+                hint = f"it was imported as {copies[0]}: write that name in the playlist"
+            loaded.problems.append(error(where, f'clip "{ref}": {exc.message}', hint))
             continue
         if catalog is None:
             continue
         settings = schedule.station.library
         for issue in compare_with_catalog(ref, path, loaded.durations[ref], catalog, settings):
             if issue.uncatalogued:
-                uncatalogued.append(ref)
+                uncatalogued.append((ref, issue.hint))
                 continue
             if issue.changed and schedule.station.audio.allow_unapproved:
                 hint = "it airs (audio.allow_unapproved is set), logged with its own sha256"
@@ -106,13 +110,15 @@ def load_station(
                 continue
             loaded.problems.append(error(where, f'clip "{ref}": {issue.message}', issue.hint))
     if uncatalogued:
+        names = [ref for ref, _ in uncatalogued]
+        hints = [f"{ref}: {hint}" for ref, hint in uncatalogued[:5]]
         loaded.problems.append(
             warning(
                 schedule.origins.get("station", Location(AUDIO_DIR)),
-                f"{len(uncatalogued)} clip(s) are not in the catalog, so they are not verified or "
-                f"normalised: {', '.join(uncatalogued[:5])}"
-                + (" …" if len(uncatalogued) > 5 else ""),
-                "import them with 'playout library import FILES --into FOLDER'",
+                f"{len(names)} clip(s) are not in the catalog, so they are not verified or "
+                f"normalised (they air at their own loudness): {', '.join(names[:5])}"
+                + (" …" if len(names) > 5 else ""),
+                "; ".join(hints) + (" …" if len(names) > 5 else ""),
             )
         )
     if loaded.errors:

@@ -278,3 +278,31 @@ def test_a_file_the_daemon_took_but_never_answered_for_is_not_imported_again(
     assert f"rejected {clip}: the daemon took it but did not finish" in out
     assert "run the command again" in out
     assert not list((root / "audio").rglob("*.wav"))  # not imported here meanwhile
+
+
+def test_commands_outside_a_station_folder_say_so_and_write_nothing(tmp_path: Path) -> None:
+    """`library import` and `status` in a folder that is no station folder: the message says
+    where the command ran and what to do; no ./audio/ and no catalog in the home folder."""
+    nowhere = tmp_path / "Downloads"
+    nowhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PLAYOUT_DB", "PLAYOUT_DIR")}
+    clip = REPO / "audio" / "bluezone" / "bluezone-ngan.wav"
+    for args in (["library", "import", str(clip), "--into", "bluezone"], ["status"]):
+        result = CliRunner(env=env).invoke(cli, ["--dir", str(nowhere), *args])
+        assert result.exit_code == 1, result.output
+        assert "is not a station folder" in result.output, result.output
+        assert "playout --dir FOLDER" in result.output
+    assert list(nowhere.iterdir()) == []
+
+
+def test_a_hub_address_without_http_is_called_what_it_is(station: StationFolder) -> None:
+    station.schedule("sessions: {}\n")
+    settings = station.root / "schedules" / "station.yaml"
+    text = settings.read_text(encoding="utf-8").replace(
+        "station:\n", "station:\n  hub: {url: hub.longan.gov.vn, token_file: hub.token}\n", 1
+    )
+    settings.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--dir", str(station.root), "validate"])
+    assert result.exit_code == 1
+    assert '"hub.longan.gov.vn" is not a web address' in result.output, result.output
+    assert "https://" in result.output and "station id" not in result.output

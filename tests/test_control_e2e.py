@@ -293,8 +293,10 @@ def test_status_and_reload_work_while_the_schedule_is_broken(
             )
         assert daemon.wait_for("refused, the last good plan stays", timeout=15), daemon.output()
         proc = run_cli(station.root, "status")
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 1, proc.stderr  # on air, but the reload needs the operator
         assert "FAILED" in proc.stdout and "station.yaml:" in proc.stdout, proc.stdout
+        elsewhere = run_cli(station.root.parent, "status")  # not a station folder
+        assert elsewhere.returncode == 1 and "is not a station folder" in elsewhere.stderr
         reload = run_cli(station.root, "reload")
         assert reload.returncode == 1 and "station.yaml:" in reload.stdout + reload.stderr
         assert "Traceback" not in daemon.output()

@@ -275,7 +275,13 @@ def test_a_new_station_id_is_refused_at_reload_and_moves_the_log_at_restart(
         )
         assert daemon.wait_for("reload (a schedule file changed) refused", timeout=15)
         assert "restart it" in daemon.output()
-        status = json.loads(playout(station, "status", "--json"))
+        asked = subprocess.run(
+            [PLAYOUT, "status", "--json"],
+            env={**os.environ, "PLAYOUT_DIR": str(station.root)},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert asked.returncode == 1, asked.stderr  # the failed reload needs the operator
+        status = json.loads(asked.stdout)
         assert status["station"] == "test/e2e"
         assert status["last_reload"]["ok"] is False
         daemon.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -433,3 +434,48 @@ def test_type_errors_show_the_expected_shape(station: StationFolder) -> None:
     assert mapping.hint.startswith("write it as {start: ..., end: ...")
     missing = only(loaded, 'the key "id" is missing')
     assert missing.hint.startswith("write it as {id: ..., from: ...")
+
+
+def test_clips_named_as_they_were_before_import_point_to_their_copies(
+    valid: StationFolder, tmp_path: Path
+) -> None:
+    """An MP3 copied straight into audio/ airs at its own loudness: validate names the command
+    that imports it; a playlist naming a clip by its original file name (imported as a WAV)
+    is told the name of the copy."""
+    from datetime import UTC, datetime
+
+    from playout.library.catalog import Catalog
+    from playout.station_folder import import_file
+    from playout.store import open_database
+
+    db = open_database(tmp_path / "t.db")
+    try:
+        catalog = Catalog(db)
+        source = tmp_path / "Zalo" / "thong-bao.mp3"
+        source.parent.mkdir()
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+             "sine=frequency=500:duration=2", str(source)],
+            check=True,
+        )  # fmt: skip
+        import_file(valid.root, catalog, source, into="bluezone", title=None,
+                    now=datetime(2020, 8, 1, tzinfo=UTC))  # fmt: skip
+        copied = valid.root / "audio" / "bluezone" / "moi.mp3"
+        copied.write_bytes(source.read_bytes())  # copied by hand, never imported
+        valid.playlist(
+            "bluezone",
+            "clips:\n  - bluezone/thong-bao.mp3\n  - bluezone/moi.mp3\n  - bluezone/a.wav\n",
+        )
+        loaded = load_station(valid.root, catalog=catalog)
+        missing = only(loaded, 'clip "bluezone/thong-bao.mp3"')
+        assert missing.hint == (
+            "it was imported as bluezone/thong-bao.wav: write that name in the playlist"
+        )
+        uncatalogued = only(loaded, "not in the catalog")
+        assert "air at their own loudness" in uncatalogued.message
+        assert (
+            "bluezone/moi.mp3: import it: playout library import audio/bluezone/moi.mp3 --into "
+            "bluezone, then name its copy bluezone/moi.wav in the playlist" in uncatalogued.hint
+        )
+    finally:
+        db.close()

@@ -118,7 +118,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": (
         "status",
         "command",
-        "On air now, the next airings, level, last reload, today's counts (exit 3: no daemon).",
+        "On air now, the next airings, level, last reload, today's counts (exit 1: the last "
+        "reload failed or something is wrong; exit 3: no daemon).",
     ),
     "reload": (
         "reload",

@@ -10,6 +10,7 @@ from playout.cli.context import AppContext
 from playout.daemon.control import NoDaemon, request
 from playout.daemon.runtime import runtime_database
 from playout.problems import PlayoutError
+from playout.schedule.values import SCHEDULES_DIR
 
 
 def ask(
@@ -20,6 +21,11 @@ def ask(
     The daemon is found through the database it named in the station folder when it started
     (so status and reload work while the schedule is broken), else through the schedule."""
     wait = {} if timeout_s is None else {"timeout_s": timeout_s}
+    if app.db is None and not (app.root / SCHEDULES_DIR).is_dir():
+        raise PlayoutError(
+            f"{app.root.resolve()} is not a station folder (it has no {SCHEDULES_DIR}/ folder)",
+            f"run the command in the station folder, or name it: playout --dir FOLDER {cmd}",
+        )
     tried: set[Path] = set()
     last: PlayoutError | None = None
     first = None if app.db is not None else runtime_database(app.root)

@@ -143,6 +143,9 @@ def command(
         )
     click.echo(f"made {root}/: schedules/station.yaml (valid), playlists/, audio/")
     click.echo("next:")
-    click.echo("  1. put the clips in audio/ and import them: playout library import audio/*/*.wav")
+    click.echo(
+        "  1. import the clips (MP3, WAV, M4A, ... from anywhere; copies go to audio/FOLDER):\n"
+        "     playout library import ~/Downloads/*.mp3 --into bluezone"
+    )
     click.echo("  2. add a playlist (playlists/NAME.yaml) and a campaign in schedules/station.yaml")
     click.echo("  3. playout validate, then playout plan, then playout run (or the service)")

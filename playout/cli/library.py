@@ -19,7 +19,7 @@ from playout.library.outcome import ImportStatus, rejected
 from playout.library.paths import AUDIO_DIR
 from playout.priority import give_way
 from playout.problems import PlayoutError
-from playout.schedule.values import format_duration
+from playout.schedule.values import SCHEDULES_DIR, format_duration
 
 IMPORT_TIMEOUT_S = 3 * 3600.0  # a daemon importing a long clip answers when it is done
 
@@ -44,6 +44,12 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
 
     The originals are never modified; the playout copies are written to audio/FOLDER.
     """
+    if app.db is None and not (app.root / SCHEDULES_DIR).is_dir():  # ./audio/, a stray catalog
+        raise PlayoutError(
+            f"{app.root.resolve()} is not a station folder (it has no {SCHEDULES_DIR}/ folder)",
+            "run the import in the station folder (or name it: playout --dir FOLDER library "
+            "import ...); a new station starts with playout init",
+        )
     refused = 0
     with contextlib.ExitStack() as stack:
         importer: Importer | None = _DaemonImporter(app)  # it has every library loaded

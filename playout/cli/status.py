@@ -15,10 +15,13 @@ from playout.cli.control import ask
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def command(app: AppContext, as_json: bool) -> None:
-    """On air now, the next airings, level, last reload, today's counts (exit 3: no daemon)."""
+    """On air now, the next airings, level, last reload, today's counts (exit 1: the last reload
+    failed or something is wrong; exit 3: no daemon)."""
     data: dict[str, Any] = ask(app, "status")
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        if not data["last_reload"]["ok"] or data.get("problems"):
+            raise click.exceptions.Exit(1)
         return
     on_air = data["on_air"]
     click.echo(f"station {data['station']} at {data['now'][:19]}, up {data['uptime_s']} s")
@@ -86,6 +89,8 @@ def command(app: AppContext, as_json: bool) -> None:
             f"{c.get('interrupted', 0)}"
         )
     click.echo(f"audio output {data['audio_output']}; database {data['database']}")
+    if not reload["ok"] or data.get("problems"):
+        raise click.exceptions.Exit(1)  # on air, but something needs the operator (above)
 
 
 def _when(iso: str | None, now: str) -> str:

@@ -91,5 +91,6 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
     if not result.ok:
         raise PlayoutError(
             f"the upload stopped: {result.error}",
-            "the rows stay in the station database and go with the next sync",
+            (f"{result.hint}; " if result.hint else "")
+            + "the rows stay in the station database and go with the next sync that gets through",
         )

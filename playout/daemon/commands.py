@@ -25,7 +25,7 @@ from playout.library import AudioError, ClipPathError, probe, resolve_clip
 from playout.planning import Airing, Placement
 from playout.priority import give_way
 from playout.schedule import Priority
-from playout.schedule.loader import PLAYLISTS_DIR, SCHEDULES_DIR
+from playout.schedule.values import PLAYLISTS_DIR, SCHEDULES_DIR
 from playout.store import Trigger
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -67,6 +67,15 @@ class Catalog:
                 .order_by(ClipRow.imported_at.desc())
                 .limit(1)
             ).first()
+
+    def imported_as(self, name: str) -> list[str]:
+        """The clips (paths in audio/) imported from a file called ``name`` (its original name,
+        any folder): what an operator who writes the original name in a playlist means."""
+        with self.db.session() as s:
+            files = s.scalars(
+                select(ClipRow.file).where(ClipRow.source_name == name).order_by(ClipRow.file)
+            ).all()
+        return sorted(set(files))
 
     def all_current(self) -> list[ClipRow]:
         with self.db.session() as s:
@@ -305,19 +314,28 @@ def verify_clips(
     return issues
 
 
+def import_hint(ref: str, catalog: Catalog) -> str:
+    """How to bring a clip the playlists name into the catalog: the copy it was imported as, or
+    the command that imports it (the copy of an MP3, M4A ... is a WAV beside it)."""
+    copies = [c for c in catalog.imported_as(PurePosixPath(ref).name) if c != ref]
+    if copies:
+        return f"it was imported as {copies[0]}: write that name in the playlist"
+    folder = str(PurePosixPath(ref).parent)
+    into = f" --into {folder}" if folder not in ("", ".") else ""
+    command = f"playout library import {AUDIO_DIR}/{ref}{into}"
+    if PurePosixPath(ref).suffix.lower() == ".wav":
+        return f"import it: {command}"
+    copy = PurePosixPath(ref).with_suffix(".wav")
+    return f"import it: {command}, then name its copy {copy} in the playlist"
+
+
 def compare_with_catalog(
     ref: str, path: Path, duration_ms: int, catalog: Catalog, settings: LibrarySettings
 ) -> list[ClipIssue]:
     row = catalog.current(ref)
     if row is None:
-        return [
-            ClipIssue(
-                ref,
-                "not in the catalog (not imported, so not checked or normalised)",
-                f"import it: playout library import SOURCE --into {Path(ref).parent}",
-                uncatalogued=True,
-            )
-        ]
+        return [ClipIssue(ref, "not in the catalog (not imported, so not checked or normalised)",
+                          import_hint(ref, catalog), uncatalogued=True)]  # fmt: skip
     issues = []
     if sha256_of(path) != row.sha256:
         issues.append(

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from playout.problems import Problem, did_you_mean, error
-from playout.schedule.model import ID_PATTERN
+from playout.schedule.model import ID_PATTERN, URL_PATTERN
 from playout.schedule.yamlsrc import Document, PathKey
 
 
@@ -96,6 +96,12 @@ def _friendly(err: Any, root: type[BaseModel]) -> tuple[str, str]:
             return (
                 f"{shown} is not a valid id",
                 'use lower-case letters, digits, "-" and "_", e.g. "bluezone"',
+            )
+        if ctx.get("pattern") == URL_PATTERN:
+            return (
+                f"{shown} is not a web address",
+                "write the hub's address with http:// or https://, e.g. "
+                '"https://hub.longan.gov.vn"',
             )
         return (
             f"{shown} is not a valid station id",

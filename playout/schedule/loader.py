@@ -25,10 +25,9 @@ from playout.schedule.model import (
     Session,
     Station,
 )
+from playout.schedule.values import PLAYLISTS_DIR, SCHEDULES_DIR
 from playout.schedule.yamlsrc import Document, load_file
 
-SCHEDULES_DIR = "schedules"
-PLAYLISTS_DIR = "playlists"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -27,6 +27,7 @@ from playout.schedule.types import (
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 STATION_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$"
+URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -99,7 +100,7 @@ SyncEvery = Annotated[Duration, duration_between(10 * _S, _D)]
 class HubSettings(_Strict):
     """Where the station sends its as-run log (``playout sync``; the daemon in the background)."""
 
-    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=500)]
+    url: Annotated[str, Field(pattern=URL_PATTERN, max_length=500)]
     token_file: Annotated[str, Field(min_length=1)]  # relative to the station folder
     every: SyncEvery = timedelta(minutes=5)  # 10s - 1d
     campaigns: Literal["auto", "review"] = "auto"  # province bundles: apply, or wait for accept

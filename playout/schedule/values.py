@@ -13,6 +13,9 @@ import re
 from datetime import date, time, timedelta
 from typing import Any
 
+SCHEDULES_DIR = "schedules"  # a station folder's schedule files
+PLAYLISTS_DIR = "playlists"  # ... and its playlists
+
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 _DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _ISO_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")

@@ -10,6 +10,8 @@ import gzip
 import json
 import os
 import random
+import socket
+import ssl
 import stat
 import threading
 import urllib.error
@@ -32,10 +34,52 @@ TOKEN_MAX = 200
 class HubError(Exception):
     """The upload did not go through. ``retry`` says whether trying again later can help."""
 
-    def __init__(self, message: str, *, retry: bool, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry: bool, status: int | None = None, hint: str = ""
+    ) -> None:
         super().__init__(message)
         self.retry = retry
         self.status = status
+        self.hint = hint  # what the operator can do about it
+
+
+def http_hint(status: int) -> str:
+    """What to do about the hub's answer ``status``."""
+    if status == 401:
+        return (
+            "the hub does not know this station's token: ask the province for a new one "
+            "(playout hub station rotate ID, at the hub) and put it in the token file"
+        )
+    if status == 403:
+        return (
+            "the hub registered this token for another station id: station.id in the station "
+            "file must be the id the province registered"
+        )
+    if status >= 500 or status in (408, 429):
+        return "the hub is busy or has a fault: it is tried again; if it lasts, call the province"
+    return "tell the province what the hub answered"
+
+
+def reach_hint(reason: object, url: str) -> str:
+    """What to do when the hub cannot be reached: by what went wrong."""
+    if isinstance(reason, ssl.SSLError):
+        return (
+            "the hub's certificate is not trusted (TLS): check that the address is the "
+            "province hub's https:// address, and that this PC's date and time are right"
+        )
+    if isinstance(reason, socket.gaierror):
+        return (
+            f"the name in {url} is not found: check the hub address in the station file and "
+            "this PC's internet connection"
+        )
+    if isinstance(reason, ConnectionRefusedError):
+        return (
+            f"nothing answers at {url}: check the address and port in the station file; "
+            "if they are right, the hub is not running (call the province)"
+        )
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return "the hub did not answer in time: the network is slow or down; it is tried again"
+    return "check this PC's network connection and the hub address in the station file"
 
 
 @dataclass
@@ -46,6 +90,7 @@ class SyncResult:
     rows_waiting: int = 0
     refused: list[dict[str, Any]] = field(default_factory=list)  # rows the hub kept aside
     error: str = ""
+    hint: str = ""  # what the operator can do about the error
 
     @property
     def ok(self) -> bool:
@@ -129,11 +174,18 @@ class Uploader:
             detail = _detail(exc)
             retry = exc.code >= 500 or exc.code in (408, 429)
             raise HubError(
-                f"the hub answered {exc.code}: {detail}", retry=retry, status=exc.code
+                f"the hub answered {exc.code}: {detail}",
+                retry=retry,
+                status=exc.code,
+                hint=http_hint(exc.code),
             ) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise HubError(f"cannot reach the hub at {self.url}: {reason}", retry=True) from exc
+            raise HubError(
+                f"cannot reach the hub at {self.url}: {reason}",
+                retry=True,
+                hint=reach_hint(reason, self.url),
+            ) from exc
         except ValueError as exc:
             raise HubError(f"the hub's answer is not JSON: {exc}", retry=True) from exc
         if not isinstance(answer, dict) or not isinstance(answer.get("acked_seq"), int):
@@ -167,7 +219,7 @@ class Uploader:
                 answer = self._post(batch.rows)
             except HubError as exc:
                 write_state(db, last_attempt=now, last_error=str(exc)[:1000], last_error_at=now)
-                result.error = str(exc)
+                result.error, result.hint = str(exc), exc.hint
                 if exc.status == 413 and max_rows > 1:
                     max_rows = max(1, len(batch) // 2)  # the hub takes smaller batches
                     continue
