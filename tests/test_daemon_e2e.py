@@ -56,7 +56,7 @@ def test_airings_are_audible_on_time_in_order_and_logged(pulse: PulseBench, tmp_
     assert answered == from_db
     assert checked == playout(station, "validate") and "OK: station" in checked
     assert code == 1 and f"imported {spot} -> audio/news/loi-keu-goi.wav (0:20" in by_daemon
-    assert f"rejected {broken}: not a readable audio file" in by_daemon
+    assert f"rejected {broken}: broken.mp3 is a text file, not a recording" in by_daemon
     assert f"library import {spot}: imported -> news/loi-keu-goi.wav" in daemon.output()
     code, here = playout_import(station, spot, broken)  # no daemon: the command does it
     assert code == 1 and f"duplicate {spot}: same audio as audio/news/loi-keu-goi.wav" in here

@@ -116,7 +116,7 @@ def test_silence_is_trimmed(tmp_path: Path, catalog: Catalog, library: Path) -> 
     ("name", "make", "reason"),
     [
         ("empty.wav", lambda p: p.write_bytes(b""), "the file is empty"),
-        ("text.mp3", lambda p: p.write_text("not audio\n" * 50), "not a readable audio file"),
+        ("text.mp3", lambda p: p.write_text("not audio\n" * 50), "is a text file, not a recording"),
         (
             "header-only.wav",
             lambda p: p.write_bytes(
@@ -256,7 +256,7 @@ campaigns:
     )
     assert code == 1
     assert "imported" in out and "-> audio/spots/thong-diep-5k.wav" in out
-    assert "rejected" in out and "broken.mp3: not a readable audio file" in out
+    assert "rejected" in out and "broken.mp3 is a text file, not a recording" in out
     assert "1 of 3 file(s) rejected" in out
     station.playlist(
         "spots", "clips:\n  - file: spots/thong-diep-5k.wav\n  - file: spots/tone.wav\n"
@@ -561,3 +561,26 @@ def test_a_killed_import_leaves_nothing_behind(
     assert catalog.all_current() == []
     do_import(catalog, library, make_audio(tmp_path / "short.wav", "sine=frequency=440", 2))
     assert not list((library / "spots").glob(".import-*"))
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "kind"),
+    [
+        ("bao-cao.docx", b"PK\x03\x04\x14\x00\x06\x00", "a Word document"),
+        ("ds.xlsx", b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook"),
+        ("cong-van.pdf", b"%PDF-1.7\n%\xe2\xe3", "a PDF document"),
+        ("anh.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", "an image"),
+        ("ghi-am.rar", b"Rar!\x1a\x07\x01\x00", "a RAR archive"),
+    ],
+)
+def test_a_document_is_called_what_it_is_not_a_damaged_copy(
+    tmp_path: Path, name: str, head: bytes, kind: str
+) -> None:
+    from playout.library.probe import probe
+
+    path = tmp_path / name
+    path.write_bytes(head + bytes(range(256)) * 8)
+    with pytest.raises(AudioError) as info:
+        probe(path)
+    assert info.value.message == f"{name} is {kind}, not a recording"
+    assert "import the recording itself" in (info.value.hint or "")

@@ -215,7 +215,7 @@ def test_missing_audio_file(valid: StationFolder) -> None:
     ("content", "reason"),
     [
         (b"", "empty (0 bytes)"),
-        (b"this is a text file, not audio\n" * 10, "not a readable audio file"),
+        (b"this is a text file, not audio\n" * 10, "is a text file, not a recording"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt ", "not a readable audio file"),
     ],
 )

@@ -88,6 +88,41 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else "unknown error"
 
 
+_MAGIC = (
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an Office document (.doc, .xls, .ppt)"),
+    (b"\x89PNG", "an image"),
+    (b"\xff\xd8\xff", "an image"),
+    (b"GIF8", "an image"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7z archive"),
+)
+_ZIPPED = {".docx": "a Word document", ".xlsx": "an Excel workbook", ".pptx": "a presentation",
+           ".odt": "a text document", ".ods": "a spreadsheet"}  # fmt: skip
+
+
+def not_audio(path: Path) -> str:
+    """What a file that ffmpeg cannot read is, when it is plainly no recording ("" if unsure):
+    operators are sent documents and archives as often as recordings."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return ""
+    if head.startswith(b"PK\x03\x04"):
+        return _ZIPPED.get(path.suffix.lower(), "a ZIP archive")
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            return ""
+        return "a text file"
+    return ""
+
+
 def probe(path: Path) -> AudioInfo:
     """Format facts of an audio file; raises :class:`AudioError` when it is not audio."""
     if path.stat().st_size == 0:
@@ -107,13 +142,27 @@ def probe(path: Path) -> AudioInfo:
         ]
     )
     if proc.returncode != 0:
+        kind = not_audio(path)
+        if kind:
+            raise AudioError(
+                f"{path.name} is {kind}, not a recording",
+                "import the recording itself (MP3, WAV, M4A, AMR, ...); a recording sent inside "
+                "a document or an archive must be saved out of it first",
+            )
         raise AudioError(
             f"not a readable audio file ({_first_line(proc.stderr)})",
-            "check the file plays on a PC; copy it again from its source",
+            "the file is damaged or not audio: check it plays on a PC, or copy it again from "
+            "its source",
         )
     data = json.loads(proc.stdout or "{}")
     streams = data.get("streams") or []
     if not streams:
+        kind = not_audio(path)
+        if kind:
+            raise AudioError(
+                f"{path.name} is {kind}, not a recording",
+                "import the recording itself (MP3, WAV, M4A, AMR, ...)",
+            )
         raise AudioError("the file holds no audio", "is it a video, an image or a document?")
     stream = streams[0]
     duration = stream.get("duration") or (data.get("format") or {}).get("duration")
