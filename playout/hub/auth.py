@@ -42,6 +42,7 @@ class StationInfo:
     revoked_at: datetime | None
     acked_seq: int
     software: str
+    removed_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +113,7 @@ def list_stations(engine: Engine) -> list[StationInfo]:
                 stations.c.revoked_at,
                 stations.c.acked_seq,
                 stations.c.software,
+                stations.c.removed_at,
             ).order_by(stations.c.province, stations.c.district, stations.c.id)
         )
         return [StationInfo(**row._asdict()) for row in rows]

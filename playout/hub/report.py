@@ -131,6 +131,7 @@ def build_province_report(
         stations.c.province,
         stations.c.timezone,
         stations.c.last_contact,
+        stations.c.removed_at,
     ).order_by(stations.c.district, stations.c.id)
     if district is not None:
         query = query.where(stations.c.district == district)
@@ -185,6 +186,9 @@ def build_province_report(
             f"no station of the hub is in the district {district!r}",
             did_you_mean(district, known) if known else "register stations first",
         )
+    removed = {r.id for r in registered if r.removed_at is not None}
+    for sid in [sid for sid in removed if not found[sid].has_data]:
+        del found[sid]  # removed from the hub, and nothing of it in this period
     for s in found.values():
         s.campaigns.sort(key=lambda f: f.campaign)
     if not province and provinces:

@@ -42,6 +42,7 @@ stations = Table(
     _ts("last_contact", True),
     Column("acked_seq", BigInteger, nullable=False),
     Column("software", Text, nullable=False),
+    _ts("removed_at", True),  # removed with its rows kept
 )
 
 airings = Table(

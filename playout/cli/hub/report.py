@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,8 +15,8 @@ from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 
 
 @click.command("report")
-@click.option("--month", "month_text", required=True, metavar="MM/YYYY", help="The month.")
-@click.option("--district", help="Only the stations of this district.")
+@click.option("--month", "month_text", metavar="MM/YYYY", help="The month (default: last month).")
+@click.option("--area", "--district", "district", help="Only the stations of this area.")
 @click.option(
     "--format", "fmt", type=click.Choice(sorted(WRITERS)), default="xlsx", show_default=True
 )
@@ -52,7 +53,7 @@ from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 @pass_app
 def command(
     app: AppContext,
-    month_text: str,
+    month_text: str | None,
     district: str | None,
     fmt: str,
     lang: str,
@@ -72,7 +73,12 @@ def command(
     from playout.hub.report import build_province_report
     from playout.reports.province import province_document
 
-    month, year = parse_month(month_text)
+    today = app.clock.now().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    if month_text:
+        month, year = parse_month(month_text)
+    else:  # as playout report: the month before this one
+        previous = today.replace(day=1) - timedelta(days=1)
+        month, year = previous.month, previous.year
     first, last = month_bounds(month, year)
     engine = hub_engine(db_url)
     try:
@@ -80,7 +86,7 @@ def command(
             engine,
             first,
             last,
-            issued=app.clock.now().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date(),
+            issued=today,
             district=district,
             prepared_by=prepared_by or "",
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -26,10 +28,14 @@ def _show_token(station_id: str, token: str) -> None:
     )
 
 
+AREA_HELP = "Its area of the province: a commune or ward (a district in data before 2025)."
+
+
 @command.command("add")
 @click.argument("station_id")
 @click.option("--name", required=True, help="The station's name.")
-@click.option("--district", default="", help="Its district (for the province report).")
+@click.option("--area", "--district", "district", default="", help=AREA_HELP)
+@click.option("--new-area", is_flag=True, help="The area is new, though one nearly like it exists.")
 @click.option("--province", default="", help="Its province.")
 @click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
 @db_option
@@ -39,6 +45,7 @@ def add(
     station_id: str,
     name: str,
     district: str,
+    new_area: bool,
     province: str,
     timezone: str,
     db_url: str,
@@ -47,6 +54,7 @@ def add(
     import re
 
     from playout.hub.auth import add_station
+    from playout.hub.station_admin import check_area
 
     if not re.fullmatch(STATION_ID_PATTERN, station_id):
         raise click.BadParameter(
@@ -56,11 +64,12 @@ def add(
         )
     engine = hub_engine(db_url)
     try:
+        check_area(engine, district.strip(), new_area=new_area)
         token = add_station(
             engine,
             station_id,
             name=name,
-            district=district,
+            district=district.strip(),
             province=province,
             timezone=timezone,
             now=app.clock.now(),
@@ -87,18 +96,68 @@ def list_(as_json: bool, db_url: str) -> None:
         return
     print_table(
         f"{len(found)} station(s)",
-        ["station", "name", "district", "last contact", "state"],
+        ["station", "name", "area", "last contact", "state"],
         [
             [
                 s.id,
                 s.name,
                 s.district,
-                s.last_contact.strftime("%d/%m/%Y %H:%M") if s.last_contact else "never",
-                "revoked" if s.revoked_at else "active",
+                _local(s.last_contact, s.timezone),
+                "removed" if s.removed_at else "revoked" if s.revoked_at else "active",
             ]
             for s in found
         ],
     )
+
+
+def _local(when: datetime | None, zone: str) -> str:
+    """A time in the station's own zone, the zone named (never the machine's UTC)."""
+    if when is None:
+        return "never"
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo(DEFAULT_TIMEZONE)
+    return f"{when.astimezone(tz):%d/%m/%Y %H:%M} ({tz.key})"
+
+
+@command.command("edit")
+@click.argument("station_id")
+@click.option("--name", help="Its new name.")
+@click.option("--area", help=AREA_HELP)
+@click.option("--new-area", is_flag=True, help="The area is new, though one nearly like it exists.")
+@db_option
+def edit(station_id: str, name: str | None, area: str | None, new_area: bool, db_url: str) -> None:
+    """Change STATION_ID's name or area (its rows and token stay)."""
+    from playout.hub.station_admin import edit_station
+
+    engine = hub_engine(db_url)
+    try:
+        edit_station(engine, station_id, name=name, area=area, new_area=new_area)
+    finally:
+        engine.dispose()
+    click.echo(f"station {station_id} changed")
+
+
+@command.command("remove")
+@click.argument("station_id")
+@click.option(
+    "--keep-rows",
+    is_flag=True,
+    help="Remove a station that has sent rows: they stay for the reports of past months.",
+)
+@db_option
+@pass_app
+def remove(app: AppContext, station_id: str, keep_rows: bool, db_url: str) -> None:
+    """Remove STATION_ID from the hub (refused while it has sent rows, unless --keep-rows)."""
+    from playout.hub.station_admin import remove_station
+
+    engine = hub_engine(db_url)
+    try:
+        done = remove_station(engine, station_id, keep_rows=keep_rows, now=app.clock.now())
+    finally:
+        engine.dispose()
+    click.echo(done)
 
 
 @command.command("rotate")
