@@ -190,7 +190,9 @@ def _header_spans(
 
 
 def _row_line(words: list[Word], first: list[str], span: tuple[float, float]) -> list[Word] | None:
-    """The words on the printed line whose first column holds the row's first cell."""
+    """The words on the printed line whose first column holds the row's first cell (or, when
+    that cell wraps onto more lines, its first part)."""
+    partial = None
     for w in words:
         if w.text != first[0] or not span[0] <= w.x <= span[1]:
             continue
@@ -198,7 +200,14 @@ def _row_line(words: list[Word], first: list[str], span: tuple[float, float]) ->
         cell = [v.text for v in sorted(line, key=lambda v: v.x0) if span[0] <= v.x <= span[1]]
         if cell == first:
             return line
-    return None
+        if partial is None and 0 < len(cell) < len(first) and cell == first[: len(cell)]:
+            below = sorted(
+                (v for v in words if w.y0 + 2 < v.y0 <= w.y1 + 4 and span[0] <= v.x <= span[1]),
+                key=lambda v: v.x0,
+            )
+            if [v.text for v in below] == first[len(cell) :]:  # the rest on the next line
+                partial = line
+    return partial
 
 
 NUMBER = r"([-\d.]+)"

@@ -647,3 +647,21 @@ def test_figures_add_up_mid_month_with_a_station_installed_mid_day(tmp_path: Pat
         assert bz.target == 3  # the 20th's target; days not over are no shortfall
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("areas", "word"),
+    [
+        (["Thành phố Tân An", "Huyện Bến Lức"], "Huyện, thị xã, thành phố"),  # the 2020 data
+        (["Xã Mỹ Yên", "Phường Long An", "Đặc khu Côn Đảo"], "Xã, phường, đặc khu"),  # 2025
+        (["Huyện Bến Lức", "Xã Mỹ Yên"], "Địa bàn"),  # a province across the change
+    ],
+)
+def test_the_province_report_names_its_areas_as_the_data_does(areas: list[str], word: str) -> None:
+    from playout.reports.province import ProvinceReport, StationFigures, province_tables
+
+    stations = [StationFigures(f"s/{i}", f"Đài {i}", a, TZ, None) for i, a in enumerate(areas)]
+    report = ProvinceReport("Tây Ninh", "", FIRST, LAST, date(2020, 9, 5), "", stations)
+    summary, by_station, _silent = province_tables(report, Words("vi"))
+    assert summary[0].headers[0] == word and by_station.headers[0] == word
+    assert summary[0].title.endswith(word.lower()) or word == "Địa bàn"

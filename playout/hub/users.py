@@ -47,19 +47,20 @@ class User:
 
     @property
     def label(self) -> str:
-        return "province" if self.role is Role.PROVINCE else f"district:{self.district}"
+        return "province" if self.role is Role.PROVINCE else f"area:{self.district}"
 
 
 def parse_role(text: str) -> tuple[Role, str]:
-    """``province`` or ``district:<name>``."""
+    """``province``, or ``area:<name>`` (a commune or ward today; ``district:<name>``, the
+    older word, means the same): the user sees the stations of that area only."""
     kind, _, district = text.partition(":")
     if kind == Role.PROVINCE and not district:
         return Role.PROVINCE, ""
-    if kind == Role.DISTRICT and district.strip():
+    if kind in (Role.DISTRICT, "area") and district.strip():
         return Role.DISTRICT, district.strip()
     raise PlayoutError(
         f"{text!r} is not a role",
-        "write --role province, or --role district:<district name> (as the stations have it)",
+        "write --role province, or --role area:<area name> (as the stations have it)",
     )
 
 
@@ -132,7 +133,7 @@ def list_users(engine: Engine) -> list[UserInfo]:
         return [
             UserInfo(
                 r.name,
-                "province" if r.role == Role.PROVINCE else f"district:{r.district}",
+                "province" if r.role == Role.PROVINCE else f"area:{r.district}",
                 r.created_at,
                 r.last_login,
                 r.failed_logins,

@@ -38,6 +38,7 @@ TEMPLATE = """<!DOCTYPE html>
   h2 { font-size: 12pt; margin: 12pt 0 4pt; break-after: avoid; }
   table { border-collapse: collapse; width: 100%; font-size: 9.5pt; }
   th, td { border: 0.6pt solid #000; padding: 2pt 4pt; }
+  td { vertical-align: top; }  /* a wrapped cell: its row reads along its first line */
   th { background: #eee; }
   td.n { text-align: right; }
   tr { break-inside: avoid; }

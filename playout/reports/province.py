@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from playout.reports.data import CampaignFigures, Counts
 from playout.reports.document import Document, Sheet
 from playout.reports.tables import COUNT_COLUMNS, Cell, Table, count_cells
-from playout.reports.text import Words, percent
+from playout.reports.text import Words, area_word, percent
 from playout.schedule.model import ReportSettings
 from playout.schedule.types import format_date, format_duration
 
@@ -141,10 +141,11 @@ def _totals_cells(t: Totals) -> list[Cell]:
 
 def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Table, Table]:
     counts = COUNT_COLUMNS
+    area = area_word([s.district for s in report.stations])  # the word follows the data
     districts = Table(
         "by_district",
-        w["by_district"],
-        [w[h] for h in ("district", "stations", "with_data", *counts, "target", "share")],
+        w[f"by_{area}"],
+        [w[h] for h in (area, "stations", "with_data", *counts, "target", "share")],
         [
             [d or "-", t.stations, t.with_data, *_totals_cells(t)]
             for d, t in report.by_district().items()
@@ -172,7 +173,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
                     _contact(s, w),
                 ]
             )
-    heads = ("district", "station_name", "campaign", *counts, "days_aired", "days_below")
+    heads = (area, "station_name", "campaign", *counts, "days_aired", "days_below")
     stations = Table(
         "by_station",
         w["by_station"],
@@ -182,7 +183,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
     silent = Table(
         "no_data",
         w["no_data_title"],
-        [w[h] for h in ("district", "station_name", "status", "last_contact")],
+        [w[h] for h in (area, "station_name", "status", "last_contact")],
         [
             [s.district or "-", s.name or s.station_id, w["no_data"], _contact(s, w)]
             for s in report.stations
@@ -248,6 +249,7 @@ def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> 
     ]
     if not rows:
         return []
-    heads = [w["district"], w["station_name"], names["bundle"], names["file"], "sha256"]
+    area = area_word([s.district for s in report.stations])
+    heads = [w[area], w["station_name"], names["bundle"], names["file"], "sha256"]
     table = Table("national", names["national_title"], [*heads, w["aired"], w["airtime"]], rows)
     return [Sheet(names["national"], [table])]

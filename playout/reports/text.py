@@ -54,6 +54,10 @@ LABELS: dict[str, dict[str, str]] = {
         "department": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
         "province_subject": "Các đài truyền thanh trên địa bàn {where}",
         "by_district": "Tổng hợp theo huyện, thị xã, thành phố",
+        "by_commune": "Tổng hợp theo xã, phường, đặc khu",
+        "by_area": "Tổng hợp theo địa bàn",
+        "commune": "Xã, phường, đặc khu",
+        "area": "Địa bàn",
         "by_campaign": "Tổng hợp theo chiến dịch",
         "by_station": "Chi tiết theo đài và chiến dịch",
         "no_data_title": "Các đài không có dữ liệu trong kỳ",
@@ -113,6 +117,10 @@ LABELS: dict[str, dict[str, str]] = {
         "department": "DEPARTMENT OF INFORMATION AND COMMUNICATIONS",
         "province_subject": "Broadcasting stations of {where}",
         "by_district": "Summary by district",
+        "by_commune": "Summary by commune or ward",
+        "by_area": "Summary by area",
+        "commune": "Commune or ward",
+        "area": "Area",
         "by_campaign": "Summary by campaign",
         "by_station": "Detail by station and campaign",
         "no_data_title": "Stations with no data for the period",
@@ -210,7 +218,24 @@ class Words:
         return " ".join(shown)
 
 
-_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ", "Xã ", "Phường ", "Thị trấn ")
+_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ", "Xã ", "Phường ", "Thị trấn ",
+             "Đặc khu ")  # fmt: skip
+_DISTRICTS = ("huyện ", "quận ", "thị xã ", "thành phố ")  # the level above communes, to 2025
+_COMMUNES = ("xã ", "phường ", "thị trấn ", "đặc khu ")  # the level of stations since 2025
+
+
+def area_word(areas: list[str]) -> str:
+    """What the province's areas are, by their names: "district" (2020 data), "commune" (since
+    July 2025 communes, wards and special zones form the stations), or "area" when mixed."""
+    kinds = set()
+    for area in (a.strip().lower() for a in areas if a.strip()):
+        if area.startswith(_DISTRICTS):
+            kinds.add("district")
+        elif area.startswith(_COMMUNES):
+            kinds.add("commune")
+        else:
+            kinds.add("area")
+    return kinds.pop() if len(kinds) == 1 else "area"
 
 
 def place_name(admin: str) -> str:
