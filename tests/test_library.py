@@ -528,12 +528,15 @@ def test_a_steady_long_signal_has_no_block_edge_peaks(
 def test_a_killed_import_leaves_nothing_behind(
     tmp_path: Path, catalog: Catalog, library: Path
 ) -> None:
-    """An import killed with SIGKILL leaves its partial copy; the next import removes it, and
-    the catalog never saw it."""
+    """An import killed with SIGKILL leaves its partial files in the work folder beside the
+    library, never in it; the next import (or the daemon's start) removes them, and the catalog
+    never saw them."""
     import os
     import signal
     import sys
     import time
+
+    from playout.library.catalog import sweep_imports, work_folder
 
     source = make_audio(tmp_path / "long.mp3", "anoisesrc=color=pink:amplitude=0.3", 600)
     script = (
@@ -552,15 +555,20 @@ def test_a_killed_import_leaves_nothing_behind(
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not list((library / "spots").glob(".import-*")) and time.monotonic() < deadline:
+    work = work_folder(library)
+    while not list(work.glob(".import-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)  # in the middle of writing the copy
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert list((library / "spots").glob(".import-*")), "the kill came too late to test"
+    assert list(work.glob(".import-*")), "the kill came too late to test"
+    assert not [p for p in library.rglob("*") if p.name.startswith(".import-")], "library clean"
     assert catalog.all_current() == []
+    assert sweep_imports(library) >= 1  # the daemon's start, or the next import
+    assert list(work.glob(".import-*")) == []
+    (library / "spots" / ".import-99999999-x.wav").write_bytes(b"left by an older playout")
     do_import(catalog, library, make_audio(tmp_path / "short.wav", "sine=frequency=440", 2))
-    assert not list((library / "spots").glob(".import-*"))
+    assert not [p for p in library.rglob("*") if p.name.startswith(".import-")]
 
 
 @pytest.mark.parametrize(

@@ -124,16 +124,6 @@ class AsRunLog(OpSink):
                 )
             )
 
-    def rows_after(self, last_id: int) -> list[AiringRow]:
-        with self.db.session() as s:
-            return list(
-                s.scalars(
-                    select(AiringRow)
-                    .where(AiringRow.station_id == self.station_id, AiringRow.id > last_id)
-                    .order_by(AiringRow.id)
-                )
-            )
-
     def close_playing(
         self, reason: str, last_alive: datetime | None = None, alive_run: int | None = None
     ) -> list[Closed]:

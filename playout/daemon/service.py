@@ -57,6 +57,7 @@ from playout.daemon.spill import Spill
 from playout.daemon.syncloop import SyncLoop
 from playout.daemon.timewatch import TimeWatch
 from playout.daemon.writer import BufferedAsRun, replay_spill
+from playout.library.catalog import sweep_imports
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
 from playout.player import Player
@@ -204,6 +205,9 @@ class Daemon(Horizon):
         return run_id, asrun
 
     def _run(self) -> None:
+        swept = sweep_imports(self.library)  # what imports cut by a power failure left
+        if swept:
+            log.info("removed %d partial file(s) of imports that did not finish", swept)
         now = self.clock.now()
         persisted = self.direct.level_at(now)
         if persisted is not None:

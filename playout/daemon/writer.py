@@ -139,10 +139,6 @@ class BufferedAsRun(OpSink):
             "dropped": self.dropped,
         }
 
-    @property
-    def healthy(self) -> bool:
-        return self.failing_since is None
-
     # ------------------------------------------------------------------ the writer thread
 
     def start(self) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Sequence
@@ -29,11 +31,8 @@ DURATION_TOLERANCE_MS = 50
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def slug(name: str) -> str:
@@ -215,14 +214,33 @@ def import_clip(
     return ImportResult(source, status, row)
 
 
-def _sweep(folder: Path) -> None:
-    """Remove the partial copies of imports that were killed (their process is gone)."""
-    for partial in folder.glob(".import-*-*"):  # the copy (.wav) and the decoded source (.f32)
-        pid = partial.name.split("-")[1]
-        if not pid.isdigit() or _alive(int(pid)):
+WORK_DIR = ".import-work"  # beside audio/: an import's partial files, never inside the library
+
+
+def work_folder(library: Path) -> Path:
+    """Where imports keep their partial files (the copy being written, the decoded source):
+    beside the library, on the same disk (the finished copy is renamed into place), so an
+    import cut by a power failure leaves the library clean."""
+    return library.parent / WORK_DIR
+
+
+def sweep_imports(library: Path) -> int:
+    """Remove the partial files of imports whose process is gone (the daemon at its start,
+    every import before it begins): from the work folder, and those older versions of
+    playout left inside the library. Returns how many files went."""
+    removed = 0
+    places = [work_folder(library), *(p for p in library.rglob("*") if p.is_dir()), library]
+    for folder in places:
+        if not folder.is_dir():
             continue
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        for partial in folder.glob(".import-*-*"):  # the copy (.wav) and the decoded (.f32)
+            pid = partial.name.split("-")[1]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                partial.unlink()
+                removed += 1
+    return removed
 
 
 def _alive(pid: int) -> bool:
@@ -233,6 +251,21 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True  # it exists, owned by someone else
     return True
+
+
+def _move_into(tmp: Path, target: Path) -> None:
+    """The finished copy into the library in one step: a rename, or (audio/ on another disk)
+    a copy beside the target renamed over it."""
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        beside = target.with_name(f".import-{os.getpid()}-{target.name}")
+        shutil.copyfile(tmp, beside)
+        with beside.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(beside, target)
 
 
 def _umask() -> int:
@@ -260,8 +293,10 @@ def _write_copy(
     name = f"{slug(source.stem)}.wav"
     rel = f"{rel_folder}/{name}" if rel_folder else name
     target = folder / name
-    _sweep(folder)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".import-{os.getpid()}-", suffix=".wav")
+    work = work_folder(library)
+    work.mkdir(parents=True, exist_ok=True)
+    sweep_imports(library)
+    fd, tmp_name = tempfile.mkstemp(dir=work, prefix=f".import-{os.getpid()}-", suffix=".wav")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -277,7 +312,7 @@ def _write_copy(
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600; a backup must read it
-        os.replace(tmp, target)
+        _move_into(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

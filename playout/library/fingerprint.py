@@ -29,12 +29,9 @@ class Fingerprints:
             cached = self._cache.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
-        digest = hashlib.sha256()
         with path.open("rb") as fh:
             st = os.fstat(fh.fileno())
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        value = digest.hexdigest()
+            value = hashlib.file_digest(fh, "sha256").hexdigest()
         with self._lock:
             self._cache[path] = (_key(st), value)
         return value
