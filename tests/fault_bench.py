@@ -592,6 +592,55 @@ def saves_renumber(env: FaultEnv) -> FaultRun:
     )
 
 
+def killed_mid_airing(env: FaultEnv) -> FaultRun:
+    """kill -9 two seconds into an airing (between two heartbeats), restarted at once: the cut
+    airing is logged with what was really heard, the next airs on time."""
+    clips = {"a.wav": (440, 6.0)}
+    slots = [Slot(0, "a.wav"), Slot(14, "a.wav")]
+    station = build_station(env.work / "st", clips, slots, lead_s=6)
+    with Recorder(env.pulse) as rec:
+        daemon = DaemonProcess.start(station, env.pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        wait_until(station.real(slots[0]) + 2.0)
+        daemon.kill9()
+        again = DaemonProcess.start(station, env.pulse)
+        assert again.wait_for("on air: station"), again.output()
+        wait_until(station.real(slots[1]) + 7)
+        again.terminate()
+    verdicts = {0: Expect("interrupted", "power cut or crash"), 14: Expect(freq=440)}
+    return FaultRun(
+        station,
+        _expect(station, lambda s: verdicts[int(s.offset_s)]),
+        [rec.recording],
+        [daemon.output(), again.output()],
+        clips_s=_clip_seconds(clips),
+    )
+
+
+def first_start_late(env: FaultEnv) -> FaultRun:
+    """The very first start on a new database, 14 s after an airing's time (well within
+    late_grace): that airing was never due (the station did not exist), it is neither aired
+    late nor logged; the next airs on time."""
+    clips = {"a.wav": (440, 1.0)}
+    slots = [Slot(-20, "a.wav"), Slot(4, "a.wav")]
+    station = build_station(env.work / "st", clips, slots, lead_s=6)
+    before = station.airing_id(slots[0])
+    station.slots = [slots[1]]  # what the judge expects: only what was due
+    with Recorder(env.pulse) as rec:
+        daemon = DaemonProcess.start(station, env.pulse)
+        assert daemon.wait_for("on air: station"), daemon.output()
+        wait_until(station.real(slots[1]) + 2.5)
+        daemon.terminate()
+    return FaultRun(
+        station,
+        _expect(station, lambda _s: Expect(freq=440)),
+        [rec.recording],
+        [daemon.output()],
+        clips_s=_clip_seconds(clips),
+        notes={"rows_before": sum(r["airing_id"] == before for r in as_run(station.db))},
+    )
+
+
 SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "machine zone far from the station's": machine_zone,
     "database locked 30 s": database_locked,
@@ -602,4 +651,6 @@ SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "clip replaced on disk": clip_replaced,
     "database file deleted": database_deleted,
     "saves that renumber the day": saves_renumber,
+    "killed mid-airing, restarted": killed_mid_airing,
+    "first start, an airing just passed": first_start_late,
 }

@@ -32,7 +32,9 @@ from tests.fault_bench import (
     database_locked,
     disk_full,
     evaluate,
+    first_start_late,
     frozen,
+    killed_mid_airing,
     machine_zone,
     saves_renumber,
     sound_server_killed,
@@ -147,3 +149,12 @@ def test_saves_that_renumber_the_day_air_each_slot_once(env: FaultEnv) -> None:
     run = judged(saves_renumber(env))
     # both versions were loaded (the log's flood filter holds the lines that repeat)
     assert int(run.notes["reloads"]) >= 2, run.logs[0]  # type: ignore[call-overload]
+
+
+def test_killed_mid_airing_logs_what_was_heard(env: FaultEnv) -> None:
+    judged(killed_mid_airing(env))
+
+
+def test_the_first_start_airs_nothing_that_was_due_before_it(env: FaultEnv) -> None:
+    run = judged(first_start_late(env))
+    assert run.notes["rows_before"] == 0, run.logs[0]
