@@ -641,6 +641,44 @@ def first_start_late(env: FaultEnv) -> FaultRun:
     )
 
 
+def second_daemon_via_symlink(env: FaultEnv) -> FaultRun:
+    """A second `playout run` given a symlink to the running daemon's database (and a log
+    file): it is refused (exit 3) and nothing airs twice; the log file holds the daemon's own
+    lines."""
+    clips = {"a.wav": (440, 1.0)}
+    slots = [Slot(0, "a.wav"), Slot(5, "a.wav")]
+    station = build_station(env.work / "st", clips, slots, lead_s=6)
+    link = env.work / "elsewhere" / "link.db"
+    link.parent.mkdir(parents=True)
+    log_file = env.work / "log" / "playout.log"
+    with Recorder(env.pulse) as rec:
+        daemon = DaemonProcess.start(station, env.pulse, "--log-file", str(log_file))
+        assert daemon.wait_for("on air: station"), daemon.output()
+        link.symlink_to(station.db)
+        second = DaemonProcess.start(station, env.pulse, global_args=("--db", str(link)))
+        try:
+            code = second.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            second.kill9()
+            code = -9
+        wait_until(station.real(slots[1]) + 2.5)
+        daemon.terminate()
+    screen = [x.split(": ", 1)[-1] for x in daemon.lines if " playout.daemon: " in x]
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    in_file = [x.split(": ", 1)[-1] for x in lines if " playout.daemon: " in x]
+    return FaultRun(
+        station,
+        _expect(station, lambda _s: Expect(freq=440)),
+        [rec.recording],
+        [daemon.output(), second.output()],
+        clips_s=_clip_seconds(clips),
+        notes={
+            "second_exit": code,
+            "file_has_screen_lines": bool(screen) and screen == in_file,
+        },
+    )
+
+
 SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "machine zone far from the station's": machine_zone,
     "database locked 30 s": database_locked,
@@ -653,4 +691,5 @@ SCENARIOS: dict[str, Callable[[FaultEnv], FaultRun]] = {
     "saves that renumber the day": saves_renumber,
     "killed mid-airing, restarted": killed_mid_airing,
     "first start, an airing just passed": first_start_late,
+    "a second daemon through a symlink": second_daemon_via_symlink,
 }

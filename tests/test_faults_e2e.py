@@ -37,6 +37,7 @@ from tests.fault_bench import (
     killed_mid_airing,
     machine_zone,
     saves_renumber,
+    second_daemon_via_symlink,
     sound_server_killed,
 )
 
@@ -158,3 +159,9 @@ def test_killed_mid_airing_logs_what_was_heard(env: FaultEnv) -> None:
 def test_the_first_start_airs_nothing_that_was_due_before_it(env: FaultEnv) -> None:
     run = judged(first_start_late(env))
     assert run.notes["rows_before"] == 0, run.logs[0]
+
+
+def test_a_second_daemon_through_a_symlink_is_refused(env: FaultEnv) -> None:
+    run = judged(second_daemon_via_symlink(env))
+    assert run.notes["second_exit"] == 3, run.logs[1]
+    assert run.notes["file_has_screen_lines"], "the log file holds the daemon's lines"
