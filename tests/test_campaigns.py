@@ -162,6 +162,12 @@ def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
     assert "bluezone-2020" in web.get(f"/stations/{a.station_id}").text
     # publishing the same again changes nothing; a second sync does nothing
     assert "unchanged, still version 1" in publish(hub, BUNDLE, "district:Huyện Bến Lức").output
+    # the same folder under another name: its campaigns are taken, every station would refuse it
+    renamed = run("hub", "campaign", "publish", str(BUNDLE), "--to", "all", "--name",
+                  "bluezone-moi", "--db", hub.db_url)  # fmt: skip
+    assert renamed.exit_code == 1, renamed.output
+    assert "the bundle bluezone-2020 has the campaign(s)" in renamed.output
+    assert "--name bluezone-2020" in renamed.output
     again = a.sync()
     assert again.exit_code == 0 and "campaign bundle" not in again.output
 

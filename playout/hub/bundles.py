@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, func, select, update
+import yaml
+from sqlalchemy import Connection, Engine, Select, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from playout.hub.bundle_check import CheckedBundle
@@ -75,9 +76,16 @@ def publish(
     assert not checked.errors
     files = sorted(checked.files, key=lambda f: f.path)
     new_blobs = 0
+    mine = {
+        cid
+        for f in files
+        if f.kind == "schedule"
+        for cid in campaign_ids(checked.contents[f.sha256].read_bytes())
+    }
     with engine.begin() as conn:
         # one publisher at a time per name: the version numbers never collide
         conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+        _refuse_taken_ids(conn, name, mine)
         newest = conn.execute(
             select(
                 bundles.c.version, bundles.c.audience, bundles.c.manifest, bundles.c.withdrawn_at
@@ -119,6 +127,44 @@ def publish(
             )
         )  # fmt: skip
     return Published(name, version, audience, len(files), new_blobs, False)
+
+
+def campaign_ids(schedule_yaml: bytes) -> list[str]:
+    """The campaign ids a bundle's schedule file defines (nothing when it cannot be read)."""
+    try:
+        data = yaml.safe_load(schedule_yaml.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return []
+    campaigns = data.get("campaigns") if isinstance(data, dict) else None
+    return [
+        str(c["id"])
+        for c in campaigns or []
+        if isinstance(c, dict) and isinstance(c.get("id"), str)
+    ]
+
+
+def _refuse_taken_ids(conn: Connection, name: str, mine: set[str]) -> None:
+    """A campaign id is unique in a station: a bundle whose campaigns another live bundle has
+    (the same folder published under a new name, say) would be refused by every station."""
+    for other in conn.execute(newest_bundles()).all():
+        if other.name == name or other.withdrawn_at is not None:
+            continue
+        for f in other.manifest.get("files", []):
+            if f.get("kind") != "schedule":
+                continue
+            content = conn.execute(
+                select(blobs.c.content).where(blobs.c.sha256 == f["sha256"])
+            ).scalar()
+            taken = mine & set(campaign_ids(bytes(content or b"")))
+            if taken:
+                raise PlayoutError(
+                    f"the bundle {other.name} has the campaign(s) {', '.join(sorted(taken))} "
+                    "already: every station would refuse this one (a campaign id is unique in "
+                    "a station)",
+                    f"to change {other.name}, publish this folder as --name {other.name} (its "
+                    f"next version); else withdraw {other.name} first, or give these campaigns "
+                    "other ids",
+                )
 
 
 @dataclass(frozen=True)
