@@ -18,7 +18,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, case, delete, insert, or_, select, update
+from sqlalchemy import Engine, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from playout.hub.schema import hub_settings, stations, users, web_sessions
@@ -97,6 +97,15 @@ def add_user(engine: Engine, name: str, password: str, role: str, now: datetime)
             did_you_mean(district, known) if known else "register the district's stations first",
         )
     hashed = _hasher().hash(password)
+    with engine.connect() as conn:
+        same = conn.execute(
+            select(users.c.name).where(func.lower(users.c.name) == name.lower())
+        ).scalar()
+    if same is not None:  # names are matched whatever their case at login
+        raise PlayoutError(
+            f"user {same} exists already",
+            f"to change the password: playout hub user password {same}",
+        )
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -239,15 +248,23 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Log
         row = conn.execute(
             update(users)
             .where(
-                users.c.name == name,
+                func.lower(users.c.name) == name.lower(),  # "Tinh" logs in as "tinh"
                 or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
             )
             .values(failed_logins=failures, locked_until=_lock_after(failures, now))
-            .returning(users.c.failed_logins, users.c.password_hash, users.c.role, users.c.district)
+            .returning(
+                users.c.name,
+                users.c.failed_logins,
+                users.c.password_hash,
+                users.c.role,
+                users.c.district,
+            )
         ).first()
         if row is None:
             locked = conn.execute(
-                select(users.c.locked_until, users.c.failed_logins).where(users.c.name == name)
+                select(users.c.locked_until, users.c.failed_logins).where(
+                    func.lower(users.c.name) == name.lower()
+                )
             ).first()
     hasher = _hasher()
     if row is None:
@@ -265,13 +282,14 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Log
     if hasher.check_needs_rehash(hashed):
         hashed = values["password_hash"] = hasher.hash(password)
     with engine.begin() as conn:
-        conn.execute(update(users).where(users.c.name == name).values(**values))
-    return LoginResult(User(name, Role(row.role), row.district, _stamp(hashed)))
+        conn.execute(update(users).where(users.c.name == row.name).values(**values))
+    return LoginResult(User(row.name, Role(row.role), row.district, _stamp(hashed)))
 
 
 def user_exists(engine: Engine, name: str) -> bool:
     with engine.connect() as conn:
-        return conn.execute(select(users.c.name).where(users.c.name == name)).first() is not None
+        found = select(users.c.name).where(func.lower(users.c.name) == name.lower())
+        return conn.execute(found).first() is not None
 
 
 def session_key(engine: Engine) -> str:
