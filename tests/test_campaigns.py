@@ -464,3 +464,13 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
     lines = [ln for ln in out.read_text(encoding="utf-8-sig").splitlines() if national[:16] in ln]
     assert len(lines) == 1 and "quoc-gia" in lines[0], out.read_text(encoding="utf-8-sig")
     assert ",1," in lines[0] or ";1;" in lines[0], lines[0]  # aired once
+    # a station that did not take the bundle airs the same audio as its own: not credited
+    with hub.engine.begin() as conn:
+        conn.execute(text("UPDATE rollout SET state = 'declined' WHERE station_id = :s"),
+                     {"s": station_id})  # fmt: skip
+    again = run(
+        "hub", "report", "--month", f"{air_at:%m/%Y}", "--format", "csv", "--out", str(out),
+        "--db", hub.db_url,
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert national[:16] not in out.read_text(encoding="utf-8-sig")

@@ -109,6 +109,11 @@ NATIONAL = text(
     FROM clips c
     JOIN airings a ON a.clip_sha256 = c.sha256
     WHERE a.day >= :first AND a.day <= :last AND a.trigger <> 'fallback'
+      -- the province's clip aired for the province only where the station took its bundle: the
+      -- same audio in a station's own campaign is the station's
+      AND EXISTS (SELECT 1 FROM rollout r
+                  WHERE r.station_id = a.station_id AND r.name = c.bundle
+                    AND r.state IN ('applied', 'removed'))
     GROUP BY 1, 2, 3, 4
     """
 )
