@@ -5,6 +5,7 @@ daemon that airs the bundle's clip through libvlc)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -301,7 +302,10 @@ def test_review_decline_accept_and_withdraw(hub: Hub, tmp_path: Path) -> None:
     for s in (a, b):
         synced = s.sync()
         assert "bluezone-2020 v1: waiting" in synced.output and s.applied == []
-        assert "waiting" in s.playout("campaign", "list").output
+        listing = s.playout("campaign", "list").output
+        assert "waiting" in listing
+        assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", listing), listing  # station time
+        assert "+00:00" not in listing and "T" not in listing.split("waiting")[1][:30]
     declined = a.playout("campaign", "decline", "bluezone-2020", "--reason", "đã có bản riêng")
     assert declined.exit_code == 0 and "declined" in declined.output
     accepted = b.playout("campaign", "accept", "bluezone-2020")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 import click
 
 from playout.cli.context import AppContext, pass_app
@@ -25,16 +27,29 @@ def list_(app: AppContext) -> None:
     if not found:
         click.echo("no campaign bundles from the province yet")
         return
+    station = read_station(app.root)
+    tz = station.tz if station is not None else None
     print_table(
         f"{len(found)} bundle(s) from the province",
         ["bundle", "version", "state", "since", "reason"],
         [
-            [name, str(e["version"]), e["state"], e["since"], e["reason"].split("\n")[0][:80]]
+            [name, str(e["version"]), e["state"], _local(e["since"], tz), e["reason"]]
             for name, e in sorted(found.items())
         ],
     )
     if any(e["state"] == "waiting" for e in found.values()):
         click.echo("decide with: playout campaign accept NAME, or decline NAME --reason TEXT")
+
+
+def _local(iso: str, tz: tzinfo | None) -> str:
+    """A stored time (ISO, UTC) in the station's time: dd/mm/yyyy HH:MM."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if tz is not None and when.tzinfo is not None:
+        when = when.astimezone(tz)
+    return f"{when:%d/%m/%Y %H:%M}"
 
 
 def _decide(app: AppContext, name: str, accept: bool, reason: str) -> None:
