@@ -117,15 +117,14 @@ def clock_check() -> Check:
 
 def libvlc_check() -> Check:
     try:
-        import vlc
+        from playout.player.vlc import libvlc_version
     except (ImportError, OSError) as exc:
         return Check(
             "libvlc", ERROR, f"libvlc cannot be loaded: {exc}",
             "install VLC (Debian/Ubuntu: sudo apt install vlc-bin vlc-plugin-base; Windows: "
             "VLC of the same bitness as Python)",
         )  # fmt: skip
-    version = vlc.libvlc_get_version()
-    text = version.decode() if isinstance(version, bytes) else str(version)
+    text = libvlc_version()
     bits = 64 if sys.maxsize > 2**32 else 32
     return Check("libvlc", OK, f"libvlc {text} (Python {bits}-bit)")
 

@@ -51,6 +51,12 @@ REBUILD_BACKOFF_S = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 LIBVLC_ERROR = 4  # libvlc log level of errors
 
 
+def libvlc_version() -> str:
+    """The version of the libvlc python-vlc loaded (for ``playout doctor``)."""
+    version = vlc.libvlc_get_version()
+    return version.decode() if isinstance(version, bytes) else str(version)
+
+
 def _libc_vsnprintf() -> Any:
     name = "msvcrt" if sys.platform == "win32" else ctypes.util.find_library("c")
     try:
