@@ -52,7 +52,7 @@ def test_validate_reports_errors_with_locations_and_exit_1(sample: Path) -> None
     code, out, _ = run(sample, "validate")
     assert code == 1
     line = 1 + text.splitlines().index(next(x for x in text.splitlines() if "min_gap" in x))
-    assert f'schedules/tan-an.yaml:{line}:5: error: campaigns[0]: unknown key "min_gapp"' in out
+    assert f'schedules/tan-an.yaml:{line}:5: error: campaigns #1: unknown key "min_gapp"' in out
     assert 'hint: did you mean "min_gap"?' in out
     assert "NOT valid" in out
 

@@ -129,7 +129,7 @@ campaigns:
     )
     loaded = load_station(valid.root)
     assert only(loaded, "sessions: expected keys and values").location.line == 5
-    assert only(loaded, "campaigns[0].sessions: expected a list").location.line == 11
+    assert only(loaded, "campaigns #1.sessions: expected a list").location.line == 11
 
 
 def test_end_before_start(valid: StationFolder) -> None:

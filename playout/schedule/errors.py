@@ -67,10 +67,12 @@ def _shape(model: type[BaseModel] | None) -> str:
 
 
 def _path_text(loc: Sequence[str | int]) -> str:
+    """Where in the file, as an operator counts: "campaigns #1.sessions" is the first
+    campaign's sessions (list positions from 1; the file:line beside it points there)."""
     text = ""
     for part in loc:
         if isinstance(part, int):
-            text += f"[{part}]"
+            text += f" #{part + 1}"
         else:
             text += ("." if text else "") + str(part)
     return text
