@@ -356,3 +356,34 @@ def test_overview_on_a_desktop_a_phone_and_paper(dash: Dashboard, tmp_path: Path
     ).stdout
     assert "Huyện Bến Lức" in text and "Thành phố Tân An" in text
     assert "Đăng xuất" not in text and "Chỉ các đài có vấn đề" not in text  # no controls on paper
+
+
+def test_a_station_installed_after_this_mornings_airings_is_not_behind(
+    dash: Dashboard, tmp_path: Path
+) -> None:
+    """An airing planned before the station's daemon first ran was never due: the overview
+    does not count it against the station ("behind")."""
+    from playout.hub.web.overview import station_lines
+    from playout.hub.web.state import State
+
+    tz = midday_zone(datetime.now(UTC))
+    folder = build_station(
+        tmp_path / "st", {"spot.wav": (440, 2.0)}, [Slot(-100, "spot.wav"), Slot(600, "spot.wav")],
+        lead_s=0, fallback=None, tz=tz,
+    )  # fmt: skip
+    loaded = load_station(folder.root, capacity=False)
+    assert loaded.schedule is not None, loaded.problems
+    schedule = Sample(loaded.schedule, dict(loaded.durations)).for_station("long-an/new")
+    today = datetime.now(ZoneInfo(tz)).date()
+    airings = plan(schedule, today, today, durations=dict(loaded.durations)).airings
+    db = open_database(tmp_path / "new.db")
+    log = AsRunLog(db, "long-an/new")
+    assert len(airings) == 2
+    installed = datetime.now(UTC) - timedelta(seconds=60)  # the airing of 100 s ago predates it
+    log.begin_run(1, "pc", installed, "pulse")
+    log.store_plan(today, airings, 1, "start", installed)
+    token = register(dash, "long-an/new", "Đài mới", "Xã Mỹ Yên", tz)
+    upload(dash, db, "long-an/new", token, tz)
+    (line,) = station_lines(dash.engine, datetime.now(UTC), timedelta(seconds=30))
+    assert line.today.due == 0, line.today
+    assert line.verdict is not None and line.verdict.state is not State.AMBER, line.verdict
