@@ -114,7 +114,8 @@ def check(paper: Printed, doc: Document, *, summary_rows: int) -> None:
             assert paper.page_of(name) == pages, (title, name)
 
 
-CASES = ["sample", "long agency", "province of 30", "province of 30 communes"]
+CASES = ["sample", "long agency", "province of 30", "province of 30 communes",
+         "province of 60 communes"]  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["html", "xlsx"])
@@ -126,6 +127,8 @@ def test_the_printed_report_reads_right(
         doc, rows = province(), 10
     elif case == "province of 30 communes":  # a table that fills the first page
         doc, rows = province(areas=30), 30
+    elif case == "province of 60 communes":  # the signatures would fall across a page break
+        doc, rows = province(stations=60, areas=60), 40
     else:
         doc = station(month_db, LONG_AGENCY if case == "long agency" else None)
         rows = 2
