@@ -213,6 +213,9 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     assert web.get("/stations/long-an/tan-an").status == 403  # asked for directly
     assert web.get("/stations/long-an/nowhere").status == 404
     csrf = web.csrf("/reports")
+    choices = web.get("/reports").text  # formats and languages in words, not codes
+    assert "Bảng tính Excel (.xlsx)" in choices and "Tiếng Việt" in choices
+    assert ">xlsx<" not in choices and ">vi<" not in choices
     form = {"csrf": csrf, "month": "08/2020", "format": "xlsx", "lang": "vi"}
     assert web.post("/reports", {**form, "district": "TP"}).status == 403
     assert web.post("/reports", {**form, "district": ""}).status == 403  # the whole province
