@@ -19,9 +19,10 @@ from playout.daemon.asrun import AsRunLog
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.ops import Op
 from playout.daemon.recovery import UNKNOWN, recover, settle
-from playout.daemon.service import Daemon, Timings
+from playout.daemon.service import Daemon
 from playout.daemon.spill import DATA_START, Spill
 from playout.daemon.timewatch import TimeWatch
+from playout.daemon.timings import Timings
 from playout.daemon.writer import BufferedAsRun, replay_spill
 from playout.library.fingerprint import Fingerprints
 from playout.planning import plan
