@@ -4,14 +4,17 @@
 2. 700 stations upload a month each (the sample's plan at alert level 3, repeated three times a
    day with their own ids: ~33 airings a day, plus a day plan per day), 50 stations at a time,
    over HTTP with gzip, in the stations' own batch format: rows ingested per second. Then the
-   routine load: every station sends 5 syncs of 2 rows (an airing as it starts and ends), 50
-   stations at a time: requests per second and the p50/p99 request latency.
+   routine load: every station sends 5 syncs of 2 rows (an airing as it starts and ends), 200
+   stations at a time, each on a new connection as a station's sync is: requests per second
+   and the p50/p99 request latency; baseline in the same run: ``/api/v1/health`` (no token, no
+   database) at the same concurrency, the floor of HTTP on this machine. Then the hub's memory.
    Baseline in the same run: the same airing rows inserted straight into PostgreSQL (one
    ``INSERT ... ON CONFLICT DO NOTHING`` per 1,000 rows, no HTTP, no checks).
 3. The province month report over that data, then over a month of 10,000,000 rows (10,000
    stations generated in SQL). Baseline: one ``count(*)`` over the same month's rows.
 
-    .venv/bin/python bench/hub_bench.py [--stations 700] [--concurrency 50] [--big 10000000]
+    .venv/bin/python bench/hub_bench.py [--stations 700] [--concurrency 50]
+        [--sync-concurrency 200] [--big 10000000]
 """
 
 from __future__ import annotations
@@ -153,6 +156,16 @@ def upload(url: str, token: str, batches: list[bytes]) -> list[float]:
     return latencies
 
 
+def health(url: str, n: int) -> list[float]:
+    latencies = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(f"{url}/api/v1/health", timeout=120) as r:
+            r.read()
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
 def baseline_insert(engine: Any, template: list[dict[str, Any]], n_stations: int) -> float:
     """Rows per second of plain multi-row inserts of the same airings (no HTTP, no checks)."""
     airings = [r["data"] for r in template if r["table"] == "airings"]
@@ -251,6 +264,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stations", type=int, default=700)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--sync-concurrency", type=int, default=200)
     parser.add_argument("--big", type=int, default=10_000_000)
     parser.add_argument("--workers", type=int, default=2, help="hub server processes")
     args = parser.parse_args()
@@ -277,10 +291,16 @@ def main() -> None:
         latencies = np.array([x for r in results for x in r]) * 1000
         small = {sid: steady_bodies(template, sid, 5) for sid in ids}
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
+        with ThreadPoolExecutor(args.sync_concurrency) as pool:
             steady = list(pool.map(lambda s: upload(server.url, tokens[s], small[s]), ids))
         steady_wall = time.perf_counter() - t0
         steady_ms = np.array([x for r in steady for x in r]) * 1000
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(args.sync_concurrency) as pool:
+            floor = list(pool.map(lambda _: health(server.url, 5), ids))
+        floor_wall = time.perf_counter() - t0
+        floor_ms = np.array([x for r in floor for x in r]) * 1000
+        rss = server.rss_mb(tree=True)
         rows = len(template) * args.stations
         with engine.connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM airings")).scalar()
@@ -302,10 +322,16 @@ def main() -> None:
     print(f"{'  hub / baseline':40} {rows / wall / base:12.2f}")
     print(f"{'  month upload latency p50 (ms)':40} {np.percentile(latencies, 50):12.0f}")
     print(f"{'  month upload latency p99 (ms)':40} {np.percentile(latencies, 99):12.0f}")
-    print(f"routine syncs (2 rows each), {len(steady_ms)} requests, {args.concurrency} at a time:")
+    print(f"routine syncs (2 rows each), {len(steady_ms)} requests, "
+          f"{args.sync_concurrency} at a time:")  # fmt: skip
     print(f"{'  requests per second':40} {len(steady_ms) / steady_wall:12.0f}")
     print(f"{'  request latency p50 (ms)':40} {np.percentile(steady_ms, 50):12.0f}")
     print(f"{'  request latency p99 (ms)':40} {np.percentile(steady_ms, 99):12.0f} {'<= 500':>10}")
+    print(f"{'  baseline: health, requests per second':40} {len(floor_ms) / floor_wall:12.0f}")
+    print(f"{'  baseline: health latency p99 (ms)':40} {np.percentile(floor_ms, 99):12.0f}")
+    print(f"{'  syncs / health, requests per second':40} "
+          f"{len(steady_ms) / steady_wall / (len(floor_ms) / floor_wall):12.2f}")  # fmt: skip
+    print(f"{'hub memory after the load (MB, all)':40} {rss:12.0f}")
     print(f"{'province report, ' + f'{stored:,} rows (s)':40} {t_small:12.2f}")
     print(f"{'  baseline: count(*) of the month (s)':40} {t_scan_small:12.2f}")
     if big:

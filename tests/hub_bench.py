@@ -79,12 +79,19 @@ class HubServer:
                 self.process.wait(5)
         self.process = None
 
-    def rss_mb(self) -> float:
+    def rss_mb(self, tree: bool = False) -> float:
+        """The server's resident memory; with ``tree``, its worker processes' added."""
         assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        pids = [self.process.pid]
+        if tree:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0.0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        return total
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log else ""

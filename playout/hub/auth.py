@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from playout.hub.compiled import Compiled
 from playout.hub.schema import stations
 from playout.problems import PlayoutError, did_you_mean
 
@@ -50,17 +51,18 @@ class StationInfo:
         }
 
 
+BY_TOKEN = Compiled(
+    select(stations.c.id, stations.c.revoked_at).where(stations.c.token_hash == bindparam("h"))
+)
+
+
 def station_for_token(engine: Engine, token: str) -> str | None:
     """The id of the live station this token belongs to, or None."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(  # one round trip: no BEGIN, no ROLLBACK
-            select(stations.c.id, stations.c.revoked_at).where(
-                stations.c.token_hash == token_hash(token)
-            )
-        ).first()
-    if row is None or row.revoked_at is not None:
+        rows = BY_TOKEN.rows(conn, {"h": token_hash(token)})  # one round trip: no BEGIN
+    if not rows or rows[0].revoked_at is not None:
         return None
-    return str(row.id)
+    return str(rows[0].id)
 
 
 def add_station(

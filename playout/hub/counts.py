@@ -1,25 +1,30 @@
-"""Keeping ``daily_counts`` equal to what the airings say, in the upload's transaction.
+"""Storing airings and keeping ``daily_counts`` equal to what they say, in one statement.
 
-For each airing the batch will really change (a new row, or a higher revision), the old row's
-status and airtime are taken off its (day, campaign) and the new row's added. Uploads of one
-station are serialised by its row lock, so the read and the change cannot interleave; fallback
-airings are not campaign airings and are not counted (as in the station report).
+For each airing the batch really changes (a new row, or a higher revision: the upsert's
+``RETURNING``), the old row's status and airtime are taken off its (day, campaign) and the new
+row's added. The statement's parts share one snapshot, so ``old`` is the table before the
+upsert; uploads of one station are serialised by its row lock (taken first, in the same
+transaction), so no other upload of it can change the rows in between. Fallback airings are not
+campaign airings and are not counted (as in the station report).
+
+The rows come as one array per column (a routine sync: one round trip for any number of rows)
+or from the upload's staging table (after COPY, for a month's batch): the same statement.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Text, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from psycopg import sql
+from sqlalchemy import Connection, text
 
-from playout.hub.rows import AiringIn
+from playout.hub.compiled import DIALECT
 from playout.hub.schema import COUNTED, airings, daily_counts
 from playout.store.models import Trigger
 
 FALLBACK = Trigger.FALLBACK.value
+KEYS = ("station_id", "airing_id", "day")
 
 REBUILD = text(
     """
@@ -39,28 +44,6 @@ REBUILD = text(
 )
 
 
-OLD_ROWS = select(
-    airings.c.airing_id,
-    airings.c.day,
-    airings.c.revision,
-    airings.c.campaign,
-    airings.c.status,
-    airings.c.played_ms,
-    airings.c.trigger,
-).where(
-    airings.c.station_id == bindparam("sid"),
-    airings.c.day >= bindparam("first"),
-    airings.c.day <= bindparam("last"),
-    airings.c.airing_id == any_(bindparam("ids", type_=ARRAY(Text))),
-)
-
-_add = insert(daily_counts)
-ADD_COUNTS = _add.on_conflict_do_update(
-    index_elements=["station_id", "day", "campaign"],
-    set_={name: daily_counts.c[name] + _add.excluded[name] for name in (*COUNTED, "played_ms")},
-)
-
-
 def rebuild(conn: Connection, first: date, last: date) -> None:
     """Recount a period from the airings (after a bulk load, or to repair)."""
     conn.execute(
@@ -69,47 +52,90 @@ def rebuild(conn: Connection, first: date, last: date) -> None:
     conn.execute(REBUILD, {"first": first, "last": last})
 
 
-def apply_deltas(conn: Connection, station_id: str, new: list[tuple[int, AiringIn]]) -> None:
-    if not new:
-        return
-    ids = sorted({r.airing_id for _, r in new})
-    days = [r.day for _, r in new]
-    old = {
-        (row.airing_id, row.day): row
-        for row in conn.execute(
-            OLD_ROWS,
-            {"sid": station_id, "first": min(days), "last": max(days), "ids": ids},
-        )
-    }
-    delta: dict[tuple[date, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for seq, r in new:
-        before = old.get((r.airing_id, r.day))
-        if before is not None:
-            if before.revision >= seq:
-                continue  # the upsert will not change this row
-            if before.trigger != FALLBACK:
-                d = delta[(before.day, before.campaign)]
-                d[before.status] -= 1
-                d["played_ms"] -= before.played_ms
-        if r.trigger.value != FALLBACK:
-            d = delta[(r.day, r.campaign)]
-            d[r.status.value] += 1
-            d["played_ms"] += r.played_ms
-    rows: list[dict[str, Any]] = []
-    for (day, campaign), d in delta.items():
-        if any(d.values()):
-            row: dict[str, Any] = {"station_id": station_id, "day": day, "campaign": campaign}
-            row.update({name: d.get(name, 0) for name in (*COUNTED, "played_ms")})
-            rows.append(row)
-    if not rows:
-        return
-    stmt = insert(daily_counts)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["station_id", "day", "campaign"],
-            set_={
-                name: daily_counts.c[name] + stmt.excluded[name] for name in (*COUNTED, "played_ms")
-            },
-        ),
-        rows,
+def _upsert_counting(columns: tuple[str, ...], source: sql.Composable) -> sql.Composed:
+    """INSERT ... ON CONFLICT DO UPDATE (a higher revision only) of the airings from
+    ``source``, and the changes it made added to ``daily_counts``."""
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c not in KEYS
     )
+    totals = [
+        sql.SQL("coalesce(sum(sign) FILTER (WHERE status = {}), 0)").format(sql.Literal(name))
+        for name in COUNTED
+    ] + [sql.SQL("coalesce(sum(sign * played_ms), 0)")]
+    sums = sql.SQL(", ").join(totals)
+    moved = sql.SQL(" OR ").join(sql.SQL("{} <> 0").format(t) for t in totals)
+    counted = sql.SQL(", ").join(sql.Identifier(c) for c in (*COUNTED, "played_ms"))
+    adds = sql.SQL(", ").join(
+        sql.SQL("{0} = d.{0} + EXCLUDED.{0}").format(sql.Identifier(c))
+        for c in (*COUNTED, "played_ms")
+    )
+    return sql.SQL(
+        """
+        WITH incoming AS ({source}),
+        old AS (
+            SELECT a.airing_id, a.day, a.campaign, a.status, a.played_ms, a.trigger
+            FROM {airings} a JOIN incoming i
+              ON a.station_id = i.station_id AND a.airing_id = i.airing_id AND a.day = i.day
+        ),
+        changed AS (
+            INSERT INTO {airings} AS t ({names}) SELECT {names} FROM incoming
+            ON CONFLICT (station_id, airing_id, day) DO UPDATE SET {updates}
+            WHERE EXCLUDED.revision > t.revision
+            RETURNING t.station_id, t.airing_id, t.day, t.campaign, t.status, t.played_ms,
+                      t.trigger
+        ),
+        delta AS (
+            SELECT c.station_id, c.day, c.campaign, c.status, c.played_ms, 1 AS sign
+            FROM changed c WHERE c.trigger <> {fallback}
+            UNION ALL
+            SELECT c.station_id, o.day, o.campaign, o.status, o.played_ms, -1
+            FROM old o JOIN changed c USING (airing_id, day) WHERE o.trigger <> {fallback}
+        )
+        INSERT INTO {counts} AS d (station_id, day, campaign, {counted})
+        SELECT station_id, day, campaign, {sums}
+        FROM delta GROUP BY station_id, day, campaign HAVING {moved}
+        ON CONFLICT (station_id, day, campaign) DO UPDATE SET {adds}
+        """
+    ).format(
+        source=source,
+        airings=sql.Identifier(airings.name),
+        counts=sql.Identifier(daily_counts.name),
+        names=names,
+        updates=updates,
+        fallback=sql.Literal(FALLBACK),
+        counted=counted,
+        sums=sums,
+        moved=moved,
+        adds=adds,
+    )
+
+
+def _unnest(columns: tuple[str, ...]) -> sql.Composed:
+    """The rows as one array parameter per column, typed from the schema."""
+    arrays = sql.SQL(", ").join(
+        sql.SQL("{}::{}[]").format(
+            sql.Placeholder(c), sql.SQL(airings.c[c].type.compile(dialect=DIALECT))
+        )
+        for c in columns
+    )
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    return sql.SQL("SELECT * FROM unnest({}) AS i ({})").format(arrays, names)
+
+
+class AiringStore:
+    """The statement for one set of columns (the upload's airing fields), built once."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        # rendered once (names are quoted without a connection): psycopg then prepares it
+        self.statement = _upsert_counting(columns, _unnest(columns)).as_bytes(None)
+
+    def store(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Store ``rows`` (dicts with every column), sent as one array per column: one
+        statement, one round trip, however many rows."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        params = {c: [row[c] for row in rows] for c in self.columns}
+        with raw.cursor() as cur:
+            cur.execute(self.statement, params)

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, Engine, Table, Text, bindparam, func, select,
 from sqlalchemy.dialects.postgresql import insert
 
 from playout.hub import schema
-from playout.hub.counts import apply_deltas
+from playout.hub.compiled import Compiled
+from playout.hub.counts import AiringStore
 from playout.hub.rows import (
     MODELS,
     AiringIn,
@@ -154,7 +155,7 @@ class Partitions:
 
 
 # statements built once (the hot path of every upload builds none)
-TOUCH_STATION = (
+TOUCH_STATION = Compiled(
     update(schema.stations)
     .where(schema.stations.c.id == bindparam("sid"))
     .values(
@@ -172,8 +173,11 @@ SMALL = 50  # rows: below this an executemany in one pipeline beats COPY's extra
 def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
     """Upsert: a row changes only when its revision is higher than the stored one."""
     table, keys = TARGETS[name]
+    if name == "airings":  # with the daily counts, in one statement
+        AIRINGS.store(conn, rows)
+        return
     if len(rows) < SMALL:
-        conn.execute(UPSERTS[name], rows)
+        UPSERTS[name].many(conn, [{c: _adapt(v) for c, v in row.items()} for row in rows])
         return
     _copy_upsert(conn, table, rows, keys)
 
@@ -245,12 +249,14 @@ def _columns(table: str) -> tuple[str, ...]:
     return ("station_id", "revision", *[f for f in fields if f not in ("station_id",)])
 
 
-def _build_upsert(table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in columns if c not in keys},
-        where=stmt.excluded.revision > table.c.revision,
+def _build_upsert(table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
+    stmt = insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
+    return Compiled(
+        stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: stmt.excluded[c] for c in columns if c not in keys},
+            where=stmt.excluded.revision > table.c.revision,
+        )
     )
 
 
@@ -264,6 +270,7 @@ TARGETS: dict[str, tuple[Table, list[str]]] = {
 
 
 # built once: the hot path of every upload builds no statement
+AIRINGS = AiringStore(_columns("airings"))
 UPSERTS = {
     name: _build_upsert(table, _columns(name), tuple(keys))
     for name, (table, keys) in TARGETS.items()
@@ -348,8 +355,8 @@ def store_batch(
     with engine.begin() as conn:
         # first, and in the same transaction: the station's row stays locked until commit, so
         # the uploads of one station are applied one at a time
-        conn.execute(
-            TOUCH_STATION,
+        TOUCH_STATION.rows(
+            conn,
             {
                 "sid": station_id,
                 "now": now,
@@ -357,15 +364,6 @@ def store_batch(
                 "software": storable(software)[:100],
                 "tz": timezone[:60] if timezone else None,
             },
-        )
-        apply_deltas(
-            conn,
-            station_id,
-            [
-                (seq, r)
-                for seq, r in sorted_rows.rows.get("airings", {}).values()
-                if isinstance(r, AiringIn)
-            ],
         )
         for table in TARGETS:
             bucket = sorted_rows.rows.get(table, {})

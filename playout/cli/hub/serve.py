@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from datetime import timedelta
@@ -97,6 +98,7 @@ def command(
         workers=workers,
         log_level="info",
         access_log=False,
+        loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         timeout_graceful_shutdown=10,
         # the client's address: the peer's, unless the peer is the named proxy
         proxy_headers=bool(forwarded_allow_ips),
@@ -105,4 +107,5 @@ def command(
         timeout_keep_alive=5,
         limit_concurrency=max_connections,
         h11_max_incomplete_event_size=16 * 1024,  # the request line and headers
+        http="h11",  # bounded headers (httptools has no limit on their size)
     )
