@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from typing import Any
@@ -116,6 +117,10 @@ def test_no_json_value_in_a_row_makes_the_hub_fail(
     row = airing(7, **{field: value})
     row["table"] = table
     status, answer = _post(hub.url, token, _batch_body([row, level(8)], SID))
+    if field == "station_id" and isinstance(value, str) and value != SID:
+        # a row naming another station refuses its batch (403), as a station's own rows must
+        assert status == 403 and "belongs to station" in answer["detail"], answer
+        return
     assert status == 200, answer
     assert answer["acked_seq"] == 8
 
@@ -194,3 +199,42 @@ def test_deep_json_long_ranges_big_reports_and_other_stations_bundles(hub: Hub) 
     conn.close()
     assert hub.server.rss_mb() < before + 50
     assert hub.server.healthy()
+
+
+def _send_head_until_refused(hub: Hub, head: bytes, piece: bytes, limit: int) -> tuple[bytes, int]:
+    """Send ``head``, then ``piece`` after ``piece`` (up to ``limit`` bytes) until the hub hangs
+    up: (what it answered, bytes sent)."""
+    host, port = hub.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(head)
+        sent = len(head)
+        try:
+            while sent < limit:
+                s.sendall(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while chunk := s.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    return answer, sent
+
+
+def test_a_request_head_past_16_kib_is_refused_as_it_arrives(hub: Hub) -> None:
+    """httptools (the hub's parser) sets no limit of its own: headers without end, or one header
+    value without end, are refused (431) within a few chunks of 16 KiB, the hub not growing."""
+    before = hub.server.rss_mb()
+    start = b"POST /api/v1/upload HTTP/1.1\r\nHost: hub\r\n"
+    many, sent = _send_head_until_refused(hub, start, b"X-Pad: " + b"a" * 1000 + b"\r\n", 64 << 20)
+    assert many.startswith(b"HTTP/1.1 431"), many[:200]
+    assert sent < 64 << 20
+    endless, sent = _send_head_until_refused(hub, start + b"X-Long: ", b"b" * 4096, 64 << 20)
+    assert endless.startswith(b"HTTP/1.1 431"), endless[:200]
+    assert sent < 64 << 20
+    assert hub.server.rss_mb() < before + 30
+    # a long head within the limit (a proxy's headers, a long cookie) is served
+    status, body = _request(hub, "GET", "/api/v1/health", "t", Cookie="c=" + "x" * 12_000)
+    assert status == 200 and json.loads(body)["ok"]

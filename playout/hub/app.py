@@ -25,10 +25,16 @@ from playout.clock import Clock
 from playout.hub.auth import station_for_token
 from playout.hub.bundle_api import add_bundle_routes
 from playout.hub.storage import Partitions
-from playout.hub.upload_api import Limits, Uploads, add_upload_route, bearer, unauthorized
+from playout.hub.upload_api import (
+    Limits,
+    Uploads,
+    bearer,
+    database_unavailable,
+    unauthorized,
+)
 from playout.hub.web.pages import DashboardSettings, add_dashboard
 from playout.schedule.model import ReportSettings
-from playout.sync.protocol import PROTOCOL
+from playout.sync.protocol import PROTOCOL, UPLOAD_PATH
 
 log = logging.getLogger("playout.hub")
 
@@ -36,15 +42,18 @@ API_PREFIX = "/api/"
 
 
 class HubApp:
-    """ASGI: ``/api/...`` to the station API, everything else (lifespan included) to the
-    dashboard."""
+    """ASGI: uploads to their endpoint, the rest of ``/api/...`` to the station API, everything
+    else (lifespan included) to the dashboard."""
 
-    def __init__(self, api: ASGIApp, dashboard: ASGIApp) -> None:
+    def __init__(self, upload: ASGIApp, api: ASGIApp, dashboard: ASGIApp) -> None:
+        self.upload = upload
         self.api = api
         self.dashboard = dashboard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+        if scope["type"] == "http" and scope["path"] == UPLOAD_PATH:
+            await self.upload(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
             await self.api(scope, receive, send)
         else:
             await self.dashboard(scope, receive, send)
@@ -54,12 +63,7 @@ def _on_database_down(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", getattr(exc, "orig", exc))
-        return JSONResponse(
-            {"detail": "the hub's database is unavailable; try again later"},
-            status_code=503,
-            headers={"Retry-After": "30"},
-        )
+        return database_unavailable(exc)
 
 
 def create_app(
@@ -86,12 +90,11 @@ def create_app(
     async def health() -> dict[str, Any]:
         return {"ok": True, "protocol": PROTOCOL}
 
-    add_upload_route(api, Uploads(engine, clock, limits, Partitions()))
     add_bundle_routes(api, engine, clock, authenticated)
     web = FastAPI(title="playout hub", docs_url=None, redoc_url=None, openapi_url=None)
     _on_database_down(web)
     add_dashboard(web, engine, clock, dashboard or DashboardSettings())
-    return HubApp(api, web)
+    return HubApp(Uploads(engine, clock, limits, Partitions()), api, web)
 
 
 def report_settings(env: Mapping[str, str]) -> ReportSettings:

@@ -81,6 +81,8 @@ def command(
     hub_engine(db_url).dispose()  # refuse a missing extra, or a missing or newer schema
     import uvicorn
 
+    from playout.hub.http_protocol import BoundedHttpTools
+
     os.environ["PLAYOUT_HUB_DB"] = db_url
     os.environ["PLAYOUT_HUB_POOL"] = str(pool)
     os.environ["PLAYOUT_HUB_SILENT_AFTER"] = str(silent_after.total_seconds())
@@ -106,6 +108,6 @@ def command(
         # slow clients: an idle connection is closed after 5 s, a connection cap per worker
         timeout_keep_alive=5,
         limit_concurrency=max_connections,
-        h11_max_incomplete_event_size=16 * 1024,  # the request line and headers
-        http="h11",  # bounded headers (httptools has no limit on their size)
+        # httptools parses in C; this protocol bounds the request line and headers to 16 KiB
+        http=BoundedHttpTools,
     )
