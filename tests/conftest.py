@@ -14,6 +14,11 @@ from tests.pg_bench import PostgresCluster
 if TYPE_CHECKING:
     from tests.hub_bench import Hub
 
+# The suite reads the English messages (their words are asserted in many tests, and the
+# subprocesses they start inherit this); tests/test_words.py renders them in Vietnamese, the
+# operators' default.
+os.environ["PLAYOUT_LANG"] = "en"
+
 
 @pytest.fixture(scope="session")
 def tone_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

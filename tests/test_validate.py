@@ -52,10 +52,11 @@ def test_valid_station_has_no_problems(valid: StationFolder) -> None:
 
 def test_malformed_yaml(station: StationFolder) -> None:
     station.schedule('sessions:\n  morning: {start: "05:30", end: "06:30"\n')
-    p = only(load_station(station.root), "malformed YAML")
+    p = only(load_station(station.root), "cannot be read")
     assert p.location.file == "schedules/station.yaml"
     assert p.location.line == 7  # found at the end of the file...
-    assert "flow mapping started on line 6" in p.message  # ...and where it began
+    assert "the { } that starts on line 6" in p.message  # ...and where it began
+    assert "ends with '}'" in p.message
 
 
 def test_not_utf8(station: StationFolder) -> None:

@@ -16,8 +16,9 @@ import click
 
 from playout import __version__
 from playout.cli.context import AppContext
-from playout.cli.output import print_problems
-from playout.problems import PlayoutError
+from playout.cli.output import print_problems, words
+from playout.i18n import LANGUAGES
+from playout.problems import HINT, PlayoutError
 
 
 class PlayoutGroup(click.Group):
@@ -43,9 +44,10 @@ class PlayoutGroup(click.Group):
             return super().invoke(ctx)
         except PlayoutError as exc:
             print_problems(exc.problems, err=True)
-            click.secho(f"playout: {exc.message}", err=True, fg="red")
+            say = words()
+            click.secho(f"playout: {say(exc.said)}", err=True, fg="red")
             if exc.hint:
-                click.echo(f"    hint: {exc.hint}", err=True)
+                click.echo(f"    {say(HINT)}: {say(exc.hinted)}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -66,12 +68,21 @@ class PlayoutGroup(click.Group):
     envvar="PLAYOUT_DB",
     help="The station database (default: station.database, else the user data folder).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    envvar="PLAYOUT_LANG",
+    default=None,
+    help="The language of messages: vi (Tiếng Việt, the default) or en.",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: Path, db: Path | None) -> None:
+def cli(ctx: click.Context, root: Path, db: Path | None, lang: str | None) -> None:
     """Playout scheduler for district and commune broadcasting stations."""
     if ctx.obj is None:
         ctx.obj = AppContext(root=root)
     ctx.obj.root = root
+    if lang is not None:
+        ctx.obj.language = lang
     if db is not None:
         ctx.obj.db = db
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from playout.clock import Clock, SystemClock
+from playout.i18n import Words, language_from
 
 if TYPE_CHECKING:
     from playout.store import Database
@@ -21,6 +22,12 @@ class AppContext:
     root: Path
     db: Path | None = None  # --db / PLAYOUT_DB
     clock: Clock = field(default_factory=SystemClock)
+    language: str = field(default_factory=language_from)  # --lang / PLAYOUT_LANG
+
+    @property
+    def words(self) -> Words:
+        """Messages rendered in the operator's language."""
+        return Words(self.language)
 
     def database_path(self) -> Path:
         if self.db is not None:  # --db / PLAYOUT_DB: nothing to read

@@ -7,15 +7,29 @@ from collections.abc import Iterable, Sequence
 
 import click
 
-from playout.problems import Problem
+from playout.i18n import Words, language_from
+from playout.problems import HINT, SEVERITY_WORDS, Problem
+
+
+def words() -> Words:
+    """The operator's language: the running command's (``--lang``), else PLAYOUT_LANG's."""
+    from playout.cli.context import AppContext
+
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppContext) if ctx is not None else None
+    return app.words if app is not None else Words(language_from())
 
 
 def print_problems(problems: Iterable[Problem], *, err: bool = False) -> None:
+    say = words()
     for p in problems:
         colour = "red" if p.is_error else "yellow"
-        click.secho(f"{p.location}: {p.severity.value}: {p.message}", fg=colour, err=err)
-        if p.hint:
-            click.echo(f"    hint: {p.hint}", err=err)
+        message, hint = p.words(say)
+        click.secho(
+            f"{p.location}: {say(SEVERITY_WORDS[p.severity])}: {message}", fg=colour, err=err
+        )
+        if hint:
+            click.echo(f"    {say(HINT)}: {hint}", err=err)
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

@@ -14,7 +14,8 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
-from playout.cli.output import print_problems
+from playout.cli.output import print_problems, words
+from playout.i18n import msg
 from playout.problems import PlayoutError, Problem
 
 
@@ -52,16 +53,28 @@ def _check_here(app: AppContext, paths: tuple[Path, ...]) -> dict[str, Any]:
 def _print(result: dict[str, Any]) -> None:
     problems = [Problem.from_dict(p) for p in result["problems"]]
     print_problems(problems)
+    say = words()
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if errors:
         click.secho(
-            f"{errors} error(s), {warnings} warning(s): the schedule is NOT valid", fg="red"
+            say(
+                msg(
+                    "{errors} error(s), {warnings} warning(s): the schedule is NOT valid",
+                    errors=errors,
+                    warnings=warnings,
+                )
+            ),
+            fg="red",
         )
         click.get_current_context().exit(1)
-    click.secho(
-        f"OK: station {result['station']}, {result['sessions']} sessions, "
-        f"{result['campaigns']} campaigns, {result['clips']} clips"
-        + (f", {warnings} warning(s)" if warnings else ""),
-        fg="green",
+    summary = msg(
+        "OK: station {station}, {sessions} sessions, {campaigns} campaigns, {clips} clips",
+        station=result["station"],
+        sessions=result["sessions"],
+        campaigns=result["campaigns"],
+        clips=result["clips"],
     )
+    if warnings:
+        summary = msg("{summary}, {warnings} warning(s)", summary=summary, warnings=warnings)
+    click.secho(say(summary), fg="green")

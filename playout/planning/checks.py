@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from playout.i18n import Text, msg
 from playout.planning.daycounts import day_counts
 from playout.problems import Location, Problem, warning
 from playout.schedule.model import Schedule
@@ -27,7 +28,7 @@ def capacity_warnings(
     last = min(last, first + HORIZON)
     counts, reasons = day_counts(schedule, first, last, durations=durations, level=level)
     problems: list[Problem] = []
-    runs: dict[str, tuple[date, date, int, int, str]] = {}
+    runs: dict[str, tuple[date, date, int, int, Text]] = {}
 
     def flush(campaign: str) -> None:
         start, end, requested, placed, reason = runs.pop(campaign)
@@ -36,9 +37,16 @@ def capacity_warnings(
         problems.append(
             warning(
                 where,
-                f"{when}: {requested} {campaign} airings a day requested, only {placed} fit "
-                f"in the sessions ({reason})",
-                "add session time, lower per_day or min_gap, or raise the priority",
+                msg(
+                    "{when}: {requested} {campaign} airings a day requested, only {placed} fit in "
+                    "the sessions ({why})",
+                    when=when,
+                    requested=requested,
+                    campaign=campaign,
+                    placed=placed,
+                    why=reason,
+                ),
+                msg("add session time, lower per_day or min_gap, or raise the priority"),
             )
         )
 

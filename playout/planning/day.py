@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from playout.i18n import Msg, msg
 from playout.schedule.model import Campaign, Schedule
 from playout.schedule.types import format_span, format_time
 
@@ -99,34 +100,40 @@ def local_time(ms: int, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(ms / MS, tz)
 
 
-def place(state: DayState, d: Demand, schedule: Schedule) -> tuple[Window, int] | str:
+def place(state: DayState, d: Demand, schedule: Schedule) -> tuple[Window, int] | Msg:
     """Where the demand airs, or why it cannot."""
     allowed = [
         w for w in state.windows if d.campaign.sessions is None or w.name in d.campaign.sessions
     ]
     if not allowed:
-        return "no session of this campaign that day"
+        return msg("no session of this campaign that day")
     if d.session is not None:
         home = next(w for w in allowed if w.name == d.session)
         candidates = [(home, d.wanted)] + [(w, w.start) for w in allowed if w.start > home.start]
     else:
         candidates = [(w, w.start) for w in allowed if w.start > d.wanted]
         if not candidates:
-            return f"{format_time(_clock(d.wanted, schedule))} is after the last session of the day"
-    reasons = []
+            return msg(
+                "{time} is after the last session of the day",
+                time=format_time(_clock(d.wanted, schedule)),
+            )
+    reasons: list[Msg] = []
     for window, wanted in candidates:
         found = find_start(state, window, wanted, d)
         if isinstance(found, int):
             return window, found
-        reasons.append(f"{window.name}: {found}")
-    return "no room: " + "; ".join(reasons)
+        reasons.append(msg("{session}: {why}", session=window.name, why=found))
+    said = reasons[0]
+    for more in reasons[1:]:
+        said = msg("{first}; {then}", first=said, then=more)
+    return msg("no room: {why}", why=said)
 
 
 def _clock(ms: int, schedule: Schedule) -> time:
     return local_time(ms, schedule.station.tz).time()
 
 
-def find_start(state: DayState, w: Window, wanted: int, d: Demand) -> int | str:
+def find_start(state: DayState, w: Window, wanted: int, d: Demand) -> int | Msg:
     """The free start nearest ``wanted`` in the window, or why there is none.
 
     Looks at a neighbourhood of ``wanted`` that doubles until the nearest free start found in
@@ -135,10 +142,11 @@ def find_start(state: DayState, w: Window, wanted: int, d: Demand) -> int | str:
     dur = d.duration
     latest = w.end - dur
     if latest < w.start:
-        return "the clip is longer than the session"
+        return msg("the clip is longer than the session")
     if w.cap is not None and w.used + dur > w.cap:
-        return (
-            f"the spot airtime cap (max_spots {format_span(timedelta(milliseconds=w.cap))}) is full"
+        return msg(
+            "the spot airtime cap (max_spots {cap}) is full",
+            cap=format_span(timedelta(milliseconds=w.cap)),
         )
     gap = int(d.campaign.min_gap.total_seconds() * MS)
     floor = state.packed_from(w)
@@ -162,9 +170,13 @@ def find_start(state: DayState, w: Window, wanted: int, d: Demand) -> int | str:
         radius *= 4
 
 
-def _no_room(d: Demand, gap: int) -> str:
-    why = "no free time left (blackouts and other airings"
-    return why + (f", min_gap {format_span(d.campaign.min_gap)})" if gap else ")")
+def _no_room(d: Demand, gap: int) -> Msg:
+    if gap:
+        return msg(
+            "no free time left (blackouts and other airings, min_gap {gap})",
+            gap=format_span(d.campaign.min_gap),
+        )
+    return msg("no free time left (blackouts and other airings)")
 
 
 def _nearest_free(

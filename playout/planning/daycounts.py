@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from playout.i18n import Msg
 from playout.planning.day import Busy, DayState, place
 from playout.planning.frequency import NORMAL_LEVEL, per_day, requested_before
 from playout.planning.model import DayCount
@@ -25,7 +26,7 @@ def day_counts(
     *,
     durations: Mapping[str, int],
     level: int = NORMAL_LEVEL,
-) -> tuple[list[DayCount], dict[tuple[date, str], str]]:
+) -> tuple[list[DayCount], dict[tuple[date, str], Msg]]:
     """Requested and placed airings per campaign and day, and why some could not be placed:
     what :func:`plan` gives, computed once per distinct kind of day.
 
@@ -37,7 +38,7 @@ def day_counts(
     offsets = {c.id: requested_before(c, first) for c in schedule.campaigns}
     memo: dict[tuple[object, ...], _Prefix] = {}
     counts: list[DayCount] = []
-    reasons: dict[tuple[date, str], str] = {}
+    reasons: dict[tuple[date, str], Msg] = {}
     day = first
     while day <= last:
         made, why = _count_day(schedule, day, tz, durations, level, offsets, memo)
@@ -57,7 +58,7 @@ class _Prefix:
 
     state: DayState
     placed: dict[str, int]
-    why: dict[str, str]
+    why: dict[str, Msg]
 
 
 def _count_day(
@@ -68,7 +69,7 @@ def _count_day(
     level: int,
     offsets: Mapping[str, int],
     memo: dict[tuple[object, ...], _Prefix],
-) -> tuple[list[DayCount], dict[str, str]]:
+) -> tuple[list[DayCount], dict[str, Msg]]:
     """Like the planner's day, counting only, and reusing every prefix of campaigns already
     placed on a day of the same kind: campaigns are placed one after the other (priority,
     fixed times first, order in the file), and what a campaign gets depends only on the day's
@@ -97,7 +98,7 @@ def _count_day(
         placed = 0
         for d in demands:
             result = place(prefix.state, d, schedule)
-            if isinstance(result, str):
+            if isinstance(result, Msg):
                 prefix.why.setdefault(campaign.id, result)
                 continue
             window, start = result

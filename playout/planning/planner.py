@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from playout.i18n import Msg
 from playout.planning.day import (
     MS,
     Busy,
@@ -113,8 +114,10 @@ def _plan_day(
         result = place(state, d, schedule)
         airing_id = ids[id(d)]
         wanted_dt = local_time(d.wanted, tz) if d.fixed else None
-        if isinstance(result, str):
-            shortfalls.append(Shortfall(day, d.campaign.id, airing_id, d.clip, result, wanted_dt))
+        if isinstance(result, Msg):  # the plan keeps the English reason, as logs do
+            shortfalls.append(
+                Shortfall(day, d.campaign.id, airing_id, d.clip, str(result), wanted_dt)
+            )
             continue
         window, start = result
         end = start + d.duration

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from playout.i18n import Msg, Text, msg
 from playout.problems import Problem, did_you_mean, error
 from playout.schedule.model import ID_PATTERN, URL_PATTERN
 from playout.schedule.yamlsrc import Document, PathKey
@@ -55,7 +56,7 @@ def _field_by_name(model: type[BaseModel], name: str) -> Any:
     return None
 
 
-def _shape(model: type[BaseModel] | None) -> str:
+def _shape(model: type[BaseModel] | None) -> Text:
     """How a value of ``model`` is written, e.g. ``{file: ..., title: ..., weight: ...}``."""
     if model is None:
         return ""
@@ -63,7 +64,7 @@ def _shape(model: type[BaseModel] | None) -> str:
     names = [f.alias or n for n, f in fields.items() if f.is_required()]
     names += [f.alias or n for n, f in fields.items() if not f.is_required()]
     shown = ", ".join(f"{n}: ..." for n in names[:4]) + (", ..." if len(names) > 4 else "")
-    return f"write it as {{{shown}}}"
+    return msg("write it as {shape}", shape=f"{{{shown}}}")
 
 
 def _path_text(loc: Sequence[str | int]) -> str:
@@ -78,65 +79,79 @@ def _path_text(loc: Sequence[str | int]) -> str:
     return text
 
 
-def _friendly(err: Any, root: type[BaseModel]) -> tuple[str, str]:
+def _friendly(err: Any, root: type[BaseModel]) -> tuple[Text, Text]:
     kind = err["type"]
     value = err.get("input")
     shown = f'"{value}"' if isinstance(value, str) else repr(value)
     ctx = err.get("ctx") or {}
     if kind == "value_error":
-        return str(ctx.get("error", err["msg"])), ""
+        raised = ctx.get("error")
+        said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+        return (said if isinstance(said, Msg) else str(raised or err["msg"])), ""
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected a whole number, got {shown}", ""
+        return msg("expected a whole number, got {value}", value=shown), ""
     if kind in ("float_parsing", "float_type"):
-        return f"expected a number, got {shown}", ""
+        return msg("expected a number, got {value}", value=shown), ""
     if kind in ("bool_parsing", "bool_type"):
-        return f"expected yes or no, got {shown}", "write true or false"
+        return msg("expected yes or no, got {value}", value=shown), msg("write true or false")
     if kind in ("string_type",):
-        return f"expected text, got {shown}", "put the text in quotes"
+        return msg("expected text, got {value}", value=shown), msg("put the text in quotes")
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == ID_PATTERN:
             return (
-                f"{shown} is not a valid id",
-                'use lower-case letters, digits, "-" and "_", e.g. "bluezone"',
+                msg("{value} is not a valid id", value=shown),
+                msg('use lower-case letters, digits, "-" and "_", e.g. "bluezone"'),
             )
         if ctx.get("pattern") == URL_PATTERN:
             return (
-                f"{shown} is not a web address",
-                "write the hub's address with http:// or https://, e.g. "
-                '"https://hub.longan.gov.vn"',
+                msg("{value} is not a web address", value=shown),
+                msg(
+                    "write the hub's address with http:// or https://, e.g. "
+                    '"https://hub.longan.gov.vn"'
+                ),
             )
         return (
-            f"{shown} is not a valid station id",
-            'use lower-case words joined by "/", e.g. "long-an/tan-an"',
+            msg("{value} is not a valid station id", value=shown),
+            msg('use lower-case words joined by "/", e.g. "long-an/tan-an"'),
         )
     if kind == "string_too_short":
-        return "must not be empty", ""
+        return msg("must not be empty"), ""
     if kind == "string_too_long":
-        return f"is too long (at most {ctx.get('max_length')} characters)", ""
+        return msg("is too long (at most {n} characters)", n=ctx.get("max_length")), ""
     if kind == "greater_than_equal":
-        return f"{shown} is too small: it must be at least {ctx.get('ge')}", ""
+        return msg(
+            "{value} is too small: it must be at least {n}", value=shown, n=ctx.get("ge")
+        ), ""
     if kind == "less_than_equal":
-        return f"{shown} is too large: it must be at most {ctx.get('le')}", ""
+        return msg("{value} is too large: it must be at most {n}", value=shown, n=ctx.get("le")), ""
     if kind == "enum":
         expected = str(ctx.get("expected", ""))
         choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",")]
-        return f"{shown} is not one of: {expected}", did_you_mean(str(value), choices)
+        return (
+            msg("{value} is not one of: {choices}", value=shown, choices=expected),
+            did_you_mean(str(value), choices),
+        )
     if kind == "list_type":
-        return f"expected a list, got {shown}", "write a list as [a, b] or as lines starting '- '"
+        return (
+            msg("expected a list, got {value}", value=shown),
+            msg("write a list as [a, b] or as lines starting '- '"),
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected keys and values (a mapping), got {shown}", _shape(
+        return msg("expected keys and values (a mapping), got {value}", value=shown), _shape(
             _model_at(root, err["loc"])
         )
     if kind == "too_short":
-        return "the list is empty", "give at least one item"
+        return msg("the list is empty"), msg("give at least one item")
     if kind == "missing":
         name = err["loc"][-1] if err["loc"] else "?"
-        return f'the key "{name}" is missing', _shape(_model_at(root, err["loc"][:-1]))
+        return msg('the key "{name}" is missing', name=name), _shape(
+            _model_at(root, err["loc"][:-1])
+        )
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
         model = _model_at(root, err["loc"][:-1])
         choices = _field_names(model) if model else []
-        return f'unknown key "{name}"', did_you_mean(name, choices)
+        return msg('unknown key "{name}"', name=name), did_you_mean(name, choices)
     return str(err["msg"]), ""
 
 
@@ -147,7 +162,7 @@ def validate_model(
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         problems.append(
-            error(doc.where(()), "the file must hold keys and values (a mapping) at the top")
+            error(doc.where(()), msg("the file must hold keys and values (a mapping) at the top"))
         )
         return None
     try:
@@ -168,6 +183,6 @@ def validate_model(
             owner = loc[:-1] if kind in ("missing", "extra_forbidden") else loc
             prefix = _path_text([p for p in owner if p != "[key]"])
             if prefix:
-                message = f"{prefix}: {message}"
+                message = msg("{where}: {message}", where=prefix, message=message)
             problems.append(error(where, message, hint))
         return None

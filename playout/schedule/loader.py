@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from playout.i18n import msg
 from playout.problems import Location, Problem, display_path, error
 from playout.schedule.checks import check_schedule
 from playout.schedule.errors import validate_model
@@ -88,8 +89,8 @@ def load_schedule(root: Path, paths: Sequence[Path] = ()) -> LoadResult:
         problems.append(
             error(
                 Location(where),
-                "no schedule files found",
-                f"put the station's schedule in {where}/*.yaml (see the README)",
+                msg("no schedule files found"),
+                msg("put the station's schedule in {where}/*.yaml (see the README)", where=where),
             )
         )
     schedules = list(_parse_all(schedule_paths, ScheduleFile, root, problems))
@@ -136,8 +137,11 @@ def _merge(
                 problems.append(
                     error(
                         doc.where(("station",), key=True),
-                        "the station is defined twice",
-                        f"it is already defined at {origins['station']}; keep one",
+                        msg("the station is defined twice"),
+                        msg(
+                            "it is already defined at {first}; keep one",
+                            first=str(origins["station"]),
+                        ),
                     )
                 )
             else:
@@ -149,8 +153,11 @@ def _merge(
                 problems.append(
                     error(
                         where,
-                        f'the session "{name}" is defined twice',
-                        f"the first is at {origins[f'session:{name}']}; rename or remove one",
+                        msg('the session "{name}" is defined twice', name=name),
+                        msg(
+                            "the first is at {first}; rename or remove one",
+                            first=str(origins[f"session:{name}"]),
+                        ),
                     )
                 )
                 continue
@@ -166,8 +173,11 @@ def _merge(
                 problems.append(
                     error(
                         doc.where(("campaigns", i, "id")),
-                        f'the campaign id "{campaign.id}" is used twice',
-                        f"the first is at {origins[key]}; every campaign needs its own id",
+                        msg('the campaign id "{id}" is used twice', id=campaign.id),
+                        msg(
+                            "the first is at {first}; every campaign needs its own id",
+                            first=str(origins[key]),
+                        ),
                     )
                 )
                 continue
@@ -180,8 +190,8 @@ def _merge(
         problems.append(
             error(
                 Location(first, 1, 1),
-                "no station is defined",
-                "add a 'station:' section with id, name and timezone (see the README)",
+                msg("no station is defined"),
+                msg("add a 'station:' section with id, name and timezone (see the README)"),
             )
         )
         return None
@@ -195,8 +205,11 @@ def _merge(
             problems.append(
                 error(
                     Location(parsed.doc.file, 1, 1),
-                    f'a second playlist is named "{pid}"',
-                    f"the first is {origins[key].file}; playlist names come from file names",
+                    msg('a second playlist is named "{name}"', name=pid),
+                    msg(
+                        "the first is {first}; playlist names come from file names",
+                        first=origins[key].file,
+                    ),
                 )
             )
             continue

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from playout.i18n import msg
 from playout.problems import Location
 from playout.schedule.types import (
     ALL_DAYS,
@@ -143,7 +144,12 @@ class Station(_Strict):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             hint = did_you_mean(value, zoneinfo.available_timezones())
             raise ValueError(
-                f'"{value}" is not a known time zone (e.g. "{DEFAULT_TIMEZONE}"); {hint}'
+                msg(
+                    '"{value}" is not a known time zone (e.g. "{example}"); {hint}',
+                    value=value,
+                    example=DEFAULT_TIMEZONE,
+                    hint=hint,
+                )
             ) from exc
         return value
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
+from playout.i18n import msg
 from playout.schedule.values import (
     ALL_DAYS as ALL_DAYS,
 )
@@ -52,8 +53,12 @@ def duration_between(low: timedelta, high: timedelta) -> AfterValidator:
     def check(value: timedelta) -> timedelta:
         if not low <= value <= high:
             raise ValueError(
-                f"{format_span(value)} is out of range: it must be between {format_span(low)} "
-                f"and {format_span(high)}"
+                msg(
+                    "{value} is out of range: it must be between {low} and {high}",
+                    value=format_span(value),
+                    low=format_span(low),
+                    high=format_span(high),
+                )
             )
         return value
 

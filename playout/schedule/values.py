@@ -13,6 +13,8 @@ import re
 from datetime import date, time, timedelta
 from typing import Any
 
+from playout.i18n import msg
+
 SCHEDULES_DIR = "schedules"  # a station folder's schedule files
 PLAYLISTS_DIR = "playlists"  # ... and its playlists
 
@@ -48,10 +50,14 @@ def parse_time(value: Any) -> time:
     text = str(value)
     m = _TIME_RE.match(text)
     if not m:
-        raise ValueError(f'"{text}" is not a time of day; write it as HH:MM, e.g. "05:30"')
+        raise ValueError(
+            msg('"{text}" is not a time of day; write it as HH:MM, e.g. "05:30"', text=text)
+        )
     hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f'"{text}" is not a time of day; hours go 00-23 and minutes 00-59')
+        raise ValueError(
+            msg('"{text}" is not a time of day; hours go 00-23 and minutes 00-59', text=text)
+        )
     return time(hour, minute, second)
 
 
@@ -70,13 +76,25 @@ def parse_date(value: Any) -> date:
     else:
         m = _ISO_RE.match(text)
         if not m:
-            raise ValueError(f'"{text}" is not a date; write it as dd/mm/yyyy, e.g. "05/08/2020"')
+            raise ValueError(
+                msg('"{text}" is not a date; write it as dd/mm/yyyy, e.g. "05/08/2020"', text=text)
+            )
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     if not 1 <= month <= 12:
-        raise ValueError(f'"{text}" is not a date: there is no month {month}')
+        raise ValueError(
+            msg('"{text}" is not a date: there is no month {month}', text=text, month=month)
+        )
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise ValueError(f'"{text}" is not a date: {month:02d}/{year} has {last} days')
+        raise ValueError(
+            msg(
+                '"{text}" is not a date: {month}/{year} has {last} days',
+                text=text,
+                month=f"{month:02d}",
+                year=year,
+                last=last,
+            )
+        )
     return date(year, month, day)
 
 
@@ -90,16 +108,30 @@ def parse_duration(value: Any) -> timedelta:
     text = str(value)
     if not _DURATION_FULL_RE.match(text):
         if text.strip().isdigit():
-            raise ValueError(f'"{text}" needs a unit: write e.g. "{text}m" (minutes) or "{text}s"')
-        raise ValueError(f'"{text}" is not a duration; write e.g. "30m", "1h30m", "45s" or "7d"')
+            raise ValueError(
+                msg('"{text}" needs a unit: write e.g. "{text}m" (minutes) or "{text}s"', text=text)
+            )
+        raise ValueError(
+            msg('"{text}" is not a duration; write e.g. "30m", "1h30m", "45s" or "7d"', text=text)
+        )
     units = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
     total_ms = 0
     for amount, unit in _DURATION_RE.findall(text):
         if len(amount) > 12:  # never build a huge integer from an operator's typo
-            raise ValueError(f'"{text}" is far too long; durations go up to {MAX_DAYS}d')
+            raise ValueError(
+                msg(
+                    '"{text}" is far too long; durations go up to {days}d', text=text, days=MAX_DAYS
+                )
+            )
         total_ms += int(amount) * units[unit.lower()]
     if total_ms > MAX_DAYS * 86_400_000:
-        raise ValueError(f'"{text}" is too long; durations go up to {MAX_DAYS}d (a year)')
+        raise ValueError(
+            msg(
+                '"{text}" is too long; durations go up to {days}d (a year)',
+                text=text,
+                days=MAX_DAYS,
+            )
+        )
     return timedelta(milliseconds=total_ms)
 
 
@@ -150,11 +182,15 @@ def parse_weekdays(value: Any) -> frozenset[int]:
 
             hint = did_you_mean(word, [*WEEKDAY_NAMES, "weekdays", "weekend", "daily"])
             raise ValueError(
-                f'"{item}" is not a day of the week; use mon tue wed thu fri sat sun'
-                f" (or t2..t7, cn){'; ' + hint if hint else ''}"
+                msg(
+                    '"{item}" is not a day of the week; use mon tue wed thu fri sat sun '
+                    "(or t2..t7, cn){hint}",
+                    item=item,
+                    hint=msg("; {hint}", hint=hint) if hint else "",
+                )
             )
     if not days:
-        raise ValueError("the list of days is empty; leave the key out to mean every day")
+        raise ValueError(msg("the list of days is empty; leave the key out to mean every day"))
     return frozenset(days)
 
 

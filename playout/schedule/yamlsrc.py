@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from playout.i18n import Msg, msg
 from playout.problems import Location, Problem, error
 
 MAX_BYTES = 1024 * 1024
@@ -78,11 +79,14 @@ class _Converter:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(
-                f"the file expands to more than {MAX_NODES} values "
-                "(anchors and aliases that repeat each other?)"
+                msg(
+                    "the file expands to more than {n} values "
+                    "(anchors and aliases that repeat each other?)",
+                    n=MAX_NODES,
+                )
             )
         if depth > MAX_DEPTH:
-            raise _TooBig(f"values are nested more than {MAX_DEPTH} levels deep")
+            raise _TooBig(msg("values are nested more than {n} levels deep", n=MAX_DEPTH))
         self.doc.value_marks.setdefault(
             path, (node.start_mark.line + 1, node.start_mark.column + 1)
         )
@@ -92,8 +96,11 @@ class _Converter:
             self.problems.append(
                 error(
                     self.loc(node),
-                    f"the YAML tag {node.tag!r} is not allowed",
-                    "remove the tag (the word starting with '!'); schedules hold plain values only",
+                    msg('the YAML tag "{tag}" is not allowed', tag=node.tag),
+                    msg(
+                        "remove the tag (the word starting with '!'); schedules hold plain "
+                        "values only"
+                    ),
                 )
             )
             return None
@@ -116,14 +123,16 @@ class _Converter:
                 for src in sources:
                     if not isinstance(src, MappingNode):
                         self.problems.append(
-                            error(self.loc(src), "'<<' must name a mapping (key: value pairs)")
+                            error(self.loc(src), msg("'<<' must name a mapping (key: value pairs)"))
                         )
                         continue
                     merged.extend(self.convert_mapping(src, path, depth + 1).items())
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.problems.append(
-                    error(self.loc(key_node), "a key must be a plain word, not a list or mapping")
+                    error(
+                        self.loc(key_node), msg("a key must be a plain word, not a list or mapping")
+                    )
                 )
                 continue
             key = key_node.value
@@ -132,8 +141,8 @@ class _Converter:
                 self.problems.append(
                     error(
                         self.loc(key_node),
-                        f'the key "{key}" appears twice in the same mapping',
-                        f"it was first given on line {first[0]}; keep one of them",
+                        msg('the key "{key}" appears twice in the same mapping', key=key),
+                        msg("it was first given on line {line}; keep one of them", line=first[0]),
                     )
                 )
                 continue
@@ -147,6 +156,67 @@ class _Converter:
         return result
 
 
+# what PyYAML says, and what it means to someone editing a schedule in Notepad
+_YAML_SAYS: tuple[tuple[str, Msg], ...] = (
+    ("found character '\\t'", msg("there is a Tab character here; indent with spaces, not Tab")),
+    (
+        "mapping values are not allowed",
+        msg(
+            "a colon (:) here cannot be read: if the value holds ': ', put it in quotes; "
+            "otherwise this line is indented differently from the lines above it"
+        ),
+    ),
+    ("could not find expected ':'", msg("a key without its ':' (write it as key: value)")),
+    (
+        "did not find expected key",
+        msg("this line is indented differently from the lines above it"),
+    ),
+    ("expected <block end>", msg("this line is indented differently from the lines above it")),
+    ("found undefined alias", msg("a '*' refers to an anchor ('&name') that is not defined")),
+    ("did not find expected ',' or ']'", msg("a list opened with '[' is not closed with ']'")),
+    ("did not find expected ',' or '}'", msg("a mapping opened with '{{' is not closed with '}}'")),
+    ("found unexpected end of stream", msg("a quote (\" or ') is opened but never closed")),
+    (
+        "did not find expected '-' indicator",
+        msg("a list item ('- ') is indented differently from the items above it"),
+    ),
+)
+
+
+_UNCLOSED = {
+    "}": msg(
+        "something inside the {{ }} that starts on line {line} cannot be read: check that every "
+        "quote is closed, that the items are separated by commas and that it ends with '}}'"
+    ),
+    "]": msg(
+        "something inside the [ ] that starts on line {line} cannot be read: check that every "
+        "quote is closed, that the items are separated by commas and that it ends with ']'"
+    ),
+}
+
+
+def yaml_words(exc: yaml.MarkedYAMLError) -> Msg:
+    """A YAML syntax error in an operator's words; PyYAML's own text when it is none of the
+    usual ones."""
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    started = exc.context_mark
+    for bracket, words in _UNCLOSED.items():
+        if f"expected ',' or '{bracket}'" in said and started is not None:
+            return Msg(words.template, (("line", started.line + 1),))
+    for found, words in _YAML_SAYS:
+        if found in said:
+            return words
+    what = exc.problem or "the YAML cannot be read"
+    if exc.context and started is not None:
+        return msg(
+            "malformed YAML: {what} ({context} started on line {line})",
+            what=what,
+            context=exc.context,
+            line=started.line + 1,
+        )
+    return msg("malformed YAML: {what}", what=what)
+
+
 def _decode(raw: bytes, file: str) -> tuple[str | None, Problem | None]:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -158,8 +228,11 @@ def _decode(raw: bytes, file: str) -> tuple[str | None, Problem | None]:
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         return None, error(
             Location(file, line, col),
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)",
-            "save the file as UTF-8 (in Notepad: Save As -> Encoding: UTF-8)",
+            msg(
+                "the file is not UTF-8 text (byte 0x{byte} cannot be read)",
+                byte=f"{raw[exc.start]:02x}",
+            ),
+            msg("save the file as UTF-8 (in Notepad: Save As -> Encoding: UTF-8)"),
         )
 
 
@@ -171,16 +244,11 @@ def parse_text(text: str, file: str) -> tuple[Document, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "the YAML cannot be read"
-        if exc.context:
-            started = exc.context_mark
-            where = f" started on line {started.line + 1}" if started is not None else ""
-            what = f"{what} ({exc.context}{where})"
         return doc, [
             error(
                 Location(file, line, col),
-                f"malformed YAML: {what}",
-                "check the indentation and that quotes and brackets are closed",
+                yaml_words(exc),
+                msg("check the indentation and that quotes and brackets are closed"),
             )
         ]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
@@ -191,23 +259,29 @@ def parse_text(text: str, file: str) -> tuple[Document, list[Problem]]:
         return doc, [
             error(
                 Location(file, line, col),
-                f"the file holds a character YAML does not allow (U+{ord(char):04X})",
-                "delete it (it is often left by a broken copy or a crashed editor)",
+                msg(
+                    "the file holds a character YAML does not allow (U+{code})",
+                    code=f"{ord(char):04X}",
+                ),
+                msg("delete it (it is often left by a broken copy or a crashed editor)"),
             )
         ]
     except yaml.YAMLError as exc:
-        return doc, [error(Location(file, 1, 1), f"malformed YAML: {exc}")]
+        return doc, [error(Location(file, 1, 1), msg("malformed YAML: {detail}", detail=str(exc)))]
     except RecursionError:
         return doc, [
-            error(Location(file, 1, 1), f"values are nested more than {MAX_DEPTH} levels deep")
+            error(
+                Location(file, 1, 1),
+                msg("values are nested more than {n} levels deep", n=MAX_DEPTH),
+            )
         ]
     if len(nodes) > 1:
         second = nodes[1]
         return doc, [
             error(
                 Location(file, second.start_mark.line + 1, second.start_mark.column + 1),
-                "the file holds more than one YAML document ('---')",
-                "keep one document per file",
+                msg("the file holds more than one YAML document ('---')"),
+                msg("keep one document per file"),
             )
         ]
     if not nodes:
@@ -217,7 +291,7 @@ def parse_text(text: str, file: str) -> tuple[Document, list[Problem]]:
     try:
         doc.data = conv.convert(nodes[0], (), 0)
     except _TooBig as exc:
-        return Document(file), [error(Location(file, 1, 1), str(exc), "simplify the file")]
+        return Document(file), [error(Location(file, 1, 1), exc.args[0], msg("simplify the file"))]
     return doc, conv.problems
 
 
@@ -230,18 +304,28 @@ def load_file(path: Path, file: str | None = None) -> tuple[Document, list[Probl
             return Document(shown), [
                 error(
                     Location(shown),
-                    f"the file is too large ({size // 1024} KiB; at most {MAX_BYTES // 1024} KiB)",
-                    "a schedule or playlist is a few KiB; split it or check it is the right file",
+                    msg(
+                        "the file is too large ({size} KiB; at most {most} KiB)",
+                        size=size // 1024,
+                        most=MAX_BYTES // 1024,
+                    ),
+                    msg(
+                        "a schedule or playlist is a few KiB; split it or check it is the right "
+                        "file"
+                    ),
                 )
             ]
         with path.open("rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         return Document(shown), [
-            error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
+            error(
+                Location(shown),
+                msg("cannot read the file: {error}", error=exc.strerror or str(exc)),
+            )
         ]
     if len(raw) > MAX_BYTES:
-        return Document(shown), [error(Location(shown), "the file is too large")]
+        return Document(shown), [error(Location(shown), msg("the file is too large"))]
     text, problem = _decode(raw, shown)
     if problem is not None or text is None:
         return Document(shown), [problem] if problem else []

@@ -1,0 +1,65 @@
+"""The message catalogue's keys: every ``msg("...")`` template in playout/, and the .po files.
+
+    .venv/bin/python scripts/messages.py          # list templates missing from locale/vi.po
+    .venv/bin/python scripts/messages.py --update # add them to vi.po (empty, to translate)
+
+The test suite (tests/test_words.py) fails while a template has no translation, or when a
+translation names other fields than its template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "playout"
+PO = PACKAGE / "locale" / "vi.po"
+
+
+def templates(package: Path = PACKAGE) -> dict[str, str]:
+    """template -> where it is first written (file:line), for every ``msg("...")`` call."""
+    found: dict[str, str] = {}
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "msg"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                found.setdefault(node.args[0].value, where)
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--update", action="store_true")
+    args = parser.parse_args()
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    if PO.exists():
+        with PO.open("rb") as f:
+            catalogue = read_po(f, locale="vi")
+    else:
+        catalogue = Catalog(locale="vi", project="playout")
+    missing = {t: w for t, w in templates().items() if t not in catalogue}
+    for template, where in missing.items():
+        print(f"{where}: {template}")
+        if args.update:
+            catalogue.add(template, "", locations=[(where.split(":")[0], int(where.split(":")[1]))])
+    if args.update:
+        with PO.open("wb") as f:
+            write_po(f, catalogue, width=100, omit_header=False, sort_output=False)
+    return 1 if missing and not args.update else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The operators' language: every message template has its Vietnamese, and what `playout
+validate` says about broken schedules reads in Vietnamese with no English left in it."""
+
+from __future__ import annotations
+
+import re
+import string
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from playout.cli import cli
+from playout.cli.context import AppContext
+from playout.clock import FixedClock
+from playout.i18n import Words, _catalogue, language_from, msg
+from playout.problems import Location, Problem, did_you_mean, error
+from tests.helpers import StationFolder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from messages import templates
+
+# words of English sentences; YAML keys the operator types (per_day, at, playlist ...) are
+# quoted or are not in this list
+ENGLISH = {
+    "the", "is", "are", "not", "must", "expected", "got", "missing", "unknown", "did", "you",
+    "mean", "which", "does", "exist", "before", "starts", "ends", "valid", "write", "error",
+    "warning", "hint", "file", "line", "of", "and", "or", "with", "it", "to", "in", "on", "for",
+    "outside", "twice", "empty", "found", "cannot", "while", "scanning", "mapping", "values",
+    "allowed", "sessions", "session", "campaign", "campaigns", "clips", "station", "schedule",
+    "time", "date", "day", "days", "indentation", "character", "quotes", "key", "number",
+}  # fmt: skip
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_message_has_its_vietnamese_with_the_same_fields() -> None:
+    vi = _catalogue("vi")
+    found = templates()
+    missing = [f"{where}: {t}" for t, where in found.items() if not vi.get(t)]
+    assert not missing, "run scripts/messages.py --update and translate:\n" + "\n".join(missing)
+    wrong = [t for t in found if _fields(vi[t]) != _fields(t)]
+    assert not wrong, wrong
+    stale = [t for t in vi if t not in found]
+    assert not stale, f"in vi.po but no longer in the code: {stale}"
+
+
+def test_a_message_renders_in_either_language_and_survives_json() -> None:
+    problem = error(
+        Location("schedules/a.yaml", 3, 5),
+        msg('unknown key "{name}"', name="sesions"),
+        did_you_mean("sesions", ["sessions", "campaigns"]),
+    )
+    assert problem.message == 'unknown key "sesions"'  # English, as logs and JSON keep it
+    back = Problem.from_dict(problem.as_dict())
+    assert back.format(Words("vi")) == (
+        'schedules/a.yaml:3:5: lỗi: khóa "sesions" không có trong định dạng\n'
+        '    gợi ý: có phải ý bạn là "sessions"?'
+    )
+    assert back.format(Words("en")) == (
+        'schedules/a.yaml:3:5: error: unknown key "sesions"\n    hint: did you mean "sessions"?'
+    )
+
+
+def test_the_language_is_vietnamese_unless_told() -> None:
+    assert language_from(None, {}) == "vi"
+    assert language_from(None, {"PLAYOUT_LANG": "en"}) == "en"
+    assert language_from("vi", {"PLAYOUT_LANG": "en"}) == "vi"
+    assert language_from(None, {"PLAYOUT_LANG": "fr"}) == "vi"
+
+
+BROKEN = {
+    "tab": 'sessions:\n\tmorning: {start: "05:30", end: "06:30"}\n',
+    "no colon": 'sessions:\n  morning {start: "05:30", end: "06:30"}\n  evening:\n',
+    "open quote": 'sessions:\n  morning: {start: "05:30, end: "06:30"}\n',
+    "unknown key": 'sesions:\n  morning: {start: "05:30", end: "06:30"}\n',
+    "bad time and date": """
+        sessions:
+          morning: {start: "25:00", end: "06:30"}
+        campaigns:
+          - id: bluezone
+            playlist: bluezone
+            from: 31/02/2020
+            per_day: 2
+        """,
+    "references": """
+        sessions:
+          morning: {start: "06:30", end: "05:30"}
+          noon: {start: "11:00", end: "12:00"}
+          lunch: {start: "11:30", end: "12:30"}
+        campaigns:
+          - id: bluezone
+            playlist: bluezon
+            sessions: [evening]
+            from: 05/08/2020
+            until: 01/08/2020
+            per_day: 2
+            at: ["06:00"]
+          - id: bluezone
+            clip: bluezone/a.wav
+            from: 05/08/2020
+            per_day: many
+        """,
+    "types": """
+        sessions:
+          morning: {start: "05:30", end: "06:30", days: [mon, funday]}
+        campaigns:
+          - playlist: bluezone
+            from: 05/08/2020
+            per_day: 2
+        """,
+    "outside": """
+        sessions:
+          morning: {start: "05:30", end: "06:30"}
+        campaigns:
+          - id: bluezone
+            playlist: bluezone
+            from: 05/08/2020
+            at: ["07:00"]
+        """,
+}
+
+
+def _english_left(line: str) -> set[str]:
+    """English words in a line, its file:line, quoted values and YAML keys aside."""
+    text = re.sub(r"^\S+:\d+(:\d+)?:", "", line.strip())
+    text = re.sub(r'"[^"]*"|\'[^\']*\'', "", text)
+    # where in the file, as YAML keys: "sessions.morning.start:", "campaigns #2.per_day:"
+    text = re.sub(r"\b[a-z_]+(?: #\d+)?(?:\.[a-z_]+(?: #\d+)?)*:", "", text)
+    text = re.sub(r"\b\w+_\w+\b", "", text)  # keys: per_day, min_gap, max_spots
+    text = re.sub(r"\b[a-z-]+/[a-z-]+\b", "", text)  # station ids
+    return {w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_validate_speaks_vietnamese(station: StationFolder, case: str) -> None:
+    station.schedule(BROKEN[case])
+    station.simple_playlist("bluezone", "bluezone/a.wav")
+    result = CliRunner().invoke(
+        cli,
+        ["--dir", str(station.root), "--lang", "vi", "validate"],
+        obj=AppContext(root=station.root, clock=FixedClock(datetime(2020, 8, 20, tzinfo=UTC))),
+    )
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines, result.output
+    assert result.exit_code == (0 if case == "outside" else 1), result.output
+    leftovers = {line: _english_left(line) for line in lines}
+    assert not any(leftovers.values()), "\n".join(
+        f"{sorted(words)} in: {line}" for line, words in leftovers.items() if words
+    )
+    # the words it is meant to use are there
+    said = result.output
+    assert ("lỗi" in said and "KHÔNG hợp lệ" in said) or "cảnh báo" in said, said
