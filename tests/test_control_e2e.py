@@ -295,6 +295,12 @@ def test_status_and_reload_work_while_the_schedule_is_broken(
         proc = run_cli(station.root, "status")
         assert proc.returncode == 1, proc.stderr  # on air, but the reload needs the operator
         assert "FAILED" in proc.stdout and "station.yaml:" in proc.stdout, proc.stdout
+        if breakage == "bad yaml":  # the operator's language: the daemon's problems too
+            vi = run_cli(station.root, "--lang", "vi", "status")
+            assert vi.returncode == 1, vi.stderr
+            for said in ("THẤT BẠI", "station.yaml:", "lỗi: không đọc được phần trong [ ]"):
+                assert said in vi.stdout, vi.stdout
+            assert "ON AIR" not in vi.stdout and "error:" not in vi.stdout, vi.stdout
         elsewhere = run_cli(station.root.parent, "status")  # not a station folder
         assert elsewhere.returncode == 1 and "is not a station folder" in elsewhere.stderr
         reload = run_cli(station.root, "reload")

@@ -23,7 +23,7 @@ from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.player.archive import AirSignalArchive
-from playout.problems import PlayoutError
+from playout.problems import PlayoutError, Problem
 from playout.station_folder import import_file, load_station, validation
 
 
@@ -117,10 +117,10 @@ def command(
         catalog = Catalog(db)
         checker = ClipChecker()  # clips unchanged since the last check are not decoded again
 
-        def load() -> Loaded | list[str]:
+        def load() -> Loaded | list[Problem]:
             loaded = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
             if loaded.schedule is None or loaded.errors:
-                return [p.format() for p in loaded.errors]
+                return loaded.errors
             schedule = loaded.schedule
             if demo:
                 schedule = shift_to_now(schedule, app.clock.now())

@@ -9,6 +9,9 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
+from playout.cli.output import words
+from playout.i18n import Text, Words, msg
+from playout.problems import Problem
 
 
 @click.command("status")
@@ -23,74 +26,129 @@ def command(app: AppContext, as_json: bool) -> None:
         if not data["last_reload"]["ok"] or data.get("problems"):
             raise click.exceptions.Exit(1)
         return
+    say = words()
+    now = data["now"]
+    pad = max(len(say(label)) for label in LABELS.values()) + 1
+
+    def line(label: str, text: Text, colour: str | None = None) -> None:
+        click.secho(say(LABELS[label]).ljust(pad) + say(text), fg=colour)
+
+    click.echo(
+        say(
+            msg(
+                "station {station} at {now}, up {uptime} s",
+                station=data["station"],
+                now=now[:19],
+                uptime=data["uptime_s"],
+            )
+        )
+    )
     on_air = data["on_air"]
-    click.echo(f"station {data['station']} at {data['now'][:19]}, up {data['uptime_s']} s")
     if on_air:
-        click.echo(
-            f"ON AIR   {on_air['clip']} ({on_air['campaign']}, {on_air['trigger']}) "
-            f"{on_air['elapsed_s']:.0f} s played, {on_air['remaining_s']:.0f} s to go"
+        line(
+            "on_air",
+            msg(
+                "{clip} ({campaign}, {trigger}) {played} s played, {left} s to go",
+                clip=on_air["clip"],
+                campaign=on_air["campaign"],
+                trigger=on_air["trigger"],
+                played=f"{on_air['elapsed_s']:.0f}",
+                left=f"{on_air['remaining_s']:.0f}",
+            ),
         )
     else:
-        click.echo("ON AIR   nothing")
-    level = f"alert level {data['level']}"
+        line("on_air", msg("nothing"))
+    level: Text = msg("alert level {level}", level=data["level"])
     if data["level_until"]:
-        level += f" until {data['level_until'][:16]}"
-    click.echo(
-        level + (f"; PAUSED until {data['paused_until'][11:16]}" if data["paused_until"] else "")
-    )
+        level = msg("{level} until {until}", level=level, until=data["level_until"][:16])
+    if data["paused_until"]:
+        level = msg("{level}; PAUSED until {until}", level=level, until=data["paused_until"][11:16])
+    click.echo(say(level))
     reload = data["last_reload"]
-    click.echo(
-        f"schedule version {data['schedule_version']}"
-        + (
-            ""
-            if not reload["at"]
-            else f"; last reload {reload['at'][11:19]} {'ok' if reload['ok'] else 'FAILED'}"
+    version: Text = msg("schedule version {version}", version=data["schedule_version"])
+    if reload["at"]:
+        version = msg(
+            "{version}; last reload {at} {outcome}",
+            version=version,
+            at=reload["at"][11:19],
+            outcome=msg("ok") if reload["ok"] else msg("FAILED"),
         )
-    )
-    for error in reload["errors"]:
-        click.secho(f"  {error}", fg="red")
+    click.echo(say(version))
+    problems = [Problem.from_dict(p) for p in reload.get("problems", [])]
+    for error in [p.format(say) for p in problems] or reload["errors"]:
+        click.secho("  " + error.replace("\n", "\n  "), fg="red")
     for problem in data.get("problems", []):
-        click.secho(f"PROBLEM  {problem}", fg="red")
+        line("problem", problem, "red")
     backlog = data.get("as_run_backlog") or {}
     if backlog.get("rows_waiting"):
-        click.secho(
-            f"AS-RUN   {backlog['rows_waiting']} row(s) wait for the database since "
-            f"{_when(backlog['failing_since'], data['now'])}: {backlog['last_error']}",
-            fg="red",
+        line(
+            "as_run",
+            msg(
+                "{rows} row(s) wait for the database since {since}: {error}",
+                rows=backlog["rows_waiting"],
+                since=_when(backlog["failing_since"], now),
+                error=backlog["last_error"],
+            ),
+            "red",
         )
     sync = data.get("sync") or {}
     if sync.get("hub_url") or sync.get("last_error"):
-        last = _when(sync["last_success"], data["now"]) if sync.get("last_success") else "never"
-        line = f"HUB      last upload {last}; {sync.get('rows_waiting', 0)} row(s) waiting"
+        last: Text = _when(sync["last_success"], now) if sync.get("last_success") else msg("never")
+        hub: Text = msg(
+            "last upload {last}; {rows} row(s) waiting", last=last, rows=sync.get("rows_waiting", 0)
+        )
         if sync.get("last_error"):
-            line += f"; last error: {sync['last_error']}"
-        click.secho(line, fg="red" if sync.get("last_error") else None)
-    _bundles(app)
-    _clock()
+            hub = msg("{hub}; last error: {error}", hub=hub, error=sync["last_error"])
+        line("hub", hub, "red" if sync.get("last_error") else None)
+    _bundles(app, say, pad)
+    _clock(say, pad)
     if data.get("output_dead_since"):
-        click.secho(
-            f"OUTPUT   the audio output has not worked since "
-            f"{_when(data['output_dead_since'], data['now'])}",
-            fg="red",
+        line(
+            "output",
+            msg(
+                "the audio output has not worked since {since}",
+                since=_when(data["output_dead_since"], now),
+            ),
+            "red",
         )
     for jump in data.get("clock_jumps", [])[-3:]:
-        click.echo(f"CLOCK    {_when(jump['at'], data['now'])}: {jump['what']}")
-    click.echo("next:")
+        line("clock", f"{_when(jump['at'], now)}: {jump['what']}")
+    click.echo(say(msg("next:")))
     for item in data["next"]:
         click.echo(
-            f"  {_when(item['start'], data['now'])}  {item['campaign']:16} {item['clip']}"
+            f"  {_when(item['start'], now)}  {item['campaign']:16} {item['clip']}"
             + (f"  ({item['trigger']})" if item["trigger"] != "schedule" else "")
         )
-    click.echo("today (planned / completed / failed / missed / skipped / interrupted):")
+    click.echo(say(msg("today (planned / completed / failed / missed / skipped / interrupted):")))
     for campaign, c in sorted(data["today"].items()):
         click.echo(
             f"  {campaign:16} {c.get('planned', 0)} / {c.get('completed', 0)} / "
             f"{c.get('failed', 0)} / {c.get('missed', 0)} / {c.get('skipped', 0)} / "
             f"{c.get('interrupted', 0)}"
         )
-    click.echo(f"audio output {data['audio_output']}; database {data['database']}")
+    click.echo(
+        say(
+            msg(
+                "audio output {output}; database {database}",
+                output=data["audio_output"],
+                database=data["database"],
+            )
+        )
+    )
     if not reload["ok"] or data.get("problems"):
         raise click.exceptions.Exit(1)  # on air, but something needs the operator (above)
+
+
+# the first word of a line, padded to the longest in the operator's language
+LABELS = {
+    "on_air": msg("ON AIR"),
+    "problem": msg("PROBLEM"),
+    "as_run": msg("AS-RUN"),
+    "hub": msg("HUB"),
+    "campaign": msg("CAMPAIGN"),
+    "output": msg("OUTPUT"),
+    "clock": msg("CLOCK"),
+}
 
 
 def _when(iso: str | None, now: str) -> str:
@@ -102,29 +160,34 @@ def _when(iso: str | None, now: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]} {iso[11:19]}"
 
 
-def _bundles(app: AppContext) -> None:
+def _bundles(app: AppContext, say: Words, pad: int) -> None:
     """The province's campaign bundles that need the operator (read from the station folder)."""
     from playout.sync.bundle_state import waiting_bundles
 
+    label = say(LABELS["campaign"]).ljust(pad)
     for name, entry in sorted(waiting_bundles(app.root).items()):
         if entry["state"] == "waiting":
-            click.secho(
-                f"CAMPAIGN {name} v{entry['version']} from the province waits for you: "
-                f"playout campaign accept {name} (or decline {name} --reason ...)",
-                fg="yellow",
+            said = msg(
+                "{name} v{version} from the province waits for you: playout campaign accept "
+                "{name} (or decline {name} --reason ...)",
+                name=name,
+                version=entry["version"],
             )
+            click.secho(label + say(said), fg="yellow")
         elif entry["state"] == "refused":
-            reason = entry["reason"].split("\n")[0]
-            click.secho(
-                f"CAMPAIGN {name} v{entry['version']} does not fit this station: {reason}",
-                fg="red",
+            said = msg(
+                "{name} v{version} does not fit this station: {reason}",
+                name=name,
+                version=entry["version"],
+                reason=entry["reason"].split("\n")[0],
             )
+            click.secho(label + say(said), fg="red")
 
 
-def _clock() -> None:
+def _clock(say: Words, pad: int) -> None:
     """A PC clock that NTP does not keep moves every airing: say so where operators look."""
     from playout.doctor import ERROR, clock_check
 
     check = clock_check()
     if check.level == ERROR:
-        click.secho(f"CLOCK    {check.message}; {check.hint}", fg="red")
+        click.secho(say(LABELS["clock"]).ljust(pad) + f"{check.message}; {check.hint}", fg="red")

@@ -201,9 +201,16 @@ class Commands:
             raise ControlError("this daemon cannot reload (it was started without a folder)")
         loaded = d.loader()
         if isinstance(loaded, list):
-            d.last_reload = {"at": now.isoformat(), "ok": False, "errors": loaded, "reason": reason}
+            errors = [p.format() for p in loaded]  # English, as the log keeps them
+            d.last_reload = {
+                "at": now.isoformat(),
+                "ok": False,
+                "errors": errors,
+                "problems": [p.as_dict() for p in loaded],  # status shows them in its language
+                "reason": reason,
+            }
             log.error(
-                "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(loaded)
+                "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(errors)
             )
             return d.last_reload
         schedule, durations, checksums = loaded

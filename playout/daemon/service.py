@@ -62,6 +62,7 @@ from playout.library.catalog import sweep_imports
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
 from playout.player import Player
+from playout.problems import Problem
 from playout.schedule import Schedule
 from playout.store import Database, Trigger
 
@@ -70,7 +71,7 @@ log = logging.getLogger("playout.daemon")
 
 # (schedule, clip durations, clip checksums) freshly loaded and checked, or the errors
 Loaded = tuple[Schedule, Mapping[str, int], Mapping[str, str]]
-Loader = Callable[[], Loaded | list[str]]
+Loader = Callable[[], Loaded | list[Problem]]  # the folder's plan, or its errors
 Validator = Callable[[], dict[str, Any]]
 Importer = Callable[[Path, str, str | None], dict[str, Any]]  # source, into, title -> record
 
