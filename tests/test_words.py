@@ -155,3 +155,26 @@ def test_validate_speaks_vietnamese(station: StationFolder, case: str) -> None:
     # the words it is meant to use are there
     said = result.output
     assert ("lỗi" in said and "KHÔNG hợp lệ" in said) or "cảnh báo" in said, said
+
+
+def test_init_asks_and_writes_in_vietnamese(tmp_path: Path) -> None:
+    root = tmp_path / "moi"
+    made = CliRunner().invoke(
+        cli,
+        ["--lang", "vi", "init", str(root)],
+        input="Long An/Tan An\nlong-an/thu-thua\nĐài Thủ Thừa\nXã Thủ Thừa\nLong An\n"
+        "5h-6h\n05:30-06:30, 16:30-17:30\n",
+    )
+    assert made.exit_code == 0, made.output
+    for said in ("mã đài", "tên đài", "không phải là một buổi phát", "đã tạo", "nhập các tin bài"):
+        assert said in made.output, made.output
+    # the prompts' answers are the operator's words, not ours: leave them out
+    ours = made.output.replace("Long An/Tan An", "").replace("5h-6h", "")
+    leftovers = {line: _english_left(line) for line in ours.splitlines()}
+    assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}
+    text = (root / "schedules" / "station.yaml").read_text(encoding="utf-8")
+    assert "# các buổi phát thanh" in text and "theo giờ của đài" in text
+    comments = [line.split("#", 1)[1] for line in text.splitlines() if "#" in line]
+    assert not any(_english_left(c) for c in comments if "playout init" in c), comments
+    valid = CliRunner().invoke(cli, ["--dir", str(root), "--lang", "vi", "validate"])
+    assert valid.exit_code == 0 and "HỢP LỆ" in valid.output, valid.output
