@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playout.i18n import Text, msg
 from playout.problems import PlayoutError
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -32,11 +33,12 @@ SERVICE = "playout"
 class Check:
     name: str
     level: str  # ok | warning | error
-    message: str
-    hint: str = ""
+    message: Text
+    hint: Text = ""
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        """JSON (for scripts): the English text."""
+        return {k: str(v) for k, v in asdict(self).items()}
 
 
 # ------------------------------------------------------------------------ clock parsers (pure)
@@ -80,35 +82,48 @@ def clock_check() -> Check:
         out = _run(["w32tm", "/query", "/status"])
         if out is None:
             return Check(
-                "clock", WARNING, "cannot ask Windows Time (w32tm)", "run as administrator"
+                "clock",
+                WARNING,
+                msg("cannot ask Windows Time (w32tm)"),
+                msg("run as administrator"),
             )
         synced, source = parse_w32tm(out)
         if synced:
-            return Check("clock", OK, f"synchronised by Windows Time from {source}")
+            return Check(
+                "clock", OK, msg("synchronised by Windows Time from {source}", source=source)
+            )
         return Check(
-            "clock", ERROR, f"not synchronised (source: {source or 'none'})",
+            "clock", ERROR, msg("not synchronised (source: {source})", source=source or "-"),
             "w32tm /config /manualpeerlist:pool.ntp.org /syncfromflags:manual /update; "
             "w32tm /resync",
         )  # fmt: skip
     out = _run(["chronyc", "tracking"]) if shutil.which("chronyc") else None
     if out is not None:
         synced, offset = parse_chrony(out)
-        where = f"; offset {offset * 1000:+.1f} ms" if offset is not None else ""
+        where: Text = (
+            msg("; offset {ms} ms", ms=f"{offset * 1000:+.1f}") if offset is not None else ""
+        )
         if synced and (offset is None or abs(offset) < 1.0):
-            return Check("clock", OK, f"synchronised by chrony{where}")
-        return Check("clock", ERROR, f"chrony is not synchronised{where}", "chronyc sources -v")
+            return Check("clock", OK, msg("synchronised by chrony{where}", where=where))
+        return Check(
+            "clock",
+            ERROR,
+            msg("chrony is not synchronised{where}", where=where),
+            "chronyc sources -v",
+        )
     out = _run(["timedatectl", "show", "-p", "NTPSynchronized", "-p", "NTP"])
     ntp = parse_timedatectl(out) if out is not None else None
     if ntp:
-        return Check("clock", OK, "synchronised (systemd-timesyncd or ntpd)")
+        return Check("clock", OK, msg("synchronised (systemd-timesyncd or ntpd)"))
     if ntp is False:
         return Check(
-            "clock", ERROR, "the clock is not synchronised by NTP: airings drift with it",
-            "sudo timedatectl set-ntp true (and let the PC reach an NTP server)",
+            "clock", ERROR, msg("the clock is not synchronised by NTP: airings drift with it"),
+            msg("sudo timedatectl set-ntp true (and let the PC reach an NTP server)"),
         )  # fmt: skip
     return Check(
-        "clock", WARNING, "cannot tell whether the clock is synchronised (no timedatectl, chrony)",
-        "install chrony or systemd-timesyncd so the PC keeps the right time",
+        "clock", WARNING,
+        msg("cannot tell whether the clock is synchronised (no timedatectl, chrony)"),
+        msg("install chrony or systemd-timesyncd so the PC keeps the right time"),
     )  # fmt: skip
 
 
@@ -120,9 +135,11 @@ def libvlc_check() -> Check:
         from playout.player.vlc import libvlc_version
     except (ImportError, OSError) as exc:
         return Check(
-            "libvlc", ERROR, f"libvlc cannot be loaded: {exc}",
-            "install VLC (Debian/Ubuntu: sudo apt install vlc-bin vlc-plugin-base; Windows: "
-            "VLC of the same bitness as Python)",
+            "libvlc", ERROR, msg("libvlc cannot be loaded: {error}", error=str(exc)),
+            msg(
+                "install VLC (Debian/Ubuntu: sudo apt install vlc-bin vlc-plugin-base; Windows: "
+                "VLC of the same bitness as Python)"
+            ),
         )  # fmt: skip
     text = libvlc_version()
     bits = 64 if sys.maxsize > 2**32 else 32
@@ -137,7 +154,7 @@ def ffmpeg_check() -> Check:
         try:
             path = tool(name)
         except PlayoutError as exc:
-            return Check("ffmpeg", ERROR, exc.message, exc.hint)
+            return Check("ffmpeg", ERROR, exc.said, exc.hinted)
         out = _run([path, "-version"]) or ""
         found.append(out.splitlines()[0] if out else f"{name} at {path}")
     return Check("ffmpeg", OK, found[0])
@@ -159,33 +176,48 @@ def station_check(station: Station) -> Check:
 
     loaded = load_station(station.root, capacity=False)
     if loaded.schedule is None:
-        first = loaded.errors[0].format() if loaded.errors else "no schedule"
+        first: Text = (
+            msg(
+                "{where}: {message}",
+                where=str(loaded.errors[0].location),
+                message=loaded.errors[0].said or loaded.errors[0].message,
+            )
+            if loaded.errors
+            else msg("no schedule")
+        )
         return Check(
-            "station", ERROR, f"{len(loaded.errors)} error(s) in the station folder: {first}",
-            "playout validate lists them all with file:line",
+            "station", ERROR,
+            msg("{n} error(s) in the station folder: {first}", n=len(loaded.errors), first=first),
+            msg("playout validate lists them all with file:line"),
         )  # fmt: skip
     s = loaded.schedule.station
     station.timezone, station.output, station.device = s.timezone, s.audio.output, s.audio.device
     station.database = database_path(station.root, s, None)
     if loaded.warnings:
         return Check(
-            "station", WARNING, f"{s.id}: valid, {len(loaded.warnings)} warning(s)",
-            "playout validate shows them",
+            "station", WARNING,
+            msg("{id}: valid, {n} warning(s)", id=s.id, n=len(loaded.warnings)),
+            msg("playout validate shows them"),
         )  # fmt: skip
-    return Check("station", OK, f"{s.id}: schedule, playlists and clips are valid")
+    return Check("station", OK, msg("{id}: schedule, playlists and clips are valid", id=s.id))
 
 
 def timezone_check(station: Station, now: datetime) -> Check:
     if not station.timezone:
-        return Check("timezone", WARNING, "unknown (the station folder did not load)")
+        return Check("timezone", WARNING, msg("unknown (the station folder did not load)"))
     here = now.astimezone(ZoneInfo(station.timezone))
     local = now.astimezone()
     text = f"{station.timezone}: {here:%d/%m/%Y %H:%M}"
     if here.utcoffset() != local.utcoffset():
         return Check(
-            "timezone", WARNING, f"{text}; this PC's clock shows {local:%H:%M} ({local.tzname()})",
-            "playout airs in the station's zone, but the operators may be misled: set the PC's "
-            f"zone to {station.timezone}",
+            "timezone", WARNING,
+            msg("{zone}; this PC's clock shows {time} ({name})", zone=text,
+                time=f"{local:%H:%M}", name=local.tzname()),
+            msg(
+                "playout airs in the station's zone, but the operators may be misled: set the "
+                "PC's zone to {zone}",
+                zone=station.timezone,
+            ),
         )  # fmt: skip
     return Check("timezone", OK, text)
 
@@ -193,9 +225,12 @@ def timezone_check(station: Station, now: datetime) -> Check:
 def database_check(station: Station) -> Check:
     path = station.database
     if path is None:
-        return Check("database", WARNING, "unknown (the station folder did not load)")
+        return Check("database", WARNING, msg("unknown (the station folder did not load)"))
     if not path.exists():
-        return Check("database", WARNING, f"{path} does not exist yet", "playout library import")
+        return Check(
+            "database", WARNING, msg("{path} does not exist yet", path=str(path)),
+            "playout library import",
+        )  # fmt: skip
     try:
         conn = sqlite3.connect(path, timeout=5)
         try:
@@ -205,18 +240,23 @@ def database_check(station: Station) -> Check:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return Check("database", ERROR, f"{path}: {exc}", "check its permissions and the disk")
+        return Check("database", ERROR, f"{path}: {exc}", msg("check its permissions and the disk"))
     if result != "ok":
         return Check(
-            "database", ERROR, f"{path}: integrity check failed: {result}",
-            "stop the daemon and restore the last backup",
+            "database", ERROR,
+            msg("{path}: integrity check failed: {result}", path=str(path), result=result),
+            msg("stop the daemon and restore the last backup"),
         )  # fmt: skip
     free = shutil.disk_usage(path.parent).free
-    text = f"{path}: writable, integrity ok, {free / (1 << 30):.1f} GiB free"
+    text = msg(
+        "{path}: writable, integrity ok, {free} GiB free",
+        path=str(path),
+        free=f"{free / (1 << 30):.1f}",
+    )
     if free < NO_DISK:
-        return Check("database", ERROR, text, "free disk space now: the as-run log needs it")
+        return Check("database", ERROR, text, msg("free disk space now: the as-run log needs it"))
     if free < LOW_DISK:
-        return Check("database", WARNING, text, "free some disk space")
+        return Check("database", WARNING, text, msg("free some disk space"))
     return Check("database", OK, text)
 
 
@@ -236,55 +276,70 @@ def sound_check(station: Station, output: str | None, device: str | None) -> Che
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if made.returncode != 0:
-            return Check("sound", ERROR, f"cannot make the test tone: {made.stderr.strip()}")
+            return Check(
+                "sound", ERROR, msg("cannot make the test tone: {error}", error=made.stderr.strip())
+            )
         try:
             player = VlcPlayer(output=chosen, device=device or station.device)
         except PlayerError as exc:
-            return Check("sound", ERROR, f"output {chosen}: {exc}", "playout devices lists them")
+            return Check(
+                "sound", ERROR, msg("output {output}: {error}", output=chosen, error=str(exc)),
+                msg("playout devices lists them"),
+            )  # fmt: skip
         try:
             result = player.play(player.cue(tone, 1000))
         except PlayerError as exc:
-            return Check("sound", ERROR, f"output {player.output}: {exc}", "playout devices")
+            return Check(
+                "sound", ERROR,
+                msg("output {output}: {error}", output=player.output, error=str(exc)),
+                "playout devices",
+            )  # fmt: skip
         finally:
             player.close()
     if result.outcome.value != "completed":
         return Check(
-            "sound", ERROR, f"output {player.output}: the tone did not play ({result.reason})",
-            "check the sound card, the cable and the mixer; playout devices lists the outputs",
+            "sound", ERROR,
+            msg("output {output}: the tone did not play ({why})", output=player.output,
+                why=result.reason),
+            msg("check the sound card, the cable and the mixer; playout devices lists the outputs"),
         )  # fmt: skip
     known = [name for name, _, _ in audio_outputs()]
     if chosen not in ("auto", *known):  # libvlc then falls back to an output of its choice
         return Check(
             "sound", WARNING,
-            f"the output {chosen!r} is unknown to libvlc; the tone played on its default output",
-            f"set station.audio.output to one of: {', '.join(known)} (playout devices)",
+            msg('the output "{output}" is unknown to libvlc; the tone played on its default output',
+                output=chosen),
+            msg("set station.audio.output to one of: {known} (playout devices)",
+                known=", ".join(known)),
         )  # fmt: skip
-    return Check("sound", OK, f"a 1 s tone played on {player.output}")
+    return Check("sound", OK, msg("a 1 s tone played on {output}", output=player.output))
 
 
 def service_check() -> Check:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         out = _run(["sc", "query", SERVICE])
         if out is None:
-            return Check("service", WARNING, "the playout service is not installed")
+            return Check("service", WARNING, msg("the playout service is not installed"))
         running = "RUNNING" in out
         return Check(
             "service",
             OK if running else WARNING,
-            f"installed, {'running' if running else 'stopped'}",
+            msg("installed, running") if running else msg("installed, stopped"),
         )
     out = _run(["systemctl", "is-active", SERVICE])
     if out is None:
         enabled = _run(["systemctl", "is-enabled", SERVICE])
         if enabled is None:
             return Check(
-                "service", WARNING, "the playout service is not installed or not running",
-                "see the README: Running as a service",
+                "service", WARNING, msg("the playout service is not installed or not running"),
+                msg("see the README: Running as a service"),
             )  # fmt: skip
         return Check(
-            "service", WARNING, "installed but not running", f"sudo systemctl start {SERVICE}"
+            "service", WARNING, msg("installed but not running"), f"sudo systemctl start {SERVICE}"
         )
-    return Check("service", OK, f"{SERVICE}.service is {out.strip()}")
+    return Check(
+        "service", OK, msg("{service}.service is {state}", service=SERVICE, state=out.strip())
+    )
 
 
 def run_checks(
@@ -300,13 +355,15 @@ def run_checks(
     checks = [libvlc_check(), ffmpeg_check(), station_check(station)]
     checks += [timezone_check(station, now), database_check(station), clock_check()]
     if not tone:
-        checks.append(Check("sound", WARNING, "not checked (--no-tone)"))
+        checks.append(Check("sound", WARNING, msg("not checked (--no-tone)")))
     elif daemon_running is not None and daemon_running():
         checks.append(
-            Check("sound", OK, "the daemon is on air (playout status shows its output's health)")
+            Check(
+                "sound", OK, msg("the daemon is on air (playout status shows its output's health)")
+            )
         )
     elif checks[0].level == ERROR:
-        checks.append(Check("sound", ERROR, "not checked: libvlc is missing"))
+        checks.append(Check("sound", ERROR, msg("not checked: libvlc is missing")))
     else:
         checks.append(sound_check(station, output, device))
     checks.append(service_check())

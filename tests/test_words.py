@@ -178,3 +178,19 @@ def test_init_asks_and_writes_in_vietnamese(tmp_path: Path) -> None:
     assert not any(_english_left(c) for c in comments if "playout init" in c), comments
     valid = CliRunner().invoke(cli, ["--dir", str(root), "--lang", "vi", "validate"])
     assert valid.exit_code == 0 and "HỢP LỆ" in valid.output, valid.output
+
+
+def test_doctor_speaks_vietnamese(tmp_path: Path) -> None:
+    """Every line of doctor but the versions libvlc and ffmpeg print of themselves."""
+    import shutil
+
+    root = tmp_path / "sample"
+    repo = Path(__file__).resolve().parent.parent
+    for part in ("schedules", "playlists", "audio"):
+        shutil.copytree(repo / part, root / part)
+    result = CliRunner().invoke(cli, ["--dir", str(root), "--lang", "vi", "doctor", "--no-tone"])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert any(line.startswith("tốt") and "đài" in line for line in lines), result.output
+    own = [line for line in lines if not re.search(r"\b(libvlc|ffmpeg) +(libvlc|ffmpeg) ", line)]
+    leftovers = {line: _english_left(line) for line in own}
+    assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}

@@ -7,6 +7,7 @@ import json
 import click
 
 from playout.cli.context import AppContext, pass_app
+from playout.i18n import Text, msg
 from playout.problems import PlayoutError
 
 
@@ -45,9 +46,28 @@ def command(
         click.echo(json.dumps(summary(checks), ensure_ascii=False, indent=2))
     else:
         colours = {ERROR: "red", WARNING: "yellow"}
+        say = app.words
+        levels = {k: say(v) for k, v in LEVELS.items()}
+        names = {c.name: say(NAMES.get(c.name, c.name)) for c in checks}
+        w1 = max(len(v) for v in levels.values()) + 1
+        w2 = max(len(v) for v in names.values()) + 1
         for c in checks:
-            click.secho(f"{c.level:8} {c.name:9} {c.message}", fg=colours.get(c.level))
+            level, name = levels.get(c.level, c.level), names[c.name]
+            click.secho(f"{level:{w1}}{name:{w2}}{say(c.message)}", fg=colours.get(c.level))
             if c.hint and c.level != "ok":
-                click.echo(f"{'':18} what to do: {c.hint}")
+                click.echo(" " * (w1 + w2) + say(msg("what to do: {hint}", hint=c.hint)))
     if not summary(checks)["ok"]:
-        raise PlayoutError("this PC cannot air reliably until the errors above are fixed")
+        raise PlayoutError(msg("this PC cannot air reliably until the errors above are fixed"))
+
+
+LEVELS = {"ok": msg("ok"), "warning": msg("warning"), "error": msg("error")}
+NAMES: dict[str, Text] = {
+    "libvlc": "libvlc",
+    "ffmpeg": "ffmpeg",
+    "station": msg("station"),
+    "timezone": msg("timezone"),
+    "database": msg("database"),
+    "clock": msg("clock"),
+    "sound": msg("sound"),
+    "service": msg("service"),
+}

@@ -190,4 +190,6 @@ def _clock(say: Words, pad: int) -> None:
 
     check = clock_check()
     if check.level == ERROR:
-        click.secho(say(LABELS["clock"]).ljust(pad) + f"{check.message}; {check.hint}", fg="red")
+        click.secho(
+            say(LABELS["clock"]).ljust(pad) + f"{say(check.message)}; {say(check.hint)}", fg="red"
+        )
