@@ -66,4 +66,4 @@ def test_an_upload_that_fails_says_what_to_do(
     finally:
         db.close()
     assert not result.ok
-    assert hint in result.hint, (result.error, result.hint)
+    assert hint in str(result.hint), (result.error, result.hint)

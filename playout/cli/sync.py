@@ -7,6 +7,7 @@ import json
 import click
 
 from playout.cli.context import AppContext, pass_app
+from playout.i18n import Text, msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
 from playout.sync import Uploader, load_token
@@ -23,12 +24,15 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
     (exit 1 when something could not be sent or fetched)."""
     station = read_station(app.root)
     if station is None:
-        raise PlayoutError("no station is defined here", "run playout validate in the station")
+        raise PlayoutError(
+            msg("no station is defined here"), msg("run playout validate in the station")
+        )
     if station.hub is None:
         raise PlayoutError(
-            "this station has no hub configured",
-            "add to the station: hub: {url: https://hub.example.vn, token_file: hub.token}",
+            msg("this station has no hub configured"),
+            msg("add to the station: hub: {{url: https://hub.example.vn, token_file: hub.token}}"),
         )
+    say = app.words
     token = load_token(app.root, station.hub)
     uploader = Uploader(station.hub.url, token, station)
     outcomes: list[Outcome] = []
@@ -55,42 +59,79 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
         )
     else:
         click.echo(
-            f"sent {result.rows_sent} row(s) in {result.batches} batch(es) to {station.hub.url}; "
-            f"{result.rows_waiting} waiting"
+            say(
+                msg(
+                    "sent {rows} row(s) in {batches} batch(es) to {url}; {waiting} waiting",
+                    rows=result.rows_sent,
+                    batches=result.batches,
+                    url=station.hub.url,
+                    waiting=result.rows_waiting,
+                )
+            )
         )
         for refused in result.refused[:20]:
-            click.secho(
-                f"  refused by the hub: {refused.get('table')} row {refused.get('seq')}: "
-                f"{refused.get('reason')}",
-                fg="yellow",
+            said = msg(
+                "refused by the hub: {table} row {seq}: {reason}",
+                table=str(refused.get("table")),
+                seq=str(refused.get("seq")),
+                reason=str(refused.get("reason")),
             )
+            click.secho("  " + say(said), fg="yellow")
     if not as_json:
         for o in outcomes:
             if o.state == "unchanged":
                 continue
             colour = {"refused": "red", "failed": "red", "waiting": "yellow"}.get(o.state)
-            click.secho(f"campaign bundle {o.name} v{o.version}: {o.state}", fg=colour)
+            state = say(STATES.get(o.state, o.state))
+            click.secho(
+                say(
+                    msg(
+                        "campaign bundle {name} v{version}: {state}",
+                        name=o.name,
+                        version=o.version,
+                        state=state,
+                    )
+                ),
+                fg=colour,
+            )
             if o.reason and o.state != "applied":
                 click.echo("  " + o.reason.replace("\n", "\n  "))
         if any(o.state == "waiting" for o in outcomes):
             click.echo(
-                "  decide with: playout campaign accept NAME  (or decline NAME --reason ...)"
+                "  "
+                + say(
+                    msg("decide with: playout campaign accept NAME  (or decline NAME --reason ...)")
+                )
             )
     if pull_error:
         raise PlayoutError(
-            f"the province's campaigns could not be fetched: {pull_error}",
-            "nothing half-fetched is used; the next sync tries again",
+            msg("the province's campaigns could not be fetched: {error}", error=pull_error),
+            msg("nothing half-fetched is used; the next sync tries again"),
         )
     failed = [o for o in outcomes if o.state in ("failed", "refused")]
     if failed and result.ok:
         raise PlayoutError(
-            f"{len(failed)} campaign bundle(s) from the province could not be applied",
-            "a refused bundle does not fit this station's files (the reason is above; the hub "
-            "has it too); a failed one is fetched again at the next sync",
+            msg("{n} campaign bundle(s) from the province could not be applied", n=len(failed)),
+            msg(
+                "a refused bundle does not fit this station's files (the reason is above; the "
+                "hub has it too); a failed one is fetched again at the next sync"
+            ),
         )
     if not result.ok:
-        raise PlayoutError(
-            f"the upload stopped: {result.error}",
-            (f"{result.hint}; " if result.hint else "")
-            + "the rows stay in the station database and go with the next sync that gets through",
+        stay = msg(
+            "the rows stay in the station database and go with the next sync that gets through"
         )
+        raise PlayoutError(
+            msg("the upload stopped: {error}", error=result.error),
+            msg("{hint}; {then}", hint=result.hint, then=stay) if result.hint else stay,
+        )
+
+
+STATES: dict[str, Text] = {
+    "applied": msg("applied"),
+    "waiting": msg("waiting for the operator"),
+    "refused": msg("refused"),
+    "failed": msg("failed"),
+    "declined": msg("declined"),
+    "removed": msg("removed"),
+}

@@ -22,6 +22,7 @@ from typing import Any
 
 from playout import __version__
 from playout.clock import Clock
+from playout.i18n import Msg, Text, msg
 from playout.problems import PlayoutError
 from playout.schedule.model import HubSettings, Station
 from playout.store import Database
@@ -35,7 +36,7 @@ class HubError(Exception):
     """The upload did not go through. ``retry`` says whether trying again later can help."""
 
     def __init__(
-        self, message: str, *, retry: bool, status: int | None = None, hint: str = ""
+        self, message: str, *, retry: bool, status: int | None = None, hint: Text = ""
     ) -> None:
         super().__init__(message)
         self.retry = retry
@@ -43,43 +44,47 @@ class HubError(Exception):
         self.hint = hint  # what the operator can do about it
 
 
-def http_hint(status: int) -> str:
+def http_hint(status: int) -> Msg:
     """What to do about the hub's answer ``status``."""
     if status == 401:
-        return (
+        return msg(
             "the hub does not know this station's token: ask the province for a new one "
             "(playout hub station rotate ID, at the hub) and put it in the token file"
         )
     if status == 403:
-        return (
+        return msg(
             "the hub registered this token for another station id: station.id in the station "
             "file must be the id the province registered"
         )
     if status >= 500 or status in (408, 429):
-        return "the hub is busy or has a fault: it is tried again; if it lasts, call the province"
-    return "tell the province what the hub answered"
+        return msg(
+            "the hub is busy or has a fault: it is tried again; if it lasts, call the province"
+        )
+    return msg("tell the province what the hub answered")
 
 
-def reach_hint(reason: object, url: str) -> str:
+def reach_hint(reason: object, url: str) -> Msg:
     """What to do when the hub cannot be reached: by what went wrong."""
     if isinstance(reason, ssl.SSLError):
-        return (
+        return msg(
             "the hub's certificate is not trusted (TLS): check that the address is the "
             "province hub's https:// address, and that this PC's date and time are right"
         )
     if isinstance(reason, socket.gaierror):
-        return (
-            f"the name in {url} is not found: check the hub address in the station file and "
-            "this PC's internet connection"
+        return msg(
+            "the name in {url} is not found: check the hub address in the station file and "
+            "this PC's internet connection",
+            url=url,
         )
     if isinstance(reason, ConnectionRefusedError):
-        return (
-            f"nothing answers at {url}: check the address and port in the station file; "
-            "if they are right, the hub is not running (call the province)"
+        return msg(
+            "nothing answers at {url}: check the address and port in the station file; "
+            "if they are right, the hub is not running (call the province)",
+            url=url,
         )
     if isinstance(reason, TimeoutError | socket.timeout):
-        return "the hub did not answer in time: the network is slow or down; it is tried again"
-    return "check this PC's network connection and the hub address in the station file"
+        return msg("the hub did not answer in time: the network is slow or down; it is tried again")
+    return msg("check this PC's network connection and the hub address in the station file")
 
 
 @dataclass
@@ -90,14 +95,14 @@ class SyncResult:
     rows_waiting: int = 0
     refused: list[dict[str, Any]] = field(default_factory=list)  # rows the hub kept aside
     error: str = ""
-    hint: str = ""  # what the operator can do about the error
+    hint: Text = ""  # what the operator can do about the error
 
     @property
     def ok(self) -> bool:
         return not self.error
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "ok": self.ok}
+        return {**self.__dict__, "hint": str(self.hint), "ok": self.ok}
 
 
 def load_token(root: Path, settings: HubSettings) -> str:
