@@ -108,3 +108,15 @@ class Words:
         template = self.catalogue.get(text.template, text.template)
         values = {k: self(v) if isinstance(v, Msg) else v for k, v in text.values}
         return template.format(**values)
+
+
+class Said(Exception):
+    """An exception meant for operators: ``message`` and ``hint`` in English (logs keep them),
+    ``said`` and ``hinted`` as messages (the CLI renders them in the operator's language)."""
+
+    def __init__(self, message: Text, hint: Text = "") -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.hint = str(hint)
+        self.said = message
+        self.hinted = hint

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from playout.i18n import Msg, Text, Words, msg
+from playout.i18n import Msg, Said, Text, Words, msg
 
 
 class Severity(StrEnum):
@@ -147,7 +147,7 @@ def display_path(path: Path, base: Path | None = None) -> str:
     return str(path)
 
 
-class PlayoutError(Exception):
+class PlayoutError(Said):
     """An error meant for the operator: what is wrong, and what to do about it.
 
     The CLI's single error boundary prints these without a traceback.
@@ -156,9 +156,5 @@ class PlayoutError(Exception):
     exit_code = 1
 
     def __init__(self, message: Text, hint: Text = "", problems: Iterable[Problem] = ()) -> None:
-        super().__init__(str(message))
-        self.message = str(message)  # English, as logs keep it
-        self.hint = str(hint)
-        self.said = message  # rendered in the operator's language by the CLI
-        self.hinted = hint
+        super().__init__(message, hint)
         self.problems = list(problems)

@@ -16,8 +16,9 @@ from typing import Any
 
 import platformdirs
 
+from playout.i18n import Msg, Text, msg
 from playout.library import AudioError, ClipChecker, ClipPathError, resolve_clip
-from playout.library.catalog import Catalog, compare_with_catalog, import_one
+from playout.library.catalog import Catalog, compare_with_catalog, import_one, imported_as
 from playout.library.paths import AUDIO_DIR
 from playout.planning import capacity_warnings
 from playout.problems import Location, Problem, error, warning
@@ -83,7 +84,7 @@ def load_station(
         except ClipPathError as exc:
             found[ref] = exc
     checker.prefetch([p for p in found.values() if isinstance(p, Path)])
-    uncatalogued: list[tuple[str, str]] = []
+    uncatalogued: list[tuple[str, Text]] = []
     for ref, where in schedule.clip_files().items():
         try:
             path = found[ref]
@@ -91,34 +92,42 @@ def load_station(
                 raise path
             loaded.durations[ref] = checker.check(path).duration_ms
         except (ClipPathError, AudioError) as exc:
-            hint = exc.hint
+            hint = exc.hinted
             copies = catalog.imported_as(PurePosixPath(ref).name) if catalog is not None else []
             if isinstance(exc, ClipPathError) and copies:  # the name it had before import
-                hint = f"it was imported as {copies[0]}: write that name in the playlist"
-            loaded.problems.append(error(where, f'clip "{ref}": {exc.message}', hint))
+                hint = imported_as(copies[0])
+            loaded.problems.append(error(where, _clip(ref, exc.said), hint))
             continue
         if catalog is None:
             continue
         settings = schedule.station.library
         for issue in compare_with_catalog(ref, path, loaded.durations[ref], catalog, settings):
             if issue.uncatalogued:
-                uncatalogued.append((ref, issue.hint))
+                uncatalogued.append((ref, issue.hinted))
                 continue
             if issue.changed and schedule.station.audio.allow_unapproved:
-                hint = "it airs (audio.allow_unapproved is set), logged with its own sha256"
-                loaded.problems.append(warning(where, f'clip "{ref}": {issue.message}', hint))
+                hint = msg("it airs (audio.allow_unapproved is set), logged with its own sha256")
+                loaded.problems.append(warning(where, _clip(ref, issue.said), hint))
                 continue
-            loaded.problems.append(error(where, f'clip "{ref}": {issue.message}', issue.hint))
+            loaded.problems.append(error(where, _clip(ref, issue.said), issue.hinted))
     if uncatalogued:
         names = [ref for ref, _ in uncatalogued]
-        hints = [f"{ref}: {hint}" for ref, hint in uncatalogued[:5]]
+        more = " …" if len(names) > 5 else ""
+        hints: Text = ""
+        for ref, hint in uncatalogued[:5]:
+            one = msg("{ref}: {hint}", ref=ref, hint=hint)
+            hints = msg("{first}; {then}", first=hints, then=one) if hints else one
         loaded.problems.append(
             warning(
                 schedule.origins.get("station", Location(AUDIO_DIR)),
-                f"{len(names)} clip(s) are not in the catalog, so they are not verified or "
-                f"normalised (they air at their own loudness): {', '.join(names[:5])}"
-                + (" …" if len(names) > 5 else ""),
-                "; ".join(hints) + (" …" if len(names) > 5 else ""),
+                msg(
+                    "{n} clip(s) are not in the catalog, so they are not verified or normalised "
+                    "(they air at their own loudness): {names}{more}",
+                    n=len(names),
+                    names=", ".join(names[:5]),
+                    more=more,
+                ),
+                msg("{hints}{more}", hints=hints, more=more),
             )
         )
     if loaded.errors:
@@ -152,3 +161,7 @@ def validation(loaded: LoadedStation, root: str) -> dict[str, Any]:
         "campaigns": len(schedule.campaigns) if schedule is not None else 0,
         "clips": len(loaded.durations),
     }
+
+
+def _clip(ref: str, said: Text) -> Msg:
+    return msg('clip "{ref}": {message}', ref=ref, message=said)

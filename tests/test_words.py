@@ -194,3 +194,23 @@ def test_doctor_speaks_vietnamese(tmp_path: Path) -> None:
     own = [line for line in lines if not re.search(r"\b(libvlc|ffmpeg) +(libvlc|ffmpeg) ", line)]
     leftovers = {line: _english_left(line) for line in own}
     assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}
+
+
+def test_validate_speaks_vietnamese_about_clips(station: StationFolder) -> None:
+    station.schedule(BROKEN["outside"].replace('at: ["07:00"]', "per_day: 1"))
+    station.clip("bluezone/a.wav")
+    docx = station.root / "audio" / "bluezone" / "thu-moi.docx"
+    docx.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    station.playlist(
+        "bluezone",
+        "clips:\n  - file: bluezone/a.wav\n  - file: bluezone/khong-co.wav\n"
+        "  - file: bluezone/thu-moi.docx\n  - file: ../ngoai.wav\n",
+    )
+    result = CliRunner().invoke(
+        cli, ["--dir", str(station.root), "--lang", "vi", "validate"], obj=AppContext(station.root)
+    )
+    assert result.exit_code == 1, result.output
+    for said in ("không có tin bài", "là một văn bản Word, không phải bản ghi âm", "trỏ ra ngoài"):
+        assert said in result.output, result.output
+    leftovers = {line: _english_left(line) for line in result.output.splitlines()}
+    assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}

@@ -4,42 +4,57 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from playout.i18n import Said, msg
+
 AUDIO_DIR = "audio"
 
 
-class ClipPathError(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class ClipPathError(Said):
+    """A clip named by a path that is not a file inside the audio library."""
 
 
 def resolve_clip(library: Path, ref: str) -> Path:
     """The file that ``ref`` names inside ``library``; raises :class:`ClipPathError`."""
     text = ref.strip().replace("\\", "/")
-    hint = f'write the path relative to the {AUDIO_DIR}/ folder, e.g. "bluezone/loi-keu-goi.wav"'
+    hint = msg(
+        'write the path relative to the {folder}/ folder, e.g. "bluezone/loi-keu-goi.wav"',
+        folder=AUDIO_DIR,
+    )
     if not text:
-        raise ClipPathError("the clip path is empty", hint)
+        raise ClipPathError(msg("the clip path is empty"), hint)
     if PurePosixPath(text).is_absolute() or PureWindowsPath(ref).is_absolute() or ":" in text:
-        raise ClipPathError(f'"{ref}" is an absolute path; clips must be inside {AUDIO_DIR}/', hint)
+        raise ClipPathError(
+            msg(
+                '"{ref}" is an absolute path; clips must be inside {folder}/',
+                ref=ref,
+                folder=AUDIO_DIR,
+            ),
+            hint,
+        )
     if ".." in PurePosixPath(text).parts:
-        raise ClipPathError(f'"{ref}" leads outside the audio library ("..")', hint)
+        raise ClipPathError(msg('"{ref}" leads outside the audio library ("..")', ref=ref), hint)
     root = library.resolve()
     candidate = library / text
     try:
         real = candidate.resolve(strict=False)
     except (OSError, RuntimeError) as exc:  # symlink loop
-        raise ClipPathError(f'"{ref}" cannot be followed: {exc}', hint) from exc
+        raise ClipPathError(
+            msg('"{ref}" cannot be followed: {error}', ref=ref, error=str(exc)), hint
+        ) from exc
     if not real.is_relative_to(root):
         raise ClipPathError(
-            f'"{ref}" is a link that leads outside the audio library (to {real})',
-            f"copy the file into {AUDIO_DIR}/ instead of linking to it",
+            msg(
+                '"{ref}" is a link that leads outside the audio library (to {real})',
+                ref=ref,
+                real=str(real),
+            ),
+            msg("copy the file into {folder}/ instead of linking to it", folder=AUDIO_DIR),
         )
     if not real.exists():
         raise ClipPathError(
-            f'the clip "{ref}" does not exist in {AUDIO_DIR}/',
-            "check the spelling, or import the file with 'playout library import'",
+            msg('the clip "{ref}" does not exist in {folder}/', ref=ref, folder=AUDIO_DIR),
+            msg("check the spelling, or import the file with 'playout library import'"),
         )
     if not real.is_file():
-        raise ClipPathError(f'"{ref}" is a folder, not an audio file')
+        raise ClipPathError(msg('"{ref}" is a folder, not an audio file', ref=ref))
     return real

@@ -13,14 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from playout.i18n import Msg, Said, Text, msg
+
 TIMEOUT_S = 120
 
 
-class AudioError(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class AudioError(Said):
+    """A file that is not audio this station can air, in words for the operator."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,8 @@ def tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise AudioError(
-            f"{name} is not installed, so audio files cannot be checked",
-            "install ffmpeg (sudo apt-get install ffmpeg, or run ./dev setup)",
+            msg("{name} is not installed, so audio files cannot be checked", name=name),
+            msg("install ffmpeg (sudo apt-get install ffmpeg, or run ./dev setup)"),
         )
     return found
 
@@ -71,7 +70,7 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"checking the audio took more than {TIMEOUT_S} s") from exc
+        raise AudioError(msg("checking the audio took more than {s} s", s=TIMEOUT_S)) from exc
 
 
 _CONTEXT = re.compile(r"\[[^\]]* @ 0x[0-9a-f]+\] ")  # "[mp3float @ 0x55...] "
@@ -88,20 +87,25 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else "unknown error"
 
 
-_MAGIC = (
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an Office document (.doc, .xls, .ppt)"),
-    (b"\x89PNG", "an image"),
-    (b"\xff\xd8\xff", "an image"),
-    (b"GIF8", "an image"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7z archive"),
+_MAGIC: tuple[tuple[bytes, Msg], ...] = (
+    (b"%PDF", msg("a PDF document")),
+    (b"\xd0\xcf\x11\xe0", msg("an Office document (.doc, .xls, .ppt)")),
+    (b"\x89PNG", msg("an image")),
+    (b"\xff\xd8\xff", msg("an image")),
+    (b"GIF8", msg("an image")),
+    (b"Rar!", msg("a RAR archive")),
+    (b"7z\xbc\xaf", msg("a 7z archive")),
 )
-_ZIPPED = {".docx": "a Word document", ".xlsx": "an Excel workbook", ".pptx": "a presentation",
-           ".odt": "a text document", ".ods": "a spreadsheet"}  # fmt: skip
+_ZIPPED = {
+    ".docx": msg("a Word document"),
+    ".xlsx": msg("an Excel workbook"),
+    ".pptx": msg("a presentation"),
+    ".odt": msg("a text document"),
+    ".ods": msg("a spreadsheet"),
+}
 
 
-def not_audio(path: Path) -> str:
+def not_audio(path: Path) -> Text:
     """What a file that ffmpeg cannot read is, when it is plainly no recording ("" if unsure):
     operators are sent documents and archives as often as recordings."""
     try:
@@ -110,7 +114,7 @@ def not_audio(path: Path) -> str:
     except OSError:
         return ""
     if head.startswith(b"PK\x03\x04"):
-        return _ZIPPED.get(path.suffix.lower(), "a ZIP archive")
+        return _ZIPPED.get(path.suffix.lower(), msg("a ZIP archive"))
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
@@ -119,14 +123,16 @@ def not_audio(path: Path) -> str:
             head.decode("utf-8")
         except UnicodeDecodeError:
             return ""
-        return "a text file"
+        return msg("a text file")
     return ""
 
 
 def probe(path: Path) -> AudioInfo:
     """Format facts of an audio file; raises :class:`AudioError` when it is not audio."""
     if path.stat().st_size == 0:
-        raise AudioError("the file is empty (0 bytes)", "copy the clip again from its source")
+        raise AudioError(
+            msg("the file is empty (0 bytes)"), msg("copy the clip again from its source")
+        )
     proc = _run(
         [
             tool("ffprobe"),
@@ -145,14 +151,18 @@ def probe(path: Path) -> AudioInfo:
         kind = not_audio(path)
         if kind:
             raise AudioError(
-                f"{path.name} is {kind}, not a recording",
-                "import the recording itself (MP3, WAV, M4A, AMR, ...); a recording sent inside "
-                "a document or an archive must be saved out of it first",
+                msg("{name} is {kind}, not a recording", name=path.name, kind=kind),
+                msg(
+                    "import the recording itself (MP3, WAV, M4A, AMR, ...); a recording sent "
+                    "inside a document or an archive must be saved out of it first"
+                ),
             )
         raise AudioError(
-            f"not a readable audio file ({_first_line(proc.stderr)})",
-            "the file is damaged or not audio: check it plays on a PC, or copy it again from "
-            "its source",
+            msg("not a readable audio file ({detail})", detail=_first_line(proc.stderr)),
+            msg(
+                "the file is damaged or not audio: check it plays on a PC, or copy it again "
+                "from its source"
+            ),
         )
     data = json.loads(proc.stdout or "{}")
     streams = data.get("streams") or []
@@ -160,10 +170,12 @@ def probe(path: Path) -> AudioInfo:
         kind = not_audio(path)
         if kind:
             raise AudioError(
-                f"{path.name} is {kind}, not a recording",
-                "import the recording itself (MP3, WAV, M4A, AMR, ...)",
+                msg("{name} is {kind}, not a recording", name=path.name, kind=kind),
+                msg("import the recording itself (MP3, WAV, M4A, AMR, ...)"),
             )
-        raise AudioError("the file holds no audio", "is it a video, an image or a document?")
+        raise AudioError(
+            msg("the file holds no audio"), msg("is it a video, an image or a document?")
+        )
     stream = streams[0]
     duration = stream.get("duration") or (data.get("format") or {}).get("duration")
     try:
@@ -171,7 +183,9 @@ def probe(path: Path) -> AudioInfo:
     except ValueError:
         seconds = 0.0
     if seconds <= 0:
-        raise AudioError("the audio has no length (no samples)", "copy it again from its source")
+        raise AudioError(
+            msg("the audio has no length (no samples)"), msg("copy it again from its source")
+        )
     return AudioInfo(
         duration_ms=round(seconds * 1000),
         codec=str(stream.get("codec_name", "")),
@@ -205,14 +219,19 @@ def decoding_error(codec: str, stderr: str) -> AudioError:
     """The operator's message for ffmpeg's decoding errors."""
     if "Not yet implemented" in stderr:
         return AudioError(
-            f"this {codec or 'audio'} file uses a variant of its format that is not "
-            "supported here (ffmpeg: not yet implemented); it is not damaged",
-            "ask for it as MP3 or M4A (phone apps can share a voice note as audio), or "
-            "record it again with another app",
+            msg(
+                "this {codec} file uses a variant of its format that is not supported here "
+                "(ffmpeg: not yet implemented); it is not damaged",
+                codec=codec or "audio",
+            ),
+            msg(
+                "ask for it as MP3 or M4A (phone apps can share a voice note as audio), or "
+                "record it again with another app"
+            ),
         )
     return AudioError(
-        f"the audio cannot be decoded to the end ({_first_line(stderr)})",
-        "the file is damaged; copy it again from its source",
+        msg("the audio cannot be decoded to the end ({detail})", detail=_first_line(stderr)),
+        msg("the file is damaged; copy it again from its source"),
     )
 
 
