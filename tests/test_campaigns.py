@@ -211,15 +211,21 @@ def test_a_bundle_naming_a_missing_session_is_refused_there(hub: Hub, tmp_path: 
     assert lacking.playout("validate").exit_code == 0
     before = planned_campaigns(lacking, "15/08/2020")
     assert publish(hub, BUNDLE, "all").exit_code == 0
-    synced = lacking.sync()
+    synced = lacking.playout("--lang", "vi", "sync", "--once")  # the operator's language
     assert synced.exit_code == 1, synced.output  # the upload worked; the bundle did not fit
-    assert "bluezone-2020 v1: refused" in synced.output
-    assert 'names the session "afternoon", which does not exist' in synced.output
+    assert "bluezone-2020 phiên bản 1: bị từ chối" in synced.output
+    assert 'buổi phát "afternoon", nhưng buổi này không có' in synced.output
     assert "schedules/province/bluezone-2020/bluezone.yaml" in synced.output
+    # the bundle's file is not the station's to edit: the hint says its two choices
+    assert 'đài này không có buổi phát "afternoon"' in synced.output
+    assert "hoặc từ chối gói: playout campaign decline bluezone-2020" in synced.output
     assert lacking.applied == []  # nothing applied; the last good plan stays
     assert planned_campaigns(lacking, "15/08/2020") == before
     version, state, reason = rollout(hub)[(lacking.station_id, "bluezone-2020")]
     assert (version, state) == (1, "refused") and "afternoon" in reason
+    # the province reads it in English, with the station's choices
+    assert 'names the session "afternoon", which does not exist' in reason
+    assert 'this station has no session "afternoon": add a session' in reason
     # the operator adds the session: the next sync applies the same version
     yaml = lacking.root / "schedules" / "tan-an.yaml"
     yaml.write_text(

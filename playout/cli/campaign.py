@@ -7,7 +7,9 @@ from datetime import datetime, tzinfo
 import click
 
 from playout.cli.context import AppContext, pass_app
-from playout.cli.output import print_table
+from playout.cli.output import BUNDLE_STATES as STATES
+from playout.cli.output import print_problems, print_table
+from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
 
@@ -23,22 +25,32 @@ def list_(app: AppContext) -> None:
     """Every bundle this station has received, with its state."""
     from playout.sync.bundle_state import waiting_bundles
 
+    say = app.words
     found = waiting_bundles(app.root)
     if not found:
-        click.echo("no campaign bundles from the province yet")
+        click.echo(say(msg("no campaign bundles from the province yet")))
         return
     station = read_station(app.root)
     tz = station.tz if station is not None else None
+    headers = [msg("bundle"), msg("version"), msg("state"), msg("since"), msg("reason")]
     print_table(
-        f"{len(found)} bundle(s) from the province",
-        ["bundle", "version", "state", "since", "reason"],
+        say(msg("{n} bundle(s) from the province", n=len(found))),
+        [say(h) for h in headers],
         [
-            [name, str(e["version"]), e["state"], _local(e["since"], tz), e["reason"]]
+            [
+                name,
+                str(e["version"]),
+                say(STATES.get(e["state"], e["state"])),
+                _local(e["since"], tz),
+                e["reason"],
+            ]
             for name, e in sorted(found.items())
         ],
     )
     if any(e["state"] == "waiting" for e in found.values()):
-        click.echo("decide with: playout campaign accept NAME, or decline NAME --reason TEXT")
+        click.echo(
+            say(msg("decide with: playout campaign accept NAME, or decline NAME --reason TEXT"))
+        )
 
 
 def _local(iso: str, tz: tzinfo | None) -> str:
@@ -59,19 +71,34 @@ def _decide(app: AppContext, name: str, accept: bool, reason: str) -> None:
     station = read_station(app.root)
     if station is None or station.hub is None:
         raise PlayoutError(
-            "this station has no hub configured", "campaign bundles come from the province hub"
+            msg("this station has no hub configured"),
+            msg("campaign bundles come from the province hub"),
         )
     with app.database() as db:
         assert db is not None
         outcome = puller_for(app.root, station, load_token(app.root, station.hub), db).decide(
             name, accept, reason, app.clock.now()
         )
-    click.echo(f"campaign bundle {outcome.name} v{outcome.version}: {outcome.state}")
+    say = app.words
+    state = say(STATES.get(outcome.state, outcome.state))
+    click.echo(
+        say(
+            msg(
+                "campaign bundle {name} v{version}: {state}",
+                name=outcome.name,
+                version=outcome.version,
+                state=state,
+            )
+        )
+    )
     if outcome.state == "refused":
-        click.echo("  " + outcome.reason.replace("\n", "\n  "))
+        if outcome.problems:
+            print_problems(outcome.problems)
+        else:
+            click.echo("  " + outcome.reason.replace("\n", "\n  "))
         raise PlayoutError(
-            "the bundle does not fit this station; the current plan stays",
-            "correct the station's files (see above) and accept again at the next sync",
+            msg("the bundle does not fit this station; the current plan stays"),
+            msg("correct the station's files (see above) and accept again at the next sync"),
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import click
 
-from playout.i18n import Words, language_from
+from playout.i18n import Text, Words, language_from, msg
 from playout.problems import HINT, SEVERITY_WORDS, Problem
 
 
@@ -53,3 +53,14 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     click.echo()
+
+
+# the states of a province's campaign bundle at the station (sync, campaign)
+BUNDLE_STATES: dict[str, Text] = {
+    "applied": msg("applied"),
+    "waiting": msg("waiting for the operator"),
+    "refused": msg("refused"),
+    "failed": msg("failed"),
+    "declined": msg("declined"),
+    "removed": msg("removed"),
+}

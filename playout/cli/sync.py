@@ -7,7 +7,9 @@ import json
 import click
 
 from playout.cli.context import AppContext, pass_app
-from playout.i18n import Text, msg
+from playout.cli.output import BUNDLE_STATES as STATES
+from playout.cli.output import print_problems
+from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
 from playout.sync import Uploader, load_token
@@ -50,7 +52,7 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
             json.dumps(
                 {
                     **result.as_dict(),
-                    "bundles": [o.__dict__ for o in outcomes],
+                    "bundles": [o.as_dict() for o in outcomes],
                     "bundles_error": pull_error,
                 },
                 ensure_ascii=False,
@@ -94,7 +96,9 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
                 ),
                 fg=colour,
             )
-            if o.reason and o.state != "applied":
+            if o.problems:
+                print_problems(o.problems)
+            elif o.reason and o.state != "applied":
                 click.echo("  " + o.reason.replace("\n", "\n  "))
         if any(o.state == "waiting" for o in outcomes):
             click.echo(
@@ -125,13 +129,3 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
             msg("the upload stopped: {error}", error=result.error),
             msg("{hint}; {then}", hint=result.hint, then=stay) if result.hint else stay,
         )
-
-
-STATES: dict[str, Text] = {
-    "applied": msg("applied"),
-    "waiting": msg("waiting for the operator"),
-    "refused": msg("refused"),
-    "failed": msg("failed"),
-    "declined": msg("declined"),
-    "removed": msg("removed"),
-}

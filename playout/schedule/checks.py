@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from playout.i18n import msg
+from playout.i18n import Msg, msg
 from playout.problems import Location, Problem, did_you_mean, error, warning
 from playout.schedule.model import ID_PATTERN, Campaign, Schedule
 from playout.schedule.types import WEEKDAY_NAMES, format_date, format_time
@@ -15,6 +15,15 @@ from playout.schedule.types import WEEKDAY_NAMES, format_date, format_time
 
 def _day_names(days: Iterable[int]) -> str:
     return ", ".join(WEEKDAY_NAMES[d] for d in sorted(days))
+
+
+def session_missing(campaign: str, session: str) -> Msg:
+    """A campaign naming a session the station does not have (a bundle's refusal names it)."""
+    return msg(
+        'campaign "{name}" names the session "{session}", which does not exist',
+        name=campaign,
+        session=session,
+    )
 
 
 def check_schedule(schedule: Schedule) -> list[Problem]:
@@ -155,11 +164,7 @@ def _check_campaign(schedule: Schedule, c: Campaign, at: Any) -> list[Problem]:
             problems.append(
                 error(
                     at(f"{key}:sessions"),
-                    msg(
-                        'campaign "{name}" names the session "{session}", which does not exist',
-                        name=name,
-                        session=s,
-                    ),
+                    session_missing(name, s),
                     did_you_mean(s, schedule.sessions),
                 )
             )

@@ -25,14 +25,16 @@ import os
 import shutil
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from playout.i18n import msg
 from playout.library.catalog import sha256_of
 from playout.oslock import lock_file
-from playout.problems import PlayoutError
+from playout.problems import Location, PlayoutError, Problem
+from playout.schedule.checks import session_missing
 from playout.schedule.model import Station
 from playout.store import ClipRow, Database
 from playout.sync.bundle_client import HubClient
@@ -52,7 +54,12 @@ class Outcome:
     name: str
     version: int
     state: str  # applied | waiting | refused | declined | removed | unchanged | failed
-    reason: str = ""
+    reason: str = ""  # English, as the station keeps it and the hub receives it
+    problems: list[Problem] = field(default_factory=list)  # why refused, to show in words
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "state": self.state,
+                "reason": self.reason}  # fmt: skip
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -151,10 +158,10 @@ class Puller:
             return Outcome(name, version, "refused", str(exc))
         problems = self.check(name)
         if problems:
-            reason = "\n".join(problems)
+            reason = "\n".join(p.format() for p in problems)
             state.set(name, version, "refused", reason, now)
             state.bundles[name]["station_files"] = files_now
-            return Outcome(name, version, "refused", reason)
+            return Outcome(name, version, "refused", reason, problems)
         if self.review:
             state.set(
                 name, version, "waiting", "waiting for the operator (hub.campaigns: review)", now
@@ -274,8 +281,11 @@ class Puller:
                 digest.update(p.read_bytes())
         return digest.hexdigest()
 
-    def check(self, name: str) -> list[str]:
-        """The errors of the station's own files with the staged bundle (empty: it fits)."""
+    def check(self, name: str) -> list[Problem]:
+        """The errors of the station's own files with the staged bundle (empty: it fits), named
+        where the files will live; a campaign of the bundle naming a session this station does
+        not have says the station's two choices (the bundle's files are not the station's to
+        edit)."""
         from playout.library.catalog import Catalog
         from playout.station_folder import load_station
 
@@ -287,10 +297,22 @@ class Puller:
         prefix = f"{STATE_DIR}/staging/{name}/"
         out = []
         for p in loaded.errors:
-            text = p.format()
+            file = p.location.file
             for kind in ("schedules", "playlists"):  # name the files where they will live
-                text = text.replace(f"{prefix}{kind}/", f"{kind}/{PROVINCE_DIR}/{name}/")
-            out.append(text)
+                file = file.replace(f"{prefix}{kind}/", f"{kind}/{PROVINCE_DIR}/{name}/")
+            hint = p.hinted or p.hint
+            said = dict(p.said.values) if p.said is not None else {}
+            missing = p.said is not None and p.said.template == session_missing("", "").template
+            if missing and file.startswith(f"schedules/{PROVINCE_DIR}/"):
+                hint = msg(
+                    'this station has no session "{session}": add a session of that name to '
+                    "its schedule (schedules/), or decline the bundle: playout campaign "
+                    'decline {bundle} --reason "..."',
+                    session=said.get("session", "?"),
+                    bundle=name,
+                )
+            where = Location(file, p.location.line, p.location.column)
+            out.append(Problem.of(where, p.said or p.message, hint, p.severity))
         return out
 
     def _apply(self, name: str, version: int, state: BundleState, now: datetime) -> None:
@@ -332,9 +354,9 @@ class Puller:
                     return Outcome(name, version, "declined", reason)
                 problems = self.check(name)
                 if problems:
-                    text = "\n".join(problems)
+                    text = "\n".join(p.format() for p in problems)
                     state.set(name, version, "refused", text, now)
-                    return Outcome(name, version, "refused", text)
+                    return Outcome(name, version, "refused", text, problems)
                 self._apply(name, version, state, now)
                 return Outcome(name, version, "applied")
             finally:
