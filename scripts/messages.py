@@ -38,6 +38,34 @@ def templates(package: Path = PACKAGE) -> dict[str, str]:
     return found
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "exception", "critical")
+
+
+def log_templates(package: Path = PACKAGE) -> dict[str, str]:
+    """The %-format strings of the station side's log calls (``log.info("...", ...)``): the
+    daemon's lines are translated by their format string (playout/daemon/logwords.py). The
+    hub's server logs are for its administrators and stay English."""
+    found: dict[str, str] = {}
+    for path in sorted(package.rglob("*.py")):
+        if "hub" in path.relative_to(package).parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in LOG_LEVELS[1:]
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("log", "logger")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                found.setdefault(node.args[0].value, where)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--update", action="store_true")
@@ -50,7 +78,8 @@ def main() -> int:
             catalogue = read_po(f, locale="vi")
     else:
         catalogue = Catalog(locale="vi", project="playout")
-    missing = {t: w for t, w in templates().items() if t not in catalogue}
+    wanted = {**log_templates(), **templates()}
+    missing = {t: w for t, w in wanted.items() if t not in catalogue}
     for template, where in missing.items():
         print(f"{where}: {template}")
         if args.update:

@@ -346,11 +346,12 @@ def test_the_log_file_gets_the_same_lines_as_the_screen(
     """``playout run --log-file``: one flood filter for both handlers; each gets every line
     once and no false "repeated" line."""
     from playout.cli.run import setup_logging
+    from playout.i18n import Words
 
     root = logging.getLogger()
     before = list(root.handlers)
     log_file = tmp_path / "log" / "playout.log"
-    flood = setup_logging("info", log_file)
+    flood = setup_logging("info", log_file, Words("en"))
     added = [h for h in root.handlers if h not in before]
     try:
         logger = logging.getLogger("playout.daemon")

@@ -20,7 +20,7 @@ from playout.problems import Location, Problem, did_you_mean, error
 from tests.helpers import StationFolder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from messages import templates
+from messages import log_templates, templates
 
 # words of English sentences; YAML keys the operator types (per_day, at, playlist ...) are
 # quoted or are not in this list
@@ -45,8 +45,58 @@ def test_every_message_has_its_vietnamese_with_the_same_fields() -> None:
     assert not missing, "run scripts/messages.py --update and translate:\n" + "\n".join(missing)
     wrong = [t for t in found if _fields(vi[t]) != _fields(t)]
     assert not wrong, wrong
-    stale = [t for t in vi if t not in found]
+    logs = log_templates()
+    untranslated = [f"{where}: {t}" for t, where in logs.items() if not vi.get(t)]
+    assert not untranslated, "the daemon's log lines:\n" + "\n".join(untranslated)
+    wrong = [t for t in logs if _conversions(vi[t]) != _conversions(t)]
+    assert not wrong, wrong  # the same %s, %d ... in the same order: the arguments fit
+    stale = [t for t in vi if t not in found and t not in logs]
     assert not stale, f"in vi.po but no longer in the code: {stale}"
+
+
+def _conversions(template: str) -> list[str]:
+    return re.findall(r"%[-#0 +]*\d*(?:\.\d+)?[sdifrx%]", template)
+
+
+def test_the_daemons_log_lines_in_vietnamese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The daemon logs its English format strings; the screen and the log file read them in
+    the operator's language, the flood filter's summary included."""
+    import logging
+
+    from playout.cli.run import setup_logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    log_file = tmp_path / "playout.log"
+    flood = setup_logging("info", log_file, Words("vi"))
+    added = [h for h in root.handlers if h not in before]
+    try:
+        logger = logging.getLogger("playout.daemon")
+        logger.info(
+            "on air: station %s, audio output %s, %d airing(s) waiting; level %d",
+            "long-an/tan-an", "pulse", 12, 1,
+        )  # fmt: skip
+        logger.warning("missed %s: station off air", "20200805-bluezone-0630")
+        for _ in range(3):
+            logger.warning("hub upload failed (the rows wait in the station database): %s", "x")
+        held = next(seen for key, seen in flood._seen.items() if "hub upload" in key[2])
+        held.emitted -= 3600  # as if the first was an hour ago: the next carries the summary
+        logger.warning("hub upload failed (the rows wait in the station database): %s", "x")
+        logger.info("a line of someone else's with %s", "no translation")
+    finally:
+        for h in added:
+            root.removeHandler(h)
+            h.close()
+    text = log_file.read_text(encoding="utf-8")
+    assert "đang phát sóng: đài long-an/tan-an, đầu ra âm thanh pulse, 12 lượt phát" in text
+    assert "bị lỡ 20200805-bluezone-0630: đài không phát" in text
+    assert "gửi lên máy chủ tỉnh bị lỗi" in text
+    assert "(lặp lại 2 lần từ " in text, text  # the flood filter's summary
+    assert "a line of someone else's with no translation" in text  # as it is
+    assert "on air:" not in text and "missed" not in text
+    assert capsys.readouterr().err.count("đang phát sóng") == 1
 
 
 def test_a_message_renders_in_either_language_and_survives_json() -> None:

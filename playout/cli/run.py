@@ -17,7 +17,9 @@ from playout.cli.params import DURATION
 from playout.clock import Clock
 from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
+from playout.daemon.logwords import WordsFormatter
 from playout.daemon.service import Daemon, Loaded
+from playout.i18n import Words
 from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
@@ -27,9 +29,10 @@ from playout.problems import PlayoutError, Problem
 from playout.station_folder import import_file, load_station, validation
 
 
-def setup_logging(level: str, log_file: Path | None) -> FloodFilter:
-    """Log to stderr (and a rotated file); a repeated message is summarised, not repeated."""
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+def setup_logging(level: str, log_file: Path | None, words: Words) -> FloodFilter:
+    """Log to stderr (and a rotated file) in the operator's language; a repeated message is
+    summarised, not repeated."""
+    fmt = WordsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", words)
     flood = FloodFilter()
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
@@ -111,7 +114,7 @@ def command(
     log_level: str,
 ) -> None:
     """Air the plan through the sound card and log every airing (stop with Ctrl-C)."""
-    flood = setup_logging(log_level, log_file)
+    flood = setup_logging(log_level, log_file, app.words)
     with app.database() as db:
         assert db is not None
         catalog = Catalog(db)
