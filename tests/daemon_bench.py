@@ -148,7 +148,14 @@ class DaemonProcess:
         prefix: tuple[str, ...] = (),
         global_args: tuple[str, ...] = (),
     ) -> DaemonProcess:
-        env = {**os.environ, **pulse.env(), "PLAYOUT_DIR": str(station.root), **(env or {})}
+        # the daemon's English lines are what the benches and tests wait for and count
+        env = {
+            **os.environ,
+            **pulse.env(),
+            "PLAYOUT_DIR": str(station.root),
+            "PLAYOUT_LANG": "en",
+            **(env or {}),
+        }
         env.pop("PLAYOUT_DB", None)
         proc = subprocess.Popen(
             [*prefix, PLAYOUT, *global_args, "run", "--log-level", "info", *args],
