@@ -10,6 +10,7 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
 from playout.cli.params import DURATION
+from playout.i18n import msg
 
 
 @click.command("announce")
@@ -29,7 +30,7 @@ from playout.cli.params import DURATION
 def command(app: AppContext, clip: str, mode: str | None, repeat: int, every: timedelta) -> None:
     """Air CLIP (a clip of the library, or an audio file) now or at the next break."""
     if mode is None:
-        raise click.UsageError("say when: --now or --next-break")
+        raise click.UsageError(app.words(msg("say when: --now or --next-break")))
     path = Path(clip)
     target = str(path.resolve()) if path.is_file() else clip
     result = ask(
@@ -37,4 +38,4 @@ def command(app: AppContext, clip: str, mode: str | None, repeat: int, every: ti
         "announce",
         {"clip": target, "mode": mode, "repeat": repeat, "every": int(every.total_seconds())},
     )
-    click.echo(f"announcement queued: {', '.join(result['airings'])}")
+    click.echo(app.words(msg("announcement queued: {ids}", ids=", ".join(result["airings"]))))

@@ -9,6 +9,7 @@ from typing import Any
 from playout.cli.context import AppContext
 from playout.daemon.control import NoDaemon, request
 from playout.daemon.runtime import runtime_database
+from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.values import SCHEDULES_DIR
 
@@ -23,8 +24,15 @@ def ask(
     wait = {} if timeout_s is None else {"timeout_s": timeout_s}
     if app.db is None and not (app.root / SCHEDULES_DIR).is_dir():
         raise PlayoutError(
-            f"{app.root.resolve()} is not a station folder (it has no {SCHEDULES_DIR}/ folder)",
-            f"run the command in the station folder, or name it: playout --dir FOLDER {cmd}",
+            msg(
+                "{root} is not a station folder (it has no {folder}/ folder)",
+                root=str(app.root.resolve()),
+                folder=SCHEDULES_DIR,
+            ),
+            msg(
+                "run the command in the station folder, or name it: playout --dir FOLDER {cmd}",
+                cmd=cmd,
+            ),
         )
     tried: set[Path] = set()
     last: PlayoutError | None = None

@@ -8,6 +8,7 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
+from playout.i18n import msg
 from playout.schedule.loader import read_station
 from playout.schedule.types import parse_date, parse_time
 
@@ -27,12 +28,12 @@ def command(app: AppContext, level: int, until: str | None, reason: str) -> None
             day_text, time_text = until.split()
             when = datetime.combine(parse_date(day_text), parse_time(time_text), tzinfo=tz)
         except ValueError as exc:
-            raise click.BadParameter(
-                f'"{until}": write it as "dd/mm/yyyy HH:MM" ({exc})', param_hint="--until"
-            ) from exc
+            said = msg('"{until}": write it as "dd/mm/yyyy HH:MM"', until=until)
+            raise click.BadParameter(f"{app.words(said)} ({exc})", param_hint="--until") from exc
     result = ask(
         app,
         "level",
         {"level": level, "until": when.isoformat() if when else None, "reason": reason},
     )
-    click.echo(f"alert level {result['level']}" + (f" until {until}" if until else ""))
+    said = msg("alert level {level}", level=result["level"])
+    click.echo(app.words(msg("{level} until {until}", level=said, until=until) if until else said))

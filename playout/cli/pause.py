@@ -8,6 +8,7 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
+from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
 from playout.schedule.types import parse_time
@@ -20,7 +21,7 @@ def command(app: AppContext, until: str) -> None:
     """Hold scheduled spots until HH:MM; those that fall in the pause are logged skipped."""
     station = read_station(app.root)
     if station is None:
-        raise PlayoutError("no station is defined here")
+        raise PlayoutError(msg("no station is defined here"))
     try:
         end = parse_time(until)
     except ValueError as exc:
@@ -30,7 +31,7 @@ def command(app: AppContext, until: str) -> None:
     if when <= now:
         when += timedelta(days=1)
     ask(app, "pause", {"until": when.isoformat()})
-    click.echo(f"paused until {when:%H:%M}")
+    click.echo(app.words(msg("paused until {until}", until=f"{when:%H:%M}")))
 
 
 @click.command("resume")
@@ -38,4 +39,4 @@ def command(app: AppContext, until: str) -> None:
 def resume(app: AppContext) -> None:
     """End a pause now."""
     ask(app, "resume")
-    click.echo("resumed")
+    click.echo(app.words(msg("resumed")))

@@ -33,6 +33,7 @@ from multiprocessing.connection import (
 from pathlib import Path
 from typing import Any
 
+from playout.i18n import msg
 from playout.problems import PlayoutError
 
 log = logging.getLogger("playout.control")
@@ -74,8 +75,8 @@ def authkey_for(db_path: Path, *, create: bool) -> bytes:
     if not key_file.exists():
         if not create:
             raise NoDaemon(
-                "no daemon has run for this station yet (no control key)",
-                "start it with 'playout run' (or systemctl start playout)",
+                msg("no daemon has run for this station yet (no control key)"),
+                msg("start it with 'playout run' (or systemctl start playout)"),
             )
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -228,15 +229,15 @@ def request(
     key = authkey_for(db_path, create=False)
     if family == "AF_UNIX" and not os.path.exists(address):
         raise NoDaemon(
-            "no playout daemon is running for this station",
-            "start it with 'playout run' (or systemctl start playout)",
+            msg("no playout daemon is running for this station"),
+            msg("start it with 'playout run' (or systemctl start playout)"),
         )
     try:
         conn = Client(address, family, authkey=key)
     except (ConnectionRefusedError, FileNotFoundError) as exc:
         raise NoDaemon(
-            "no playout daemon is running for this station",
-            "start it with 'playout run' (or systemctl start playout)",
+            msg("no playout daemon is running for this station"),
+            msg("start it with 'playout run' (or systemctl start playout)"),
         ) from exc
     except EOFError as exc:
         raise ControlError(
