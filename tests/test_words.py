@@ -264,3 +264,22 @@ def test_validate_speaks_vietnamese_about_clips(station: StationFolder) -> None:
         assert said in result.output, result.output
     leftovers = {line: _english_left(line) for line in result.output.splitlines()}
     assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}
+
+
+def test_library_import_speaks_vietnamese(station: StationFolder, tmp_path: Path) -> None:
+    station.schedule(BROKEN["outside"].replace('at: ["07:00"]', "per_day: 1"))
+    good = station.clip("../incoming/loi-keu-goi.wav")
+    letter = tmp_path / "cong-van.docx"
+    letter.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    db = tmp_path / "st.db"
+    result = CliRunner().invoke(
+        cli,
+        ["--dir", str(station.root), "--db", str(db), "--lang", "vi", "library", "import",
+         str(good), str(letter), "--into", "bluezone"],
+        obj=AppContext(station.root),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # one of two refused
+    for said in ("đã nhập", "cắt", "từ chối", "là một văn bản Word", "1 trên 2 tệp bị từ chối"):
+        assert said in result.output, result.output
+    leftovers = {line: _english_left(line) for line in result.output.splitlines()}
+    assert not any(leftovers.values()), {k: v for k, v in leftovers.items() if v}

@@ -15,10 +15,11 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
 from playout.daemon.control import NoAnswer
-from playout.library.outcome import ImportStatus, rejected
+from playout.i18n import Text, Words, msg
+from playout.library.outcome import ImportStatus, rejected, said
 from playout.library.paths import AUDIO_DIR
 from playout.priority import give_way
-from playout.problems import PlayoutError
+from playout.problems import HINT, PlayoutError
 from playout.schedule.values import SCHEDULES_DIR, format_duration
 
 IMPORT_TIMEOUT_S = 3 * 3600.0  # a daemon importing a long clip answers when it is done
@@ -46,10 +47,17 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
     """
     if app.db is None and not (app.root / SCHEDULES_DIR).is_dir():  # ./audio/, a stray catalog
         raise PlayoutError(
-            f"{app.root.resolve()} is not a station folder (it has no {SCHEDULES_DIR}/ folder)",
-            "run the import in the station folder (or name it: playout --dir FOLDER library "
-            "import ...); a new station starts with playout init",
+            msg(
+                "{root} is not a station folder (it has no {folder}/ folder)",
+                root=str(app.root.resolve()),
+                folder=SCHEDULES_DIR,
+            ),
+            msg(
+                "run the import in the station folder (or name it: playout --dir FOLDER library "
+                "import ...); a new station starts with playout init"
+            ),
         )
+    say = app.words
     refused = 0
     with contextlib.ExitStack() as stack:
         importer: Importer | None = _DaemonImporter(app)  # it has every library loaded
@@ -63,14 +71,22 @@ def import_(app: AppContext, files: tuple[Path, ...], into: str, title: str | No
             assert record is not None
             if record["status"] == ImportStatus.REJECTED:
                 refused += 1
-                click.secho(f"rejected {source}: {record['error']}", fg="red")
+                error = said(record, "error")
+                click.secho(
+                    say(msg("rejected {source}: {error}", source=str(source), error=error)),
+                    fg="red",
+                )
                 if record.get("hint"):
-                    click.echo(f"    hint: {record['hint']}")
+                    click.echo(f"    {say(HINT)}: {say(said(record, 'hint'))}")
             else:
-                _report(source, record)
+                _report(source, record, say)
     if refused:
         raise PlayoutError(
-            f"{refused} of {len(files)} file(s) rejected; nothing was written for them"
+            msg(
+                "{refused} of {n} file(s) rejected; nothing was written for them",
+                refused=refused,
+                n=len(files),
+            )
         )
 
 
@@ -119,8 +135,8 @@ class _DaemonImporter:
             self.gone = True
             return rejected(
                 source,
-                f"the daemon took it but did not finish ({exc.message})",
-                "run the command again: a file it did import is then reported duplicate",
+                msg("the daemon took it but did not finish ({error})", error=exc.said),
+                msg("run the command again: a file it did import is then reported duplicate"),
             )
         except PlayoutError:  # none running, an older one, one of another folder
             self.gone = True
@@ -150,28 +166,39 @@ def _local_importer(app: AppContext) -> Iterator[Importer]:
         yield run
 
 
-def _report(source: Path, record: dict[str, Any]) -> None:
+def _report(source: Path, record: dict[str, Any], say: Words) -> None:
     length = format_duration(record["duration_ms"] / 1000)
+    file = f"{AUDIO_DIR}/{record['file']}"
     if record["status"] == ImportStatus.DUPLICATE:
         when = datetime.fromisoformat(record["imported_at"])
-        click.echo(
-            f"duplicate {source}: same audio as {AUDIO_DIR}/{record['file']} "
-            f"(imported {when:%d/%m/%Y})"
+        said = msg(
+            "duplicate {source}: same audio as {file} (imported {when})",
+            source=str(source),
+            file=file,
+            when=f"{when:%d/%m/%Y}",
         )
-        return
-    if record["status"] == ImportStatus.CATALOGUED:
-        click.echo(
-            f"catalogued {AUDIO_DIR}/{record['file']} in place: already a playout copy "
-            f"({length}, {record['loudness_after']:.1f} LUFS, "
-            f"peak {record['peak_after']:.1f} dBTP)"
+    elif record["status"] == ImportStatus.CATALOGUED:
+        said = msg(
+            "catalogued {file} in place: already a playout copy ({length}, {lufs} LUFS, "
+            "peak {peak} dBTP)",
+            file=file,
+            length=length,
+            lufs=f"{record['loudness_after']:.1f}",
+            peak=f"{record['peak_after']:.1f}",
         )
-        return
-    click.echo(
-        f"imported {source} -> {AUDIO_DIR}/{record['file']} "
-        f"({length}, {record['loudness_before']:.1f} -> "
-        f"{record['loudness_after']:.1f} LUFS, peak {record['peak_after']:.1f} dBTP, "
-        f"{record['trimmed_ms'] / 1000:.1f} s of silence trimmed)"
-    )
+    else:
+        said = msg(
+            "imported {source} -> {file} ({length}, {before} -> {lufs} LUFS, peak {peak} dBTP, "
+            "{trimmed} s of silence trimmed)",
+            source=str(source),
+            file=file,
+            length=length,
+            before=f"{record['loudness_before']:.1f}",
+            lufs=f"{record['loudness_after']:.1f}",
+            peak=f"{record['peak_after']:.1f}",
+            trimmed=f"{record['trimmed_ms'] / 1000:.1f}",
+        )
+    click.echo(say(said))
 
 
 def _usage(app: AppContext) -> dict[str, list[str]]:
@@ -224,9 +251,13 @@ def list_(app: AppContext, as_json: bool) -> None:
             )
         )
         return
+    say = app.words
+    headers: list[Text] = [
+        msg("File"), msg("Title"), msg("Length"), "LUFS", "dBTP", msg("Campaigns"), msg("Imported")
+    ]  # fmt: skip
     print_table(
-        f"Catalog: {len(rows)} clip(s)",
-        ["File", "Title", "Length", "LUFS", "dBTP", "Campaigns", "Imported"],
+        say(msg("Catalog: {n} clip(s)", n=len(rows))),
+        [say(h) for h in headers],
         [
             [
                 r.file,
@@ -252,8 +283,8 @@ def check(app: AppContext) -> None:
     result = load_schedule(app.root)
     if result.schedule is None:
         raise PlayoutError(
-            "the schedule has errors, so its clips cannot be listed",
-            "run playout validate to see them",
+            msg("the schedule has errors, so its clips cannot be listed"),
+            msg("run playout validate to see them"),
             result.problems,
         )
     schedule = result.schedule
@@ -261,11 +292,13 @@ def check(app: AppContext) -> None:
     with app.database() as db:
         assert db is not None
         issues = verify_clips(app.root / AUDIO_DIR, files, Catalog(db), schedule.station.library)
+    say = app.words
     for issue in issues:
-        click.echo(f"{AUDIO_DIR}/{issue.file}: {issue.message}")
+        click.echo(f"{AUDIO_DIR}/{issue.file}: {say(issue.said)}")
         if issue.hint:
-            click.echo(f"    hint: {issue.hint}")
+            click.echo(f"    {say(HINT)}: {say(issue.hinted)}")
     if issues:
-        click.secho(f"{len(issues)} problem(s) in {len(files)} clip(s)", fg="red")
+        said = msg("{n} problem(s) in {clips} clip(s)", n=len(issues), clips=len(files))
+        click.secho(say(said), fg="red")
         click.get_current_context().exit(1)
-    click.secho(f"OK: {len(files)} clip(s) verified against the catalog", fg="green")
+    click.secho(say(msg("OK: {n} clip(s) verified against the catalog", n=len(files))), fg="green")

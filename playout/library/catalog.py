@@ -130,12 +130,12 @@ def import_one(
             catalog, library, source, into=into, title=title, settings=settings, now=now
         )
     except (AudioError, ClipPathError) as exc:
-        return rejected(source, exc.message, exc.hint)
+        return rejected(source, exc.said, exc.hinted)
     except Exception as exc:  # noqa: BLE001 - one file's bug never stops the batch
         return rejected(
             source,
-            f"internal error ({exc!r})",
-            "this is a bug in playout; please report it with the file",
+            msg("internal error ({error})", error=repr(exc)),
+            msg("this is a bug in playout; please report it with the file"),
         )
     return result.as_dict()
 
