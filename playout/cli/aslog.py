@@ -16,16 +16,33 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
-from playout.cli.output import print_table
+from playout.cli.output import print_table, words
 from playout.cli.params import DATE
+from playout.i18n import Msg, Words, msg
 from playout.problems import PlayoutError
+from playout.reasons import render
 from playout.schedule.values import format_date, format_duration
 
-HEADERS = ["Planned", "Started", "Campaign", "Clip", "Played", "Status", "Trigger", "Reason",
-           "Airing"]  # fmt: skip
+HEADERS = [msg("Planned"), msg("Started"), msg("Campaign"), msg("Clip"), msg("Played"),
+           msg("Status"), msg("Trigger"), msg("Reason"), msg("Airing")]  # fmt: skip
+# the as-run log's codes, in words (the log keeps the codes)
+WORDS: dict[str, Msg] = {
+    "playing": msg("playing"),
+    "completed": msg("completed"),
+    "interrupted": msg("interrupted"),
+    "failed": msg("failed"),
+    "missed": msg("missed"),
+    "skipped": msg("skipped"),
+    "schedule": msg("schedule"),
+    "make-good": msg("make-good"),
+    "fallback": msg("fallback"),
+    "manual": msg("manual"),
+    "priority": msg("priority"),
+    "emergency": msg("emergency"),
+}
 
 
-def _line(record: dict[str, Any], tz: ZoneInfo) -> list[str]:
+def _line(record: dict[str, Any], tz: ZoneInfo, say: Words) -> list[str]:
     planned = datetime.fromisoformat(record["planned_start"]).astimezone(tz)
     started = record["actual_start"]
     actual = (
@@ -39,9 +56,9 @@ def _line(record: dict[str, Any], tz: ZoneInfo) -> list[str]:
         record["campaign"],
         record["clip"],
         format_duration(record["played_ms"] / 1000),
-        record["status"],
-        record["trigger"],
-        record["reason"],
+        say(WORDS.get(record["status"], record["status"])),
+        say(WORDS.get(record["trigger"], record["trigger"])),
+        render(record["reason"], say.language) if record["reason"] else "",
         record["airing_id"],
     ]
 
@@ -53,10 +70,18 @@ def _show(
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
         return
+    say = words()
     print_table(
-        f"As-run log {station}, {format_date(day)}: {len(records)} airing(s)",
-        HEADERS,
-        [_line(r, tz) for r in records],
+        say(
+            msg(
+                "As-run log {station}, {day}: {n} airing(s)",
+                station=station,
+                day=format_date(day),
+                n=len(records),
+            )
+        ),
+        [say(h) for h in HEADERS],
+        [_line(r, tz, say) for r in records],
     )
 
 
@@ -94,7 +119,7 @@ def _from_database(app: AppContext, day: date | None, follow: bool, as_json: boo
     station = read_station(app.root)
     if station is None:
         raise PlayoutError(
-            "no station is defined here", "run playout validate in the station folder"
+            msg("no station is defined here"), msg("run playout validate in the station folder")
         )
     tz = station.tz
     if day is None:
@@ -102,8 +127,8 @@ def _from_database(app: AppContext, day: date | None, follow: bool, as_json: boo
     with app.database(create=False) as db:
         if db is None:
             raise PlayoutError(
-                f"there is no database yet ({app.database_path()})",
-                "the daemon (playout run) creates it when it first airs",
+                msg("there is no database yet ({path})", path=str(app.database_path())),
+                msg("the daemon (playout run) creates it when it first airs"),
             )
         asrun = AsRunLog(db, station.id)
         rows = asrun.rows(day, day)
@@ -121,5 +146,5 @@ def _from_database(app: AppContext, day: date | None, follow: bool, as_json: boo
                 click.echo(
                     json.dumps(record, ensure_ascii=False)
                     if as_json
-                    else "  ".join(_line(record, tz)).rstrip()
+                    else "  ".join(_line(record, tz, app.words)).rstrip()
                 )

@@ -12,6 +12,7 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems, print_table
 from playout.cli.params import DATE
+from playout.i18n import Text, Words, msg
 from playout.planning import Plan, plan
 from playout.problems import PlayoutError
 from playout.schedule.types import format_date, format_duration
@@ -37,8 +38,8 @@ def command(app: AppContext, first: date | None, last: date | None, level: int, 
     loaded = load_station(app.root, capacity=False)
     if loaded.schedule is None or loaded.errors:
         raise PlayoutError(
-            "the schedule has errors, so no plan can be made",
-            "fix the errors above (playout validate lists them)",
+            msg("the schedule has errors, so no plan can be made"),
+            msg("fix the errors above (playout validate lists them)"),
             loaded.problems,
         )
     schedule = loaded.schedule
@@ -50,18 +51,22 @@ def command(app: AppContext, first: date | None, last: date | None, level: int, 
         last = first + timedelta(days=6)
     if last < first:
         raise PlayoutError(
-            f"--to {format_date(last)} is before --from {format_date(first)}",
-            "give the first day with --from and the last with --to",
+            msg(
+                "--to {last} is before --from {first}",
+                last=format_date(last),
+                first=format_date(first),
+            ),
+            msg("give the first day with --from and the last with --to"),
         )
     if (last - first).days > 3660:
-        raise PlayoutError("the period is longer than ten years", "plan a shorter period")
+        raise PlayoutError(msg("the period is longer than ten years"), msg("plan a shorter period"))
     result = plan(schedule, first, last, durations=loaded.durations, level=level)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         _write_csv(result)
     else:
-        _print_tables(result)
+        _print_tables(result, app.words)
 
 
 def _write_csv(result: Plan) -> None:
@@ -97,7 +102,7 @@ def _write_csv(result: Plan) -> None:
         )
 
 
-def _print_tables(result: Plan) -> None:
+def _print_tables(result: Plan, say: Words) -> None:
     rows = [
         [
             format_date(a.day),
@@ -107,17 +112,23 @@ def _print_tables(result: Plan) -> None:
             a.clip,
             format_duration(a.duration_ms / 1000),
             a.priority.value,
-            a.airing_id + (f" (moved from {a.wanted:%H:%M})" if a.wanted else ""),
+            a.airing_id
+            + (say(msg(" (moved from {wanted})", wanted=f"{a.wanted:%H:%M}")) if a.wanted else ""),
         ]
         for a in result.airings
     ]
     period = f"{format_date(result.first)} - {format_date(result.last)}"
-    level = f", alert level {result.level}" if result.level > 1 else ""
-    print_table(
-        f"Plan for {result.station}, {period}{level}: {len(result.airings)} airings",
-        ["Date", "Time", "Session", "Campaign", "Clip", "Length", "Priority", "Airing"],
-        rows,
+    level: Text = msg(", alert level {level}", level=result.level) if result.level > 1 else ""
+    title = msg(
+        "Plan for {station}, {period}{level}: {n} airings",
+        station=result.station,
+        period=period,
+        level=level,
+        n=len(result.airings),
     )
+    headers = [msg("Date"), msg("Time"), msg("Session"), msg("Campaign"), msg("Clip"),
+               msg("Length"), msg("Priority"), msg("Airing")]  # fmt: skip
+    print_table(say(title), [say(h) for h in headers], rows)
     campaigns = sorted({c.campaign for c in result.counts})
     by_day: dict[date, dict[str, str]] = {}
     for c in result.counts:
@@ -127,21 +138,24 @@ def _print_tables(result: Plan) -> None:
         [format_date(d), *(cells.get(name, "-") for name in campaigns)]
         for d, cells in sorted(by_day.items())
     ]
-    print_table("Per day: placed/requested (! = short)", ["Date", *campaigns], summary)
+    print_table(
+        say(msg("Per day: placed/requested (! = short)")), [say(msg("Date")), *campaigns], summary
+    )
     if result.shortfalls:
+        short = [msg("Date"), msg("Campaign"), msg("Wanted"), msg("Airing"), msg("Reason")]
         print_table(
-            f"Not placed: {len(result.shortfalls)}",
-            ["Date", "Campaign", "Wanted", "Airing", "Reason"],
+            say(msg("Not placed: {n}", n=len(result.shortfalls))),
+            [say(h) for h in short],
             [
                 [
                     format_date(s.day),
                     s.campaign,
                     s.wanted.strftime("%H:%M") if s.wanted else "",
                     s.airing_id,
-                    s.reason,
+                    say(s.said or s.reason),
                 ]
                 for s in result.shortfalls
             ],
         )
     else:
-        click.echo("Every requested airing is placed.")
+        click.echo(say(msg("Every requested airing is placed.")))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from playout.i18n import Msg
 from playout.schedule.model import Priority
 
 
@@ -61,8 +62,9 @@ class Shortfall:
     campaign: str
     airing_id: str
     clip: str
-    reason: str
+    reason: str  # English, as the plan's JSON keeps it
     wanted: datetime | None = None
+    said: Msg | None = field(default=None, compare=False, repr=False)  # the reason, to render
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -116,7 +116,7 @@ def _plan_day(
         wanted_dt = local_time(d.wanted, tz) if d.fixed else None
         if isinstance(result, Msg):  # the plan keeps the English reason, as logs do
             shortfalls.append(
-                Shortfall(day, d.campaign.id, airing_id, d.clip, str(result), wanted_dt)
+                Shortfall(day, d.campaign.id, airing_id, d.clip, str(result), wanted_dt, result)
             )
             continue
         window, start = result
