@@ -390,3 +390,51 @@ def test_a_station_installed_after_this_mornings_airings_is_not_behind(
     (line,) = station_lines(dash.engine, datetime.now(UTC), timedelta(seconds=30))
     assert line.today.due == 0, line.today
     assert line.verdict is not None and line.verdict.state is not State.AMBER, line.verdict
+
+
+def _english_words() -> set[str]:
+    """The dashboard's English words (its table's, three letters and more) that its Vietnamese
+    table does not use itself (loanwords: "email", "LUFS" ...)."""
+    import re
+
+    from playout.hub.web.words import WORDS
+
+    def words(table: dict[str, str]) -> set[str]:
+        text = " ".join(re.sub(r"\{\w*\}", " ", v) for v in table.values())
+        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+    return words(WORDS["en"]) - words(WORDS["vi"])
+
+
+def test_the_vietnamese_pages_hold_no_english(dash: Dashboard, tmp_path: Path) -> None:
+    """Every page a province official opens, in Vietnamese: no word of the English table
+    (station ids, file names and campaign ids aside)."""
+    import re
+
+    from click.testing import CliRunner
+
+    from playout.cli import cli
+    from tests.test_campaigns import BUNDLE
+
+    on_air_station(dash, tmp_path, "long-an/ben-luc", "Huyện Bến Lức")
+    dash.user("tinh", "province")
+    for args in (["publish", str(BUNDLE), "--to", "all"], ["withdraw", "bluezone-2020"]):
+        done = CliRunner().invoke(cli, ["hub", "campaign", *args, "--db", dash.db_url])
+        assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(
+        cli, ["hub", "campaign", "publish", str(BUNDLE), "--to", "all", "--db", dash.db_url]
+    )
+    # the words the issue found, and the names playout init gives sessions
+    english = _english_words() | {"all", "district", "morning", "noon", "afternoon", "evening"}
+    found: dict[str, set[str]] = {}
+    with chromium() as driver:
+        driver.get(dash.url + "/")
+        log_in(driver, "tinh")
+        for path in ("/", "/stations/long-an/ben-luc", "/campaigns", "/reports"):
+            driver.get(dash.url + path)
+            text = driver.find_element(By.TAG_NAME, "body").text
+            text = re.sub(r"\S*[/_.@]\S*|\b\w+(?:-\w+)+\b", "", text)  # ids, files, slugs
+            left = {w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() in english}
+            if left:
+                found[path] = left
+    assert not found, found

@@ -98,6 +98,9 @@ WORDS: dict[str, dict[str, str]] = {
         "bundle": "Gói chiến dịch",
         "version": "Phiên bản",
         "audience": "Gửi đến",
+        "r_withdrawn": "tỉnh đã thu hồi gói",
+        "r_declined": "người trực máy đã từ chối",
+        "r_review": "chờ người trực máy duyệt",
         "published": "Phát hành",
         "no_bundles": "Chưa có gói chiến dịch nào.",
         "not_yet": "chưa nhận",
@@ -196,6 +199,9 @@ WORDS: dict[str, dict[str, str]] = {
         "bundle": "Bundle",
         "version": "Version",
         "audience": "Sent to",
+        "r_withdrawn": "withdrawn by the province",
+        "r_declined": "declined by the operator",
+        "r_review": "waiting for the operator (hub.campaigns: review)",
         "published": "Published",
         "no_bundles": "No campaign bundles yet.",
         "not_yet": "not yet",
@@ -237,6 +243,20 @@ class Words:
     def reason(self, text: str) -> str:
         """A stored airing reason in this page's language."""
         return reasons.render(text, self.lang)
+
+    def audience(self, audience: str) -> str:
+        """Whom a bundle is sent to: all stations, an area's name, a station's id."""
+        if audience == "all":
+            return self.t["show_all"]
+        return audience.partition(":")[2] or audience
+
+    def rollout_reason(self, text: str) -> str:
+        """A station's word on a bundle: the station's fixed phrases in this page's language;
+        a refusal's list of problems (written by the station) as it came."""
+        for key in ("r_withdrawn", "r_declined", "r_review"):
+            if text == WORDS["en"][key]:
+                return self.t[key]
+        return text
 
     def status(self, status: str) -> str:
         if status in self.t:
