@@ -136,3 +136,15 @@ def test_an_announcement_never_makes_up_for_a_campaign_airing() -> None:
     assert (verdict.state, verdict.reason) == (State.AMBER, "behind")
     assert verdict.params == {"aired": 1, "due": 2}
     assert (figures.planned, figures.announcements) == (5, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "vi"),
+    [("morning", "sáng"), ("noon", "trưa"), ("afternoon-2", "chiều 2"), ("evening", "tối"),
+     ("midday", "midday"), ("morning-news", "morning-news")],
+)  # fmt: skip
+def test_the_names_init_gives_sessions_are_said_in_vietnamese(name: str, vi: str) -> None:
+    """playout init names sessions by their start (morning, noon ...): a Vietnamese page says
+    them in Vietnamese; a name the station chose is shown as it is."""
+    assert Words("vi", "Asia/Ho_Chi_Minh").session(name) == vi
+    assert Words("en", "Asia/Ho_Chi_Minh").session(name) == name

@@ -219,6 +219,9 @@ WORDS: dict[str, dict[str, str]] = {
 REASON_KEYS = {"missed": "missed_today"}  # verdict reasons whose word key differs
 
 
+SESSION_NAMES = {"vi": {"morning": "sáng", "noon": "trưa", "afternoon": "chiều", "evening": "tối"}}
+
+
 class Words:
     def __init__(self, lang: str, zone: str) -> None:
         self.lang = lang if lang in WORDS else "vi"
@@ -237,8 +240,20 @@ class Words:
             if isinstance(value, datetime):  # a time today, else the date too
                 same_day = value.astimezone(self.zone).date() == now.astimezone(self.zone).date()
                 value = self.clock(value, seconds=False) if same_day else self.when(value)
+            if key == "session" and isinstance(value, str):
+                value = self.session(value)
             params[key] = value
         return self.say(verdict.reason, **params)
+
+    def session(self, name: str) -> str:
+        """A session's name as the page's language says it: the names ``playout init`` gives
+        by the start time (morning, noon, afternoon, evening, and morning-2 ...) in words; a name
+        the station chose itself as it is."""
+        base, _, n = name.partition("-")
+        said = SESSION_NAMES.get(self.lang, {}).get(base)
+        if said is None or (n and not n.isdigit()):
+            return name
+        return f"{said} {n}" if n else said
 
     def reason(self, text: str) -> str:
         """A stored airing reason in this page's language."""
