@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,51 +20,51 @@ PACKAGE = ROOT / "playout"
 PO = PACKAGE / "locale" / "vi.po"
 
 
-def templates(package: Path = PACKAGE) -> dict[str, str]:
-    """template -> where it is first written (file:line), for every ``msg("...")`` call."""
+def _first_strings(
+    package: Path, wanted: Callable[[ast.Call], bool], skip: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The string literal each ``wanted`` call starts with -> where it is first written."""
     found: dict[str, str] = {}
     for path in sorted(package.rglob("*.py")):
+        if any(part in skip for part in path.relative_to(package).parts):
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "msg"
+                and wanted(node)
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
             ):
-                where = f"{path.relative_to(ROOT)}:{node.lineno}"
-                found.setdefault(node.args[0].value, where)
+                found.setdefault(node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
-LOG_LEVELS = ("debug", "info", "warning", "error", "exception", "critical")
+def templates(package: Path = PACKAGE) -> dict[str, str]:
+    """template -> where it is first written (file:line), for every ``msg("...")`` call."""
+    return _first_strings(
+        package, lambda call: isinstance(call.func, ast.Name) and call.func.id == "msg"
+    )
+
+
+LOG_LEVELS = ("info", "warning", "error", "exception", "critical")
 
 
 def log_templates(package: Path = PACKAGE) -> dict[str, str]:
     """The %-format strings of the station side's log calls (``log.info("...", ...)``): the
     daemon's lines are translated by their format string (playout/daemon/logwords.py). The
     hub's server logs are for its administrators and stay English."""
-    found: dict[str, str] = {}
-    for path in sorted(package.rglob("*.py")):
-        if "hub" in path.relative_to(package).parts:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in LOG_LEVELS[1:]
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id in ("log", "logger")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                where = f"{path.relative_to(ROOT)}:{node.lineno}"
-                found.setdefault(node.args[0].value, where)
-    return found
+
+    def logged(call: ast.Call) -> bool:
+        return (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in LOG_LEVELS
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in ("log", "logger")
+        )
+
+    return _first_strings(package, logged, skip=("hub",))
 
 
 def main() -> int:

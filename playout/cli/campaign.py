@@ -8,7 +8,7 @@ import click
 
 from playout.cli.context import AppContext, pass_app
 from playout.cli.output import BUNDLE_STATES as STATES
-from playout.cli.output import print_problems, print_table
+from playout.cli.output import bundle_line, print_problems, print_table
 from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
@@ -79,18 +79,7 @@ def _decide(app: AppContext, name: str, accept: bool, reason: str) -> None:
         outcome = puller_for(app.root, station, load_token(app.root, station.hub), db).decide(
             name, accept, reason, app.clock.now()
         )
-    say = app.words
-    state = say(STATES.get(outcome.state, outcome.state))
-    click.echo(
-        say(
-            msg(
-                "campaign bundle {name} v{version}: {state}",
-                name=outcome.name,
-                version=outcome.version,
-                state=state,
-            )
-        )
-    )
+    click.echo(bundle_line(app.words, outcome.name, outcome.version, outcome.state))
     if outcome.state == "refused":
         if outcome.problems:
             print_problems(outcome.problems)

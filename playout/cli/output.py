@@ -64,3 +64,11 @@ BUNDLE_STATES: dict[str, Text] = {
     "declined": msg("declined"),
     "removed": msg("removed"),
 }
+
+
+def bundle_line(say: Words, name: str, version: int, state: str) -> str:
+    """``campaign bundle NAME vN: STATE`` in the operator's language (sync, campaign)."""
+    said = BUNDLE_STATES.get(state, state)
+    return say(
+        msg("campaign bundle {name} v{version}: {state}", name=name, version=version, state=said)
+    )

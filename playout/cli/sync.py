@@ -7,8 +7,7 @@ import json
 import click
 
 from playout.cli.context import AppContext, pass_app
-from playout.cli.output import BUNDLE_STATES as STATES
-from playout.cli.output import print_problems
+from playout.cli.output import bundle_line, print_problems
 from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
@@ -84,18 +83,7 @@ def command(app: AppContext, once: bool, as_json: bool) -> None:
             if o.state == "unchanged":
                 continue
             colour = {"refused": "red", "failed": "red", "waiting": "yellow"}.get(o.state)
-            state = say(STATES.get(o.state, o.state))
-            click.secho(
-                say(
-                    msg(
-                        "campaign bundle {name} v{version}: {state}",
-                        name=o.name,
-                        version=o.version,
-                        state=state,
-                    )
-                ),
-                fg=colour,
-            )
+            click.secho(bundle_line(say, o.name, o.version, o.state), fg=colour)
             if o.problems:
                 print_problems(o.problems)
             elif o.reason and o.state != "applied":
