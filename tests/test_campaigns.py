@@ -163,6 +163,10 @@ def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
     assert "bluezone-2020" in web.get(f"/stations/{a.station_id}").text
     # publishing the same again changes nothing; a second sync does nothing
     assert "unchanged, still version 1" in publish(hub, BUNDLE, "district:Huyện Bến Lức").output
+    # areas (communes since 2025) are the same audience as districts (2020 data)
+    assert "unchanged, still version 1" in publish(hub, BUNDLE, "area:Huyện Bến Lức").output
+    wrong = publish(hub, BUNDLE, "area:Huyen Ben Luc")
+    assert wrong.exit_code == 1 and "in the area" in wrong.output, wrong.output
     # the same folder under another name: its campaigns are taken, every station would refuse it
     renamed = run("hub", "campaign", "publish", str(BUNDLE), "--to", "all", "--name",
                   "bluezone-moi", "--db", hub.db_url)  # fmt: skip

@@ -27,19 +27,20 @@ from playout.sync.bundle_format import (
 
 
 def parse_audience(engine: Engine, text: str) -> str:
-    """``all``, ``district:<name>`` or ``station:<id>``, checked against the stations."""
+    """``all``, ``area:<name>`` (``district:<name>`` in 2020 data: the same) or
+    ``station:<id>``, checked against the stations; an area is stored as ``district:<name>``."""
     kind, _, value = text.partition(":")
     with engine.connect() as conn:
         if kind == "all" and not value:
             return "all"
-        if kind == "district" and value:
+        if kind in ("area", "district") and value:
             known = sorted({r[0] for r in conn.execute(select(stations.c.district)) if r[0]})
             if value not in known:
                 raise PlayoutError(
-                    f"no station of the hub is in the district {value!r}",
+                    f"no station of the hub is in the area {value!r}",
                     did_you_mean(value, known) if known else "register stations first",
                 )
-            return text
+            return f"district:{value}"
         if kind == "station" and value:
             ids = [r[0] for r in conn.execute(select(stations.c.id))]
             if value not in ids:
@@ -49,7 +50,7 @@ def parse_audience(engine: Engine, text: str) -> str:
             return text
     raise PlayoutError(
         f"--to {text!r} is not an audience",
-        "write --to all, --to district:<district name> or --to station:<station id>",
+        "write --to all, --to area:<area name> or --to station:<station id>",
     )
 
 

@@ -23,8 +23,8 @@ def command() -> None:
     "--to",
     "audience",
     required=True,
-    metavar="all|district:NAME|station:ID",
-    help="Which stations get it.",
+    metavar="all|area:NAME|station:ID",
+    help="Which stations get it (area: a commune, ward or district; district:NAME also works).",
 )
 @click.option("--name", help="The bundle's name (default: the folder's name).")
 @click.option("--by", "by", help="Published by (default: the OS user).")
