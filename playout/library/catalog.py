@@ -147,10 +147,12 @@ def _target_folder(library: Path, into: str) -> tuple[Path, str]:
     if not text:
         return library, ""
     if text.startswith("/") or ".." in text.split("/") or ":" in text:
-        raise ClipPathError(f'--into "{into}" must be a folder inside {AUDIO_DIR}/')
+        raise ClipPathError(
+            msg('--into "{into}" must be a folder inside {folder}/', into=into, folder=AUDIO_DIR)
+        )
     folder = library / text
     if not folder.resolve().is_relative_to(library.resolve()):
-        raise ClipPathError(f'--into "{into}" leads outside the audio library')
+        raise ClipPathError(msg('--into "{into}" leads outside the audio library', into=into))
     return folder, text
 
 
@@ -170,7 +172,9 @@ def import_clip(
     rejected; nothing is then written to the catalog or the library.
     """
     if not source.is_file():
-        raise AudioError("the file does not exist" if not source.exists() else "it is a folder")
+        raise AudioError(
+            msg("the file does not exist") if not source.exists() else msg("it is a folder")
+        )
     source_sha = sha256_of(source)
     known = catalog.by_source(source_sha)
     if known is not None:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+from playout.i18n import msg
 from playout.library.meter import Meter, Scan, scan
 from playout.library.probe import AudioError, probe
 from playout.library.render import OUTPUT_RATE, loudness_meter, render
@@ -81,8 +82,8 @@ def _prepare(source: Path, settings: LibrarySettings, out: Path) -> Prepared:
             if seconds > settings.max_duration.total_seconds():
                 longest = format_span(settings.max_duration)
                 raise AudioError(  # stops the pass (_scan asks ffprobe how long it is)
-                    f"the clip is too long (more than {longest})",
-                    "cut it, or raise station.library.max_duration",
+                    msg("the clip is too long (more than {longest})", longest=longest),
+                    msg("cut it, or raise station.library.max_duration"),
                 )
 
         try:

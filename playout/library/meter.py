@@ -24,6 +24,7 @@ except ImportError:  # Windows
 import numpy as np
 import numpy.typing as npt
 
+from playout.i18n import Text, msg
 from playout.library.probe import TIMEOUT_S, AudioError, decoding_error, tool
 from playout.library.truepeak import TruePeak
 
@@ -73,7 +74,7 @@ def finish(proc: subprocess.Popen[bytes], timeout_s: float) -> int:
     finally:
         watchdog.cancel()
     if fired.is_set():
-        raise AudioError(f"ffmpeg did not finish within {timeout_s:g} s")
+        raise AudioError(msg("ffmpeg did not finish within {s} s", s=f"{timeout_s:g}"))
     return returncode
 
 
@@ -112,7 +113,7 @@ def integrated(log: str) -> float:
     else:
         match = re.search(rf"I:\s+{_NUMBER}", log[log.rfind("Summary:") :])
     if match is None:
-        raise AudioError("ffmpeg's loudness meter gave no integrated loudness")
+        raise AudioError(msg("ffmpeg's loudness meter gave no integrated loudness"))
     value = float(match[1])
     return -math.inf if value <= -70.0 else value
 
@@ -145,7 +146,7 @@ class Meter:
         except BrokenPipeError:
             self._broken = True  # it died: its log says why (``log``)
 
-    def log(self, what: str) -> str:
+    def log(self, what: Text) -> str:
         """Its log, once it has measured everything written (``what`` names it in an error)."""
         assert self._proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
@@ -154,7 +155,13 @@ class Meter:
         self._log.seek(0)
         text = self._log.read().decode("utf-8", "replace")
         if self._proc.returncode != 0 or "Summary:" not in text:
-            raise AudioError(f"ffmpeg could not measure {what} ({text.strip()[-200:]})")
+            raise AudioError(
+                msg(
+                    "ffmpeg could not measure {what} ({detail})",
+                    what=what,
+                    detail=text.strip()[-200:],
+                )
+            )
         return text
 
     def close(self) -> None:
@@ -240,12 +247,12 @@ def read_wav_header(pipe: IO[bytes]) -> tuple[int, int, bytes]:
     def take(n: int) -> bytes:
         data = pipe.read(n)
         if len(data) < n:
-            raise AudioError("ffmpeg gave no audio")
+            raise AudioError(msg("ffmpeg gave no audio"))
         read.extend(data)
         return data
 
     if take(12)[8:12] != b"WAVE":
-        raise AudioError("ffmpeg's stream is not WAV")
+        raise AudioError(msg("ffmpeg's stream is not WAV"))
     rate = channels = 0
     while True:
         kind, size = take(4), int.from_bytes(take(4), "little")
@@ -321,8 +328,10 @@ def scan(
             name = codec() if callable(codec) else codec  # for the message (a probe may be late)
             raise decoding_error(name, decoding)
         if not found.get("rate"):
-            raise AudioError(f"ffmpeg could not decode the clip ({decoding.strip()[-200:]})")
-        log = measure.log("the clip")
+            raise AudioError(
+                msg("ffmpeg could not decode the clip ({detail})", detail=decoding.strip()[-200:])
+            )
+        log = measure.log(msg("the clip"))
     sample_rate, channels = int(found["rate"]), int(found["channels"])
     duration = frames / sample_rate
     lead = tail = 0.0

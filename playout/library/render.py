@@ -20,6 +20,7 @@ from typing import IO
 
 import numpy as np
 
+from playout.i18n import msg
 from playout.library.limiter import Limiter
 from playout.library.meter import LOUDNESS_FILTER, Correlation, Meter, integrated, started_meter
 from playout.library.truepeak import Samples, TruePeak
@@ -79,7 +80,7 @@ def render(
         with raw.open("rb") as source:
             source.seek(span[0] * 4 * channels)
             frames = writer.consume(source, span[1])
-        loudness = integrated(meter.log("the converted clip"))
+        loudness = integrated(meter.log(msg("the converted clip")))
     return Rendered(
         loudness=loudness,
         true_peak=writer.peak.dbtp,
