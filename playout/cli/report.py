@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from playout.cli.context import AppContext, pass_app
+from playout.cli.output import words
 from playout.cli.params import DATE
+from playout.i18n import msg
 from playout.library.catalog import Catalog
 from playout.problems import PlayoutError
 from playout.reports import LANGS, RENDERERS, build_report, month_bounds
@@ -22,11 +24,15 @@ def parse_month(text: str) -> tuple[int, int]:
         r"\s*(\d{4})-(\d{1,2})\s*", text
     )
     if not m:
-        raise click.BadParameter(f'"{text}" is not a month; write it as mm/yyyy, e.g. 08/2020')
+        raise click.BadParameter(
+            words()(msg('"{text}" is not a month; write it as mm/yyyy, e.g. 08/2020', text=text))
+        )
     a, b = int(m[1]), int(m[2])
     month, year = (a, b) if "/" in text else (b, a)
     if not 1 <= month <= 12:
-        raise click.BadParameter(f'"{text}": there is no month {month}')
+        raise click.BadParameter(
+            words()(msg('"{text}": there is no month {month}', text=text, month=month))
+        )
     return month, year
 
 
@@ -61,14 +67,14 @@ def command(
     station = read_station(app.root)
     if station is None:
         raise PlayoutError(
-            "no station is defined here", "run playout validate in the station folder"
+            msg("no station is defined here"), msg("run playout validate in the station folder")
         )
     today = app.clock.now().astimezone(station.tz).date()
     if first is not None or last is not None:
         if first is None or last is None:
-            raise PlayoutError("give both --from and --to (or --month)")
+            raise PlayoutError(msg("give both --from and --to (or --month)"))
         if last < first:
-            raise PlayoutError("--to is before --from")
+            raise PlayoutError(msg("--to is before --from"))
         label = f"{first:%Y%m%d}-{last:%Y%m%d}"
     else:
         if month_text:
@@ -83,8 +89,8 @@ def command(
     with app.database(create=False) as db:
         if db is None:
             raise PlayoutError(
-                f"there is no database yet ({app.database_path()})",
-                "the daemon (playout run) creates it when it first airs",
+                msg("there is no database yet ({path})", path=str(app.database_path())),
+                msg("the daemon (playout run) creates it when it first airs"),
             )
         report = build_report(
             db,
@@ -106,7 +112,11 @@ def command(
     target = out or Path(f"playout-report-{label}.{fmt}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    click.echo(
-        f"{target}: {len(report.campaigns)} campaign(s), {report.aired} airing(s) aired, "
-        f"{len(report.not_completed)} not completed"
+    said = msg(
+        "{target}: {campaigns} campaign(s), {aired} airing(s) aired, {short} not completed",
+        target=str(target),
+        campaigns=len(report.campaigns),
+        aired=report.aired,
+        short=len(report.not_completed),
     )
+    click.echo(app.words(said))
