@@ -3,6 +3,7 @@ validate` says about broken schedules reads in Vietnamese with no English left i
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 import sys
@@ -19,8 +20,9 @@ from playout.i18n import Words, _catalogue, language_from, msg
 from playout.problems import Location, Problem, did_you_mean, error
 from tests.helpers import StationFolder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from messages import log_templates, templates
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from messages import log_templates, templates  # noqa: E402 (scripts/ is not a package)
 
 # English is every word of the catalogue's English templates (the messages and the daemon's log
 # lines), but for the names of things an operator reads on screen or types as they are
@@ -333,4 +335,40 @@ def test_no_translation_is_left_in_english(kind: str) -> None:
         left = _english_left(text)
         if left:
             found[template] = (sorted(left), vi[template])
+    assert not found, found
+
+
+SHOWN = ("echo", "secho", "prompt", "PlayoutError", "BadParameter", "UsageError", "print_table")
+
+
+def _literal_words(node: ast.AST) -> list[str]:
+    """The words of the text a shown argument spells out itself: its string literals, the
+    literal parts of an f-string, both sides of a "+" or an "if ... else" (what is computed,
+    a key, a ``msg(...)`` rendered by the catalogue, is not its own text)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.findall(r"[A-Za-z]{3,}", node.value)
+    if isinstance(node, ast.JoinedStr):
+        return [w for part in node.values for w in _literal_words(part)]
+    if isinstance(node, ast.BinOp):
+        return _literal_words(node.left) + _literal_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _literal_words(node.body) + _literal_words(node.orelse)
+    return []
+
+
+def test_the_station_commands_show_no_english_of_their_own() -> None:
+    """What a station-side command prints goes through the catalogue: no English literal is
+    echoed, prompted or raised as it is (the hub's commands, for the province's staff, aside)."""
+    found = []
+    for path in sorted((REPO / "playout" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name not in SHOWN:
+                continue
+            english = [w for w in _literal_words(node.args[0]) if w.lower() in ENGLISH]
+            if english:
+                found.append(f"{path.name}:{node.lineno}: {english}")
     assert not found, found

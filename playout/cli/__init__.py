@@ -17,7 +17,7 @@ import click
 from playout import __version__
 from playout.cli.context import AppContext
 from playout.cli.output import print_problems, words
-from playout.i18n import LANGUAGES
+from playout.i18n import LANGUAGES, Words, language_from, msg
 from playout.problems import HINT, PlayoutError
 
 
@@ -189,24 +189,31 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
+    say = Words(language_from())  # the last guard: --lang may not have been read
     try:
         code = cli.main(args=argv, prog_name="playout", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("playout: stopped.", err=True)
+        click.echo("playout: " + say(msg("stopped.")), err=True)
         code = 130
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
     except KeyboardInterrupt:
-        click.echo("playout: stopped.", err=True)
+        click.echo("playout: " + say(msg("stopped.")), err=True)
         code = 130
     except Exception as exc:
         if os.environ.get("PLAYOUT_DEBUG"):
             raise
-        click.secho(f"playout: internal error: {exc!r}", err=True, fg="red")
+        click.secho(
+            "playout: " + say(msg("internal error: {error}", error=repr(exc))), err=True, fg="red"
+        )
         click.echo(
-            "    hint: this is a bug in playout; run again with PLAYOUT_DEBUG=1 and report "
-            "the output",
+            f"    {say(HINT)}: "
+            + say(
+                msg(
+                    "this is a bug in playout; run again with PLAYOUT_DEBUG=1 and report the output"
+                )
+            ),
             err=True,
         )
         code = 70

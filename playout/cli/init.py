@@ -170,8 +170,8 @@ def command(
     loaded = load_station(root, capacity=False)
     if loaded.errors:  # a bug of this command: say so rather than leave a broken folder quietly
         raise PlayoutError(
-            f"the schedule written to {target} does not validate",
-            "; ".join(p.format() for p in loaded.errors),
+            msg("the schedule written to {target} does not validate", target=str(target)),
+            "; ".join(p.format(say) for p in loaded.errors),
         )
     click.echo(
         say(msg("made {root}/: schedules/station.yaml (valid), playlists/, audio/", root=str(root)))

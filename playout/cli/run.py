@@ -19,7 +19,7 @@ from playout.daemon.demo import shift_to_now
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.logwords import WordsFormatter
 from playout.daemon.service import Daemon, Loaded
-from playout.i18n import Words
+from playout.i18n import Words, msg
 from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
@@ -146,8 +146,8 @@ def command(
         first = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
         if first.schedule is None or first.errors:
             raise PlayoutError(
-                "the schedule has errors, so the daemon cannot start",
-                "fix them (playout validate lists them)",
+                msg("the schedule has errors, so the daemon cannot start"),
+                msg("fix them (playout validate lists them)"),
                 first.problems,
             )
         print_problems(first.warnings, err=True)
@@ -162,7 +162,12 @@ def command(
             app.clock,
             schedule.station.tz,
         )
-        click.echo(f"playout: audio output {player.output}; database {db.path}", err=True)
+        said = msg(
+            "audio output {output}; database {database}",
+            output=player.output,
+            database=str(db.path),
+        )
+        click.echo("playout: " + app.words(said), err=True)
         daemon = Daemon(
             schedule=schedule,
             durations=durations,
