@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ class Check:
 
     def as_dict(self) -> dict[str, str]:
         """JSON (for scripts): the English text."""
-        return {k: str(v) for k, v in asdict(self).items()}
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
 
 
 # ------------------------------------------------------------------------ clock parsers (pure)
