@@ -316,6 +316,34 @@ def test_review_decline_accept_and_withdraw(hub: Hub, tmp_path: Path) -> None:
         assert "waiting" in listing
         assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", listing), listing  # station time
         assert "+00:00" not in listing and "T" not in listing.split("waiting")[1][:30]
+    # what accepting it would change, before deciding (in the operator's language)
+    shown = b.playout("--lang", "vi", "campaign", "show", "bluezone-2020")
+    assert shown.exit_code == 0, shown.output
+    for said in ("chiến dịch bluezone-tw", "buổi phát: morning, afternoon", "lần mỗi ngày",
+                 "số lượt xếp được / yêu cầu", "province/bluezone/"):  # fmt: skip
+        assert said in shown.output, shown.output
+    assert b.applied == []  # showing changes nothing
+    # on a day of the campaign: what the station's sessions hold, day by day
+    from datetime import date
+
+    from playout.store import open_database
+    from playout.sync.bundle_preview import preview
+
+    db = open_database(b.root / "var" / "playout.db")
+    try:
+        (tw,) = preview(b.root, "bluezone-2020", db, date(2020, 8, 13))
+    finally:
+        db.close()
+    assert (tw.id, tw.sessions, tw.first, tw.last) == (
+        "bluezone-tw", ["morning", "afternoon"], date(2020, 8, 5), date(2020, 8, 31)
+    )  # fmt: skip
+    # the frequency steps up on 15/08
+    assert [(d.day, asked) for d, _, asked in tw.days] == [(13, 2), (14, 2)] + [
+        (day, 3) for day in range(15, 20)
+    ]
+    assert all(0 < placed <= asked for _, placed, asked in tw.days)
+    assert tw.clips and all(ms > 0 for _, _, ms in tw.clips)
+    assert a.playout("campaign", "show", "no-such").exit_code == 1
     declined = a.playout("campaign", "decline", "bluezone-2020", "--reason", "đã có bản riêng")
     assert declined.exit_code == 0 and "declined" in declined.output
     accepted = b.playout("campaign", "accept", "bluezone-2020")

@@ -12,6 +12,7 @@ from playout.cli.output import bundle_line, print_problems, print_table
 from playout.i18n import msg
 from playout.problems import PlayoutError
 from playout.schedule.loader import read_station
+from playout.schedule.values import format_date, format_duration
 
 
 @click.group("campaign")
@@ -89,6 +90,38 @@ def _decide(app: AppContext, name: str, accept: bool, reason: str) -> None:
             msg("the bundle does not fit this station; the current plan stays"),
             msg("correct the station's files (see above) and accept again at the next sync"),
         )
+
+
+@command.command("show")
+@click.argument("name")
+@pass_app
+def show(app: AppContext, name: str) -> None:
+    """What bundle NAME (waiting for your decision) would air here: its campaigns, days,
+    sessions, how often, the airings your sessions hold on the next days, its clips."""
+    from playout.sync.bundle_preview import preview
+
+    say = app.words
+    station = read_station(app.root)
+    if station is None:
+        raise PlayoutError(msg("no station is defined here"))
+    today = app.clock.now().astimezone(station.tz).date()
+    with app.database() as db:
+        assert db is not None
+        campaigns = preview(app.root, name, db, today)
+    for c in campaigns:
+        until = format_date(c.last) if c.last else say(msg("no end"))
+        click.echo(say(msg("campaign {id}: {title}", id=c.id, title=c.title or c.id)))
+        click.echo(
+            "  " + say(msg("from {first} to {until}", first=format_date(c.first), until=until))
+        )
+        sessions = ", ".join(c.sessions) if c.sessions else say(msg("any of the station's"))
+        click.echo("  " + say(msg("sessions: {sessions}", sessions=sessions)))
+        click.echo("  " + say(msg("how often: {how}", how=c.how)))
+        days = ", ".join(f"{d:%d/%m} {placed}/{asked}" for d, placed, asked in c.days) or "-"
+        click.echo("  " + say(msg("airings that fit / asked, day by day: {days}", days=days)))
+        for file, title, ms in c.clips:
+            click.echo(f"  - {file} ({format_duration(ms / 1000)}){': ' + title if title else ''}")
+    click.echo(say(msg("decide with: playout campaign accept NAME, or decline NAME --reason TEXT")))
 
 
 @command.command("accept")

@@ -264,14 +264,7 @@ class Puller:
     # ---------------------------------------------------------------- check, apply, remove
 
     def _own_files(self, name: str) -> list[Path]:
-        from playout.schedule.loader import find_files
-
-        schedules, playlists = find_files(self.root)
-        mine = (
-            self.root / "schedules" / PROVINCE_DIR / name,
-            self.root / "playlists" / PROVINCE_DIR / name,
-        )
-        return [p for p in schedules + playlists if not any(p.is_relative_to(m) for m in mine)]
+        return station_files(self.root, name)
 
     def _station_digest(self, name: str) -> str:
         digest = hashlib.sha256()
@@ -380,6 +373,16 @@ class Puller:
 
 class _Refused(Exception):
     """The bundle cannot be applied at this station (the reason goes to the hub)."""
+
+
+def station_files(root: Path, name: str) -> list[Path]:
+    """The station's schedule and playlist files, but for those of bundle ``name`` (the staged
+    version is checked in their place)."""
+    from playout.schedule.loader import find_files
+
+    schedules, playlists = find_files(root)
+    mine = (root / "schedules" / PROVINCE_DIR / name, root / "playlists" / PROVINCE_DIR / name)
+    return [p for p in schedules + playlists if not any(p.is_relative_to(m) for m in mine)]
 
 
 def puller_for(root: Path, station: Station, token: str, db: Database) -> Puller:
