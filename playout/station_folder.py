@@ -18,8 +18,9 @@ import platformdirs
 
 from playout.i18n import Msg, Text, msg
 from playout.library import AudioError, ClipChecker, ClipPathError, resolve_clip
-from playout.library.catalog import Catalog, compare_with_catalog, import_one, imported_as
+from playout.library.catalog import Catalog, import_one
 from playout.library.paths import AUDIO_DIR
+from playout.library.verify import compare_with_catalog, imported_as
 from playout.planning import capacity_warnings
 from playout.problems import Location, Problem, error, warning
 from playout.schedule import Schedule, Station, load_schedule

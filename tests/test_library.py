@@ -24,8 +24,8 @@ from playout.library.catalog import (
     ImportStatus,
     import_clip,
     slug,
-    verify_clips,
 )
+from playout.library.verify import verify_clips
 from playout.problems import PlayoutError
 from playout.schedule.model import LibrarySettings
 from playout.store import open_database

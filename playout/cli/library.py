@@ -277,7 +277,8 @@ def list_(app: AppContext, as_json: bool) -> None:
 @pass_app
 def check(app: AppContext) -> None:
     """Every clip the schedule uses exists, decodes, and matches its catalog entry."""
-    from playout.library.catalog import Catalog, verify_clips
+    from playout.library.catalog import Catalog
+    from playout.library.verify import verify_clips
     from playout.schedule import load_schedule
 
     result = load_schedule(app.root)
