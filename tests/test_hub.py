@@ -200,6 +200,12 @@ def test_station_a_cannot_write_station_b(hub: Hub, tmp_path: Path, the_sample: 
     for table in ("airings", "day_plans"):
         assert hub_count(hub.engine, table, "long-an/a") == 0
         assert hub_count(hub.engine, table, "long-an/b") == 0
+    # the refused batches moved nothing of station a either (its row is touched in the same
+    # transaction as the rows are stored, and rolled back with them)
+    from playout.hub.auth import list_stations
+
+    a = next(s for s in list_stations(hub.engine) if s.id == "long-an/a")
+    assert (a.acked_seq, a.last_contact) == (0, None)
 
 
 def test_wrong_missing_or_revoked_tokens(hub: Hub, tmp_path: Path, the_sample: Sample) -> None:

@@ -7,16 +7,17 @@ upsert; uploads of one station are serialised by its row lock (taken first, in t
 transaction), so no other upload of it can change the rows in between. Fallback airings are not
 campaign airings and are not counted (as in the station report).
 
-The rows come as one array per column (a routine sync: one round trip for any number of rows)
+The rows come as one JSON value (a routine sync: one round trip for any number of rows)
 or from the upload's staging table (after COPY, for a month's batch): the same statement.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
-from psycopg import sql
+from psycopg import RawCursor, sql
 from sqlalchemy import Connection, text
 
 from playout.hub.compiled import DIALECT
@@ -111,16 +112,22 @@ def _upsert_counting(columns: tuple[str, ...], source: sql.Composable) -> sql.Co
     )
 
 
-def _unnest(columns: tuple[str, ...]) -> sql.Composed:
-    """The rows as one array parameter per column, typed from the schema."""
-    arrays = sql.SQL(", ").join(
-        sql.SQL("{}::{}[]").format(
-            sql.Placeholder(c), sql.SQL(airings.c[c].type.compile(dialect=DIALECT))
+def _recordset(columns: tuple[str, ...]) -> sql.Composed:
+    """The rows as one JSON array parameter (``$1``), typed from the schema: one value to
+    send, where an array per column cost psycopg a type lookup per element."""
+    defs = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(
+            sql.Identifier(c), sql.SQL(airings.c[c].type.compile(dialect=DIALECT))
         )
         for c in columns
     )
-    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    return sql.SQL("SELECT * FROM unnest({}) AS i ({})").format(arrays, names)
+    return sql.SQL("SELECT * FROM json_to_recordset($1::json) AS i ({})").format(defs)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, date):  # datetimes too: ISO 8601 with the offset
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class AiringStore:
@@ -128,14 +135,15 @@ class AiringStore:
 
     def __init__(self, columns: tuple[str, ...]) -> None:
         self.columns = columns
-        # rendered once (names are quoted without a connection): psycopg then prepares it
-        self.statement = _upsert_counting(columns, _unnest(columns)).as_bytes(None)
+        # rendered once (names are quoted without a connection), with a server-side placeholder
+        # (``$1``): sent as it is by a raw cursor, which psycopg then prepares
+        self.statement = _upsert_counting(columns, _recordset(columns)).as_bytes(None)
 
     def store(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Store ``rows`` (dicts with every column), sent as one array per column: one
-        statement, one round trip, however many rows."""
+        """Store ``rows`` (dicts with every column), sent as one JSON value: one statement,
+        one round trip, however many rows."""
         raw = conn.connection.driver_connection
         assert raw is not None
-        params = {c: [row[c] for row in rows] for c in self.columns}
-        with raw.cursor() as cur:
-            cur.execute(self.statement, params)
+        data = json.dumps([{c: row[c] for c in self.columns} for row in rows], default=_json_value)
+        with RawCursor(raw) as cur:
+            cur.execute(self.statement, (data,))

@@ -30,9 +30,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Receive, Scope, Send
 
 from playout.clock import Clock
-from playout.hub.auth import station_for_token
+from playout.hub.auth import station_for_token, token_hash
+from playout.hub.batch import WrongStation
 from playout.hub.body import read_limited
-from playout.hub.storage import Partitions, WrongStation, store_batch
+from playout.hub.storage import NoStation, Partitions, store_batch, store_routine
 from playout.sync.protocol import PROTOCOL
 
 log = logging.getLogger("playout.hub")
@@ -116,10 +117,17 @@ class Batch:
     rows: list[Any]
     timezone: str | None
     software: str
+    claimed: object = None  # the station id the envelope names, if it names one
+
+    def check_station(self, station_id: str) -> None:
+        """403 when the envelope names another station than the token's."""
+        if self.claimed is not None and self.claimed != station_id:
+            log.warning("station %s sent a batch for %r: refused", station_id, self.claimed)
+            raise HTTPException(403, "this token belongs to another station")
 
 
-def _batch(payload: Any, station_id: str, limits: Limits) -> Batch:
-    """The envelope's checks: protocol, the rows list and its length, the station named."""
+def _batch(payload: Any, limits: Limits) -> Batch:
+    """The envelope's checks: protocol, the rows list and its length."""
     if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
         raise HTTPException(400, "the body has no 'rows' list")
     if payload.get("protocol") != PROTOCOL:
@@ -129,12 +137,9 @@ def _batch(payload: Any, station_id: str, limits: Limits) -> Batch:
         raise HTTPException(413, f"{len(rows)} rows in one batch; at most {limits.rows}")
     sent = payload.get("station")
     about: dict[str, Any] = sent if isinstance(sent, dict) else {}
-    if about.get("id", station_id) != station_id:
-        log.warning("station %s sent a batch for %r: refused", station_id, about.get("id"))
-        raise HTTPException(403, "this token belongs to another station")
     timezone = about.get("timezone")
     zone = timezone if isinstance(timezone, str) and _known_zone(timezone[:60]) else None
-    return Batch(rows, zone, str(about.get("software", "")))
+    return Batch(rows, zone, str(about.get("software", "")), about.get("id"))
 
 
 def _media_ok(content_type: str) -> None:
@@ -173,21 +178,43 @@ class Uploads:
     def small(
         self, token: str, content_type: str, body: bytes, encoding: str
     ) -> tuple[str, dict[str, Any] | None]:
-        """A small batch in one trip, checked in the same order as a large one: (station id,
-        the answer), or (station id, None) when the body inflates past ``small_json`` (the
-        caller decodes it as a large one, a few at a time)."""
-        station_id = station_for_token(self.engine, token)
-        if station_id is None:
-            raise _Unauthorized
-        _media_ok(content_type)
+        """A small batch in one trip, answered in the same order as a large one (401 before
+        anything about the body): (station id, the answer), or (station id, None) when the
+        body inflates past ``small_json`` (the caller decodes it as a large one, a few at a
+        time). The token is looked up in the transaction that stores the rows."""
         try:
-            text = _inflate(body, encoding, self.limits.small_json)
-        except HTTPException as exc:
-            if exc.status_code == 413:
+            _media_ok(content_type)
+            try:
+                text = _inflate(body, encoding, self.limits.small_json)
+            except HTTPException as exc:
+                if exc.status_code == 413:
+                    raise _Large from None
+                raise
+            batch = _batch(_parse(text, self.limits), self.limits)
+        except (HTTPException, _Large) as exc:
+            station_id = station_for_token(self.engine, token)
+            if station_id is None:
+                raise _Unauthorized from None
+            if isinstance(exc, _Large):
                 return station_id, None
             raise
-        batch = _batch(_parse(text, self.limits), station_id, self.limits)
-        return station_id, self.store(station_id, batch, self.clock.now())
+        try:
+            station_id, stored = store_routine(
+                self.engine,
+                self.partitions,
+                token_hash(token),
+                batch.rows,
+                check=batch.check_station,
+                timezone=batch.timezone,
+                software=batch.software,
+                now=self.clock.now(),
+            )
+        except NoStation:
+            raise _Unauthorized from None
+        except WrongStation as exc:
+            log.warning("a station's batch refused: %s", exc)
+            raise HTTPException(403, f"{exc}; a station can write only its own rows") from None
+        return station_id, stored.as_dict()
 
     def decode(self, body: bytes, encoding: str) -> Any:
         return _parse(_inflate(body, encoding, self.limits.json_bytes), self.limits)
@@ -241,7 +268,8 @@ class Uploads:
         # off the event loop, a few at a time: a 16 MiB batch takes a CPU for a while, and the
         # loop must go on answering (health checks, other stations, the dashboard)
         payload = await anyio.to_thread.run_sync(self.decode, body, encoding, limiter=self.parsers)
-        batch = _batch(payload, station_id, self.limits)
+        batch = _batch(payload, self.limits)
+        batch.check_station(station_id)
         self.busy()
         now = self.clock.now()
         return await anyio.to_thread.run_sync(
