@@ -57,13 +57,16 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     host, port, path = job["host"], job["port"], job["path"]
     gate = asyncio.Semaphore(job["concurrency"])
     latencies: list[float] = []
+    starts: list[float] = []
     statuses: Counter[int] = Counter()
 
     async def station(headers: dict[str, str], bodies: list[bytes]) -> None:
         async with gate:
             for body in bodies:
                 data = request_head(host, port, path, headers, len(body)) + body
+                began = time.perf_counter()
                 seconds, status = await one(host, port, data)
+                starts.append(began - t0)
                 latencies.append(seconds)
                 statuses[status] += 1
 
@@ -72,6 +75,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     return {
         "latencies": latencies,
+        "starts": starts,
         "statuses": {str(k): v for k, v in statuses.items()},
         "wall": wall,
         "cpu": time.process_time(),
