@@ -553,7 +553,7 @@ def test_schema_and_migrations(pg: PostgresCluster) -> None:
     served = runner.invoke(cli, ["hub", "station", "list", "--db", url])
     assert served.exit_code == 1 and "playout hub init" in served.output  # not made yet
     made = runner.invoke(cli, ["hub", "init", "--db", url])
-    assert made.exit_code == 0 and "-> 0008" in made.output, made.output
+    assert made.exit_code == 0 and "-> 0009" in made.output, made.output
     engine = new_hub_database(url)
     try:
         found = inspect(engine)

@@ -13,6 +13,8 @@ from click.testing import CliRunner, Result
 from playout.cli import cli
 from playout.cli.context import AppContext
 from playout.clock import FixedClock, SystemClock
+from playout.hub.report import build_province_report
+from playout.reports.province import ProvinceReport, Totals
 from tests.history import sample
 from tests.hub_bench import Hub, hub_count, uploader
 from tests.test_hub import history, station_db
@@ -67,3 +69,78 @@ def test_areas_edits_and_removal(hub: Hub, tmp_path: Path) -> None:
     assert report.exit_code == 0, report.output
     assert "Tháng 8 năm 2020" in out.read_text(encoding="utf-8-sig")
     assert "long-an/ben-luc" in out.read_text(encoding="utf-8-sig")
+
+
+def _totals(report: ProvinceReport) -> dict[str, tuple[int, int, int]]:
+    """(planned, completed, airtime) per station of a province report."""
+    out = {}
+    for s in report.stations:
+        t = Totals()
+        for f in s.campaigns:
+            t.add(f)
+        out[s.station_id] = (t.counts.planned, t.counts.completed, t.counts.played_ms)
+    return out
+
+
+def _add(*pairs: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (sum(p[0] for p in pairs), sum(p[1] for p in pairs), sum(p[2] for p in pairs))
+
+
+def test_stations_merged_into_a_new_commune_and_the_province_renamed(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """Two commune stations merged into the new commune's station on 02/08: the month's report
+    credits their rows from that day to the new station (a day both aired is one day of it),
+    keeps their 01/08 as theirs, and a report of 01/08 alone shows them as they were; their
+    tokens stop. The province renamed from 01/07/2025 is named so in reports from then."""
+    tokens = {}
+    for sid, area in (("tay-ninh/a", "Xã An"), ("tay-ninh/b", "Xã Bình"), ("tay-ninh/c", "Xã Mới")):
+        made = hub_cli(hub, "station", "add", sid, "--name", sid, "--area", area, "--province",
+                       "Long An", "--new-area")  # fmt: skip
+        assert made.exit_code == 0, made.output
+        tokens[sid] = made.output.splitlines()[1]
+    dbs = {}
+    for sid in ("tay-ninh/a", "tay-ninh/b"):
+        dbs[sid] = station_db(tmp_path, sid.split("/")[1])
+        history(dbs[sid], sample(), sid, date(2020, 8, 1), date(2020, 8, 3))
+        assert uploader(hub.url, tokens[sid], sid).run(dbs[sid], SystemClock()).ok
+
+    def totals(first: date, last: date) -> dict[str, tuple[int, int, int]]:
+        return _totals(build_province_report(hub.engine, first, last, issued=date(2020, 9, 5)))
+
+    day1 = totals(date(2020, 8, 1), date(2020, 8, 1))
+    later = totals(date(2020, 8, 2), date(2020, 8, 3))
+    assert later["tay-ninh/a"][1] > 0 and later["tay-ninh/b"][1] > 0
+    merged = hub_cli(hub, "station", "merge", "tay-ninh/a", "tay-ninh/b", "--into", "tay-ninh/c",
+                     "--on", "02/08/2020")  # fmt: skip
+    assert merged.exit_code == 0, merged.output
+    assert "from 02/08/2020" in merged.output
+    month = build_province_report(hub.engine, date(2020, 8, 1), date(2020, 8, 31),
+                                  issued=date(2020, 9, 5))  # fmt: skip
+    assert _totals(month) == {
+        "tay-ninh/a": day1["tay-ninh/a"],
+        "tay-ninh/b": day1["tay-ninh/b"],
+        "tay-ninh/c": _add(later["tay-ninh/a"], later["tay-ninh/b"]),
+    }
+    new = next(s for s in month.stations if s.station_id == "tay-ninh/c")
+    assert new.campaigns and all(f.days_aired <= 2 for f in new.campaigns)
+    assert totals(date(2020, 8, 1), date(2020, 8, 1)) == day1  # before the merge: as it was
+    # the old stations' tokens stop; the list says where they went
+    stopped = uploader(hub.url, tokens["tay-ninh/a"], "tay-ninh/a")
+    assert not stopped.run(dbs["tay-ninh/a"], SystemClock()).ok
+    listing = hub_cli(hub, "station", "list").output
+    assert "merged into tay-ninh/c from 02/08/2020" in listing
+    again = hub_cli(hub, "station", "merge", "tay-ninh/a", "--into", "tay-ninh/c")
+    assert again.exit_code == 1 and "already merged into tay-ninh/c" in again.output
+    unknown = hub_cli(hub, "station", "merge", "tay-ninh/b", "--into", "tay-ninh/cc")
+    assert unknown.exit_code == 1 and "playout hub station add tay-ninh/cc" in unknown.output
+    # the province's name: Long An until the merge of provinces, Tây Ninh from 01/07/2025
+    renamed = hub_cli(hub, "province", "name", "Tây Ninh", "--from", "01/07/2025")
+    assert renamed.exit_code == 0, renamed.output
+    assert "Tây Ninh" in hub_cli(hub, "province", "names").output
+    assert month.province == "Long An"
+    july = build_province_report(hub.engine, date(2025, 7, 1), date(2025, 7, 31),
+                                 issued=date(2025, 8, 1))  # fmt: skip
+    assert july.province == "Tây Ninh"
+    assert build_province_report(hub.engine, date(2020, 8, 1), date(2020, 8, 31),
+                                 issued=date(2020, 9, 5)).province == "Long An"  # fmt: skip

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, select, text
 
-from playout.hub.schema import bundles, stations
+from playout.hub.merges import province_name_on
+from playout.hub.schema import bundles, station_merges, stations
 from playout.problems import PlayoutError, did_you_mean
 from playout.reports.data import CampaignFigures, Counts
 from playout.reports.province import NationalClip, ProvinceReport, StationFigures
 
-FIGURES = text(
-    """
+_JOINED = """
     WITH counted AS (
         SELECT * FROM daily_counts WHERE day >= :first AND day <= :last
     ), targets AS (
@@ -72,7 +72,22 @@ FIGURES = text(
           ON f.station_id = coalesce(p.station_id, t.station_id)
          AND f.campaign = coalesce(p.campaign, t.campaign)
          AND f.day = coalesce(p.day, t.day)
-    )
+    )"""
+
+# the days an old station's rows count for the station it was merged into (see merges.py),
+# summed per day first, so that a day aired by two old stations is one day of the new one
+_MAPPED = """, mapped AS (
+        SELECT coalesce(m.new_id, j.station_id) AS station_id, j.campaign, j.day,
+               sum(j.planned) AS planned, sum(j.requested) AS requested,
+               sum(j.completed) AS completed, sum(j.interrupted) AS interrupted,
+               sum(j.failed) AS failed, sum(j.missed) AS missed, sum(j.skipped) AS skipped,
+               sum(j.played_ms) AS played_ms
+        FROM joined j
+        LEFT JOIN station_merges m ON m.old_id = j.station_id AND j.day >= m.merged_on
+        GROUP BY 1, 2, 3
+    )"""
+
+_SUMS = """
     SELECT station_id, campaign,
            sum(planned) AS planned,
            sum(completed) AS completed,
@@ -90,10 +105,13 @@ FIGURES = text(
                AS target_met,
            count(*) FILTER (WHERE completed > 0) AS days_aired,
            count(*) FILTER (WHERE day < :today AND completed < requested) AS days_below
-    FROM joined
+    FROM days
     GROUP BY 1, 2
     """
-)
+
+# constant parts only: no value of a request is ever pasted in (they are bound parameters)
+FIGURES = text(_JOINED + _SUMS.replace("FROM days", "FROM joined"))
+FIGURES_MERGED = text(_JOINED + _MAPPED + _SUMS.replace("FROM days", "FROM mapped"))
 
 
 NATIONAL = text(
@@ -103,11 +121,12 @@ NATIONAL = text(
         FROM bundles b, jsonb_array_elements(b.manifest->'files') f
         WHERE f->>'kind' = 'clip'
     )
-    SELECT a.station_id, c.bundle, c.path, c.sha256,
+    SELECT coalesce(m.new_id, a.station_id) AS station_id, c.bundle, c.path, c.sha256,
            count(*) FILTER (WHERE a.status = 'completed') AS aired,
            coalesce(sum(a.played_ms), 0) AS played_ms
     FROM clips c
     JOIN airings a ON a.clip_sha256 = c.sha256
+    LEFT JOIN station_merges m ON m.old_id = a.station_id AND a.day >= m.merged_on
     WHERE a.day >= :first AND a.day <= :last AND a.trigger <> 'fallback'
       -- the province's clip aired for the province only where the station took its bundle: the
       -- same audio in a station's own campaign is the station's
@@ -147,9 +166,12 @@ def build_province_report(
             for r in registered
         }
         provinces = [r.province for r in registered if r.province]
+        named = province or province_name_on(conn, last)  # the hub's setting, if it has one
         # the join and the sums of a national month fit in memory rather than spill to disk
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
-        for r in conn.execute(FIGURES, {"first": first, "last": last, "today": issued}):
+        merged = conn.execute(select(station_merges.c.old_id).limit(1)).first() is not None
+        figures = FIGURES_MERGED if merged else FIGURES
+        for r in conn.execute(figures, {"first": first, "last": last, "today": issued}):
             station = found.get(r.station_id)
             if station is None:  # another district
                 continue
@@ -196,6 +218,7 @@ def build_province_report(
         del found[sid]  # removed from the hub, and nothing of it in this period
     for s in found.values():
         s.campaigns.sort(key=lambda f: f.campaign)
+    province = named or ""
     if not province and provinces:
         province = max(set(provinces), key=provinces.count)
     return ProvinceReport(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
@@ -43,6 +45,23 @@ stations = Table(
     Column("acked_seq", BigInteger, nullable=False),
     Column("software", Text, nullable=False),
     _ts("removed_at", True),  # removed with its rows kept
+)
+
+station_merges = Table(
+    "station_merges",
+    metadata,
+    Column("old_id", Text, ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True),
+    Column("new_id", Text, ForeignKey("stations.id"), nullable=False),
+    Column("merged_on", Date, nullable=False),
+    _ts("merged_at"),
+    CheckConstraint("old_id <> new_id"),
+)
+
+province_names = Table(
+    "province_names",
+    metadata,
+    Column("since", Date, primary_key=True),
+    Column("name", Text, CheckConstraint("name <> ''"), nullable=False),
 )
 
 airings = Table(

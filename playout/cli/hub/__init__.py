@@ -62,9 +62,9 @@ def command() -> None:
 
 
 def _register() -> None:
-    from playout.cli.hub import campaign, init, report, serve, station, user
+    from playout.cli.hub import campaign, init, province, report, serve, station, user
 
-    for module in (init, serve, station, user, campaign, report):
+    for module in (init, serve, station, user, campaign, province, report):
         command.add_command(module.command)
 
 

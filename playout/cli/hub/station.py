@@ -1,9 +1,11 @@
-"""``playout hub station``: register stations, list them, rotate or revoke their tokens."""
+"""``playout hub station``: register stations, list, edit, merge or remove them, rotate or revoke
+their tokens."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -11,7 +13,11 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.hub import db_option, hub_engine
 from playout.cli.output import print_table
+from playout.cli.params import DATE
 from playout.schedule.model import DEFAULT_TIMEZONE, STATION_ID_PATTERN
+
+if TYPE_CHECKING:
+    from playout.hub.merges import Merge
 
 
 @click.group("station")
@@ -85,10 +91,13 @@ def add(
 def list_(as_json: bool, db_url: str) -> None:
     """Every station with its last contact."""
     from playout.hub.auth import list_stations
+    from playout.hub.merges import merges
 
     engine = hub_engine(db_url)
     try:
         found = list_stations(engine)
+        with engine.connect() as conn:
+            merged = merges(conn)
     finally:
         engine.dispose()
     if as_json:
@@ -103,11 +112,20 @@ def list_(as_json: bool, db_url: str) -> None:
                 s.name,
                 s.district,
                 _local(s.last_contact, s.timezone),
-                "removed" if s.removed_at else "revoked" if s.revoked_at else "active",
+                _state(
+                    s.id, merged, removed=s.removed_at is not None, revoked=s.revoked_at is not None
+                ),
             ]
             for s in found
         ],
     )
+
+
+def _state(station_id: str, merged: dict[str, Merge], *, removed: bool, revoked: bool) -> str:
+    if station_id in merged:
+        m = merged[station_id]
+        return f"merged into {m.new_id} from {m.merged_on:%d/%m/%Y}"
+    return "removed" if removed else "revoked" if revoked else "active"
 
 
 def _local(when: datetime | None, zone: str) -> str:
@@ -158,6 +176,36 @@ def remove(app: AppContext, station_id: str, keep_rows: bool, db_url: str) -> No
     finally:
         engine.dispose()
     click.echo(done)
+
+
+@command.command("merge")
+@click.argument("old_ids", nargs=-1, required=True, metavar="OLD...")
+@click.option("--into", "into", required=True, metavar="NEW", help="The station they form.")
+@click.option(
+    "--on",
+    "day",
+    type=DATE,
+    help="The first day their rows count for NEW (default: today, in Asia/Ho_Chi_Minh).",
+)
+@db_option
+@pass_app
+def merge(
+    app: AppContext, old_ids: tuple[str, ...], into: str, day: date | None, db_url: str
+) -> None:
+    """Merge the stations OLD... into NEW (a new commune's station formed from the old ones):
+    their tokens stop, their rows stay; reports credit their rows from the merge on to NEW and
+    show them as they were before it."""
+    from playout.hub.merges import merge_stations
+
+    now = app.clock.now()
+    on = day or now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    engine = hub_engine(db_url)
+    try:
+        done = merge_stations(engine, list(old_ids), into, on=on, now=now)
+    finally:
+        engine.dispose()
+    for line in done:
+        click.echo(line)
 
 
 @command.command("rotate")
