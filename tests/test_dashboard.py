@@ -209,13 +209,20 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
     overview = web.get("/").text
     assert "long-an/ben-luc" in overview and "long-an/tan-an" not in overview
-    assert web.get("/stations/long-an/ben-luc").status == 200
+    page = web.get("/stations/long-an/ben-luc")
+    assert page.status == 200
+    # sequence numbers and checksums are for the administrator: in the closed details only
+    plain, _, technical = page.text.partition('<details class="technical">')
+    assert "Đã nhận đến số thứ tự" in technical and "Đã nhận đến số thứ tự" not in plain
+    assert "sha256" not in plain
     assert web.get("/stations/long-an/tan-an").status == 403  # asked for directly
     assert web.get("/stations/long-an/nowhere").status == 404
     csrf = web.csrf("/reports")
     choices = web.get("/reports").text  # formats and languages in words, not codes
     assert "Bảng tính Excel (.xlsx)" in choices and "Tiếng Việt" in choices
     assert ">xlsx<" not in choices and ">vi<" not in choices
+    # the last 13 months, and any earlier month with airings: August 2020 here, years ago
+    assert "<option>08/2020</option>" in choices and "<option>01/2019</option>" not in choices
     form = {"csrf": csrf, "month": "08/2020", "format": "xlsx", "lang": "vi"}
     assert web.post("/reports", {**form, "district": "TP"}).status == 403
     assert web.post("/reports", {**form, "district": ""}).status == 403  # the whole province

@@ -9,6 +9,7 @@ stations x campaigns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -136,6 +137,29 @@ NATIONAL = text(
     GROUP BY 1, 2, 3, 4
     """
 )
+
+
+PARTITIONS = text(
+    """
+    SELECT c.relname FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    JOIN pg_class p ON p.oid = i.inhparent
+    WHERE p.relname = 'airings'
+    """
+)
+
+
+def months_with_airings(engine: Engine) -> list[tuple[int, int]]:
+    """(year, month) of every month some station sent airings for: the airings' monthly
+    partitions, made on a month's first upload (read from the catalogue: no table is scanned)."""
+    with engine.connect() as conn:
+        names = [str(r[0]) for r in conn.execute(PARTITIONS)]
+    found = []
+    for name in names:
+        match = re.fullmatch(r"airings_(\d{4})_(\d{2})", name)
+        if match:
+            found.append((int(match[1]), int(match[2])))
+    return sorted(found)
 
 
 def build_province_report(

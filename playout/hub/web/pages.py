@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from playout.clock import Clock
 from playout.hub.body import read_limited
-from playout.hub.report import build_province_report
+from playout.hub.report import build_province_report, months_with_airings
 from playout.hub.users import User, authenticate, session_key, user_exists
 from playout.hub.web.guard import (
     AddressThrottle,
@@ -99,12 +99,18 @@ def group_by_district(
     return [(d, sorted(groups[d], key=key)) for d in sorted(groups, key=str.casefold)]
 
 
-def _months(today: date, count: int = 13) -> list[str]:
-    out, year, month = [], today.year, today.month
+def _months(today: date, with_data: list[tuple[int, int]], count: int = 13) -> list[str]:
+    """The months a report can be asked for, newest first: the last ``count`` and every
+    earlier one that has airings (a campaign of 2020 stays reportable)."""
+    chosen, year, month = set(with_data), today.year, today.month
     for _ in range(count):
-        out.append(f"{month:02d}/{year}")
+        chosen.add((year, month))
         month, year = (month - 1, year) if month > 1 else (12, year - 1)
-    return out
+    return [
+        f"{m:02d}/{y}"
+        for y, m in sorted(chosen, reverse=True)
+        if (y, m) <= (today.year, today.month)
+    ]
 
 
 def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: DashboardSettings) -> None:
@@ -241,10 +247,11 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         request: Request, user: User, error: str = "", status_code: int = 200
     ) -> Response:
         districts = await run_in_threadpool(district_names, engine, user)
+        with_data = await run_in_threadpool(months_with_airings, engine)
         today = clock.now().astimezone(Words("vi", DEFAULT_TIMEZONE).zone).date()
         return render(
             request, "reports.html", status_code, user=user, districts=districts,
-            months=_months(today), formats=sorted(WRITERS), error=error,
+            months=_months(today, with_data), formats=sorted(WRITERS), error=error,
         )  # fmt: skip
 
     @router.post("/reports")
