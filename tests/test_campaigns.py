@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from playout.cli import cli
+from playout.hub.bundles import campaign_titles
 from playout.library.catalog import sha256_of
 from playout.sync.bundle_format import UnsafeBundle, parse_manifest
 from tests.audio_bench import PulseBench
@@ -154,6 +155,9 @@ def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
     assert len(national) == 2 and national <= listed
     listing = run("hub", "campaign", "list", "--db", hub.db_url)
     assert "applied: 2" in listing.output, listing.output
+    with hub.engine.connect() as conn:  # the titles officials read, from the bundle's files
+        titles = campaign_titles(conn)
+    assert titles["bluezone-tw"] == "Bluezone - thông điệp của Bộ TT&TT và Bộ Y tế"
     # the dashboard shows the rollout, per station
     web = dashboard(hub)
     page = web.get("/campaigns").text
@@ -446,7 +450,8 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
     air_at = (st.zero + timedelta(seconds=45)).astimezone(ZoneInfo(st.tz))
     (bundle / "schedules").mkdir(parents=True)
     (bundle / "schedules" / "spot.yaml").write_text(
-        f"campaigns:\n  - id: quoc-gia\n    clip: province/quoc-gia/spot.wav\n"
+        f"campaigns:\n  - id: quoc-gia\n    title: Thông điệp quốc gia\n"
+        f"    clip: province/quoc-gia/spot.wav\n"
         f"    from: {air_at:%d/%m/%Y}\n    sessions: [all]\n    at: ['{air_at:%H:%M:%S}']\n",
         encoding="utf-8",
     )
@@ -506,6 +511,8 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
     lines = [ln for ln in out.read_text(encoding="utf-8-sig").splitlines() if national[:16] in ln]
     assert len(lines) == 1 and "quoc-gia" in lines[0], out.read_text(encoding="utf-8-sig")
     assert ",1," in lines[0] or ";1;" in lines[0], lines[0]  # aired once
+    # officials read the campaign's title the province gave it, not its id
+    assert "Thông điệp quốc gia" in out.read_text(encoding="utf-8-sig")
     # a station that did not take the bundle airs the same audio as its own: not credited
     with hub.engine.begin() as conn:
         conn.execute(text("UPDATE rollout SET state = 'declined' WHERE station_id = :s"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -130,18 +131,46 @@ def publish(
     return Published(name, version, audience, len(files), new_blobs, False)
 
 
-def campaign_ids(schedule_yaml: bytes) -> list[str]:
-    """The campaign ids a bundle's schedule file defines (nothing when it cannot be read)."""
+def _campaigns(schedule_yaml: bytes) -> list[dict[str, Any]]:
+    """The campaigns a bundle's schedule file defines, each with a string id (nothing when it
+    cannot be read)."""
     try:
         data = yaml.safe_load(schedule_yaml.decode("utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return []
     campaigns = data.get("campaigns") if isinstance(data, dict) else None
-    return [
-        str(c["id"])
-        for c in campaigns or []
-        if isinstance(c, dict) and isinstance(c.get("id"), str)
-    ]
+    return [c for c in campaigns or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
+
+
+def campaign_ids(schedule_yaml: bytes) -> list[str]:
+    return [str(c["id"]) for c in _campaigns(schedule_yaml)]
+
+
+def campaign_titles(conn: Connection) -> dict[str, str]:
+    """campaign id -> its title, for the province's campaigns (the newest version of every
+    bundle, withdrawn ones too: their months stay in the reports). Officials read titles
+    ("Bluezone - bản ngắn"); a campaign without one, or a station's own, keeps its id."""
+    titles: dict[str, str] = {}
+    for bundle in conn.execute(newest_bundles()).all():
+        for f in bundle.manifest.get("files", []):
+            if f.get("kind") != "schedule":
+                continue
+            content = conn.execute(
+                select(blobs.c.content).where(blobs.c.sha256 == f["sha256"])
+            ).scalar()
+            titles.update(_titles(bytes(content or b"")))
+    return titles
+
+
+@lru_cache(maxsize=256)
+def _titles(schedule_yaml: bytes) -> dict[str, str]:
+    """A schedule file's campaign titles (parsed once per content: pages ask every minute)."""
+    out = {}
+    for c in _campaigns(schedule_yaml):
+        title = c.get("title")
+        if isinstance(title, str) and title.strip():
+            out[str(c["id"])] = title.strip()
+    return out
 
 
 def _refuse_taken_ids(conn: Connection, name: str, mine: set[str]) -> None:

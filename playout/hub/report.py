@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, select, text
 
+from playout.hub.bundles import campaign_titles
 from playout.hub.merges import province_name_on
 from playout.hub.schema import bundles, station_merges, stations
 from playout.problems import PlayoutError, did_you_mean
@@ -193,6 +194,9 @@ def build_province_report(
         named = province or province_name_on(conn, last)  # the hub's setting, if it has one
         # the join and the sums of a national month fit in memory rather than spill to disk
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        # the province's clips and titles: only once the province has published some
+        published = conn.execute(select(bundles.c.id).limit(1)).first() is not None
+        titles = campaign_titles(conn) if published else {}
         merged = conn.execute(select(station_merges.c.old_id).limit(1)).first() is not None
         figures = FIGURES_MERGED if merged else FIGURES
         for r in conn.execute(figures, {"first": first, "last": last, "today": issued}):
@@ -202,7 +206,7 @@ def build_province_report(
             station.campaigns.append(
                 CampaignFigures(
                     r.campaign,
-                    r.campaign,
+                    titles.get(r.campaign, r.campaign),
                     Counts(
                         planned=int(r.planned),
                         completed=int(r.completed),
@@ -219,8 +223,6 @@ def build_province_report(
                     days_below=int(r.days_below),
                 )
             )
-        # the province's clips as aired: only once the province has published some
-        published = conn.execute(select(bundles.c.id).limit(1)).first() is not None
         national: Sequence[Row[Any]] = (
             conn.execute(NATIONAL, {"first": first, "last": last}).all() if published else []
         )

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from playout.clock import Clock
 from playout.hub.body import read_limited
+from playout.hub.bundles import campaign_titles
 from playout.hub.report import build_province_report, months_with_airings
 from playout.hub.users import User, authenticate, session_key, user_exists
 from playout.hub.web.guard import (
@@ -97,6 +98,12 @@ def group_by_district(
         groups.setdefault(line.district, []).append(line)
     key = _sort_key(sort)
     return [(d, sorted(groups[d], key=key)) for d in sorted(groups, key=str.casefold)]
+
+
+def titles_of(engine: Engine) -> dict[str, str]:
+    """The province's campaign titles by id (a station's own campaigns keep their ids)."""
+    with engine.connect() as conn:
+        return campaign_titles(conn)
 
 
 def _months(today: date, with_data: list[tuple[int, int]], count: int = 13) -> list[str]:
@@ -202,6 +209,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
             engine, clock.now(), settings.silent_after,
         )  # fmt: skip
         counts = {s: sum(1 for x in lines if x.verdict and x.verdict.state is s) for s in State}
+        titles = await run_in_threadpool(titles_of, engine)
         template = "overview_table.html" if request.headers.get("x-partial") else "overview.html"
         return render(
             request,
@@ -213,6 +221,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
             sort=sort,
             problems=problems,
             refresh=max(1, int(settings.refresh.total_seconds())),
+            titles=titles,
         )
 
     @router.get("/stations/{station_id:path}", response_class=HTMLResponse)
@@ -226,11 +235,13 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         forbid_unless(user.sees(view.line.district))
         w = Words(language(request), view.line.timezone)
         rw = ReportWords(w.lang)
-        charts = [bars_svg(view.month_days, v, c, rw) for c, v in view.month.items()]
+        titles = await run_in_threadpool(titles_of, engine)
+        charts = [bars_svg(view.month_days, v, titles.get(c, c), rw) for c, v in view.month.items()]
         bundles = await run_in_threadpool(partial(bundle_rollout, engine, station=station_id))
         return render(
-            request, "station.html", w=w, user=user, view=view, charts=charts, bundles=bundles
-        )
+            request, "station.html", w=w, user=user, view=view, charts=charts, bundles=bundles,
+            titles=titles,
+        )  # fmt: skip
 
     @router.get("/campaigns", response_class=HTMLResponse)
     async def campaigns(request: Request) -> Response:
