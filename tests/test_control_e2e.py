@@ -250,6 +250,9 @@ def test_watchdog_and_ready_and_a_dead_output(pulse: PulseBench, tmp_path: Path)
         assert "the audio output has not worked since" in daemon.output()
         status = request(station.db, "status")
         assert any("audio output" in p for p in status["problems"])
+        # and the operator reads it in Vietnamese (the daemon sends the message, not its text)
+        said = run_cli(station.root, "--lang", "vi", "status")
+        assert "đầu ra âm thanh không hoạt động từ" in said.stdout, said.stdout + said.stderr
     finally:
         done.set()
         daemon.kill9()

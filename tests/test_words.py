@@ -110,6 +110,9 @@ def test_the_daemons_log_lines_in_vietnamese(
         held.emitted -= 3600  # as if the first was an hour ago: the next carries the summary
         logger.warning("hub upload failed (the rows wait in the station database): %s", "x")
         logger.info("a line of someone else's with %s", "no translation")
+        logger.error(  # a message as an argument is said in the same language
+            "unhealthy (%s): not telling the watchdog", msg("the scheduler is not running")
+        )
     finally:
         for h in added:
             root.removeHandler(h)
@@ -120,6 +123,7 @@ def test_the_daemons_log_lines_in_vietnamese(
     assert "gửi lên máy chủ tỉnh bị lỗi" in text
     assert "(lặp lại 2 lần từ " in text, text  # the flood filter's summary
     assert "a line of someone else's with no translation" in text  # as it is
+    assert "(bộ lập lịch không chạy)" in text
     assert "on air:" not in text and "missed" not in text
     assert capsys.readouterr().err.count("đang phát sóng") == 1
 

@@ -10,7 +10,7 @@ import click
 from playout.cli.context import AppContext, pass_app
 from playout.cli.control import ask
 from playout.cli.output import words
-from playout.i18n import Text, Words, msg
+from playout.i18n import Msg, Text, Words, msg
 from playout.problems import Problem
 
 
@@ -77,7 +77,8 @@ def command(app: AppContext, as_json: bool) -> None:
     problems = [Problem.from_dict(p) for p in reload.get("problems", [])]
     for error in [p.format(say) for p in problems] or reload["errors"]:
         click.secho("  " + error.replace("\n", "\n  "), fg="red")
-    for problem in data.get("problems", []):
+    said = [Msg.from_dict(p) for p in data.get("problems_said", [])]
+    for problem in said or data.get("problems", []):
         line("problem", problem, "red")
     backlog = data.get("as_run_backlog") or {}
     if backlog.get("rows_waiting"):

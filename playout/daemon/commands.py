@@ -170,6 +170,7 @@ class Commands:
             row = counts.setdefault(campaign, {"planned": 0})
             row.update(by_status)
         dead = d.output_dead_since
+        problems = d.health()
         return {
             "station": d.schedule.station.id,
             "now": now.astimezone(d.tz).isoformat(),
@@ -188,7 +189,9 @@ class Commands:
             "as_run_backlog": d.asrun.backlog(),
             "sync": d.sync.state if d.sync is not None else {},
             "clock_jumps": d.jumps,
-            "problems": d.health(),
+            # in English (JSON readers), and as messages the CLI says in the operator's words
+            "problems": [str(p) for p in problems],
+            "problems_said": [p.as_dict() for p in problems],
         }
 
     # ------------------------------------------------------------------ reload

@@ -47,10 +47,11 @@ from playout.daemon.commands import Commands, files_digest
 from playout.daemon.control import ControlServer
 from playout.daemon.dbguard import DatabaseGuard
 from playout.daemon.engine import Engine, Item, Preempted
-from playout.daemon.horizon import Horizon, hms
+from playout.daemon.health import problems_of, watch
+from playout.daemon.horizon import Horizon
 from playout.daemon.lock import StationLock
 from playout.daemon.logsummary import FloodFilter
-from playout.daemon.notify import notify, watchdog_interval
+from playout.daemon.notify import notify
 from playout.daemon.recovery import recover
 from playout.daemon.runtime import remove_runtime, write_runtime
 from playout.daemon.spill import Spill
@@ -58,6 +59,7 @@ from playout.daemon.syncloop import SyncLoop
 from playout.daemon.timewatch import TimeWatch
 from playout.daemon.timings import Timings
 from playout.daemon.writer import BufferedAsRun, replay_spill
+from playout.i18n import Msg
 from playout.library.catalog import sweep_imports
 from playout.library.fingerprint import Fingerprints
 from playout.planning import Airing
@@ -367,35 +369,9 @@ class Daemon(Horizon):
 
     # ------------------------------------------------------------------ health
 
-    def health(self) -> list[str]:
+    def health(self) -> list[Msg]:
         """What is wrong now (empty when healthy): the watchdog and status use it."""
-        problems = []
-        if time.monotonic() - self._beat > self.timings.unhealthy_beat_s:
-            problems.append(
-                f"the scheduler has not run its heartbeat for {self.timings.unhealthy_beat_s:.0f} s"
-            )
-        if not self.scheduler.running:
-            problems.append("the scheduler is not running")
-        for name, thread in self._threads.items():
-            if not thread.is_alive() and name != "watchdog":
-                problems.append(f"the {name} thread is gone")
-        if self.asrun is not None and not self.asrun.alive():
-            problems.append("the as-run writer thread is gone")
-        if self.control is not None and not self.control.alive():
-            problems.append("the control channel thread is gone")
-        dead = self.output_dead_since
-        if dead is not None and self.clock.now() - dead > self.audio.output_dead_restart:
-            problems.append(f"the audio output has not worked since {hms(dead, self.tz)}")
-        return problems
+        return problems_of(self)
 
     def _watchdog(self) -> None:
-        """WATCHDOG=1 to systemd only while the daemon is healthy."""
-        interval = watchdog_interval()
-        if interval is None:
-            return
-        while not self.stopping.wait(interval):
-            problems = self.health()
-            if not problems:
-                notify("WATCHDOG=1")
-            else:
-                log.error("unhealthy (%s): not telling the watchdog", "; ".join(problems))
+        watch(self)
