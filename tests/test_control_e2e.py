@@ -170,7 +170,14 @@ def test_level_announce_and_pause(pulse: PulseBench, tmp_path: Path) -> None:
             check=False,
         )
         assert proc.returncode == 0 and "announcement queued" in proc.stdout, proc.stderr
-        time.sleep(2.5)
+        refused = subprocess.run(  # the daemon's refusal, in the operator's words
+            [PLAYOUT, "--lang", "vi", "announce", "khong-co.wav", "--next-break"],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "không phát thông báo khong-co.wav được" in refused.stderr, refused.stderr
+        assert "cannot" not in refused.stderr and "does not exist" not in refused.stderr
+        time.sleep(1.5)
         until = datetime.now(UTC) + timedelta(seconds=60)
         request(station.db, "pause", {"until": until.isoformat()})
         while time.time() < station.instant(slots[1]).timestamp() + 2:

@@ -21,6 +21,7 @@ from apscheduler.triggers.date import DateTrigger
 from playout import reasons
 from playout.daemon.asrun import airing_record
 from playout.daemon.control import ControlError
+from playout.i18n import msg
 from playout.library import AudioError, ClipPathError, probe, resolve_clip
 from playout.planning import Airing, Placement
 from playout.priority import give_way
@@ -70,7 +71,7 @@ class Commands:
             "resume": lambda: self.pause(None, operator),
         }
         if cmd not in commands:
-            raise ControlError(f"unknown command {cmd!r}")
+            raise ControlError(msg("unknown command {cmd}", cmd=repr(cmd)))
         return commands[cmd]()
 
     # ------------------------------------------------------------------ validate
@@ -78,7 +79,7 @@ class Commands:
     def validate(self) -> dict[str, Any]:
         """``playout validate`` of this daemon's station folder, with its warm clip checks."""
         if self.d.validator is None:
-            raise ControlError("this daemon cannot validate (it was started without a folder)")
+            raise ControlError(msg("this daemon cannot validate (it was started without a folder)"))
         return self.d.validator()
 
     # ------------------------------------------------------------------ import
@@ -89,12 +90,18 @@ class Commands:
         numpy, which lets go of the interpreter, beside the airings' threads."""
         d = self.d
         if d.importer is None or d.root is None:
-            raise ControlError("this daemon cannot import (it was started without a folder)")
+            raise ControlError(msg("this daemon cannot import (it was started without a folder)"))
         source, root = Path(str(args.get("source", ""))), Path(str(args.get("root", "")))
         if not source.is_absolute():
-            raise ControlError("the file to import must be given with its absolute path")
+            raise ControlError(msg("the file to import must be given with its absolute path"))
         if root.resolve() != d.root.resolve():
-            raise ControlError(f"this daemon serves the station folder {d.root}, not {root}")
+            raise ControlError(
+                msg(
+                    "this daemon serves the station folder {ours}, not {theirs}",
+                    ours=str(d.root),
+                    theirs=str(root),
+                )
+            )
         title, into = args.get("title"), str(args.get("into") or "")
         give_way()  # this connection's thread, and the ffmpeg processes it starts
         with self._importing:
@@ -117,7 +124,7 @@ class Commands:
         try:
             when = date.fromisoformat(str(day)) if day else d.today(d.clock.now())
         except ValueError as exc:
-            raise ControlError(f"not a date: {day!r}") from exc
+            raise ControlError(msg("not a date: {day}", day=repr(day))) from exc
         return {
             "station": d.schedule.station.id,
             "timezone": d.schedule.station.timezone,
@@ -201,7 +208,7 @@ class Commands:
         d = self.d
         now = d.clock.now()
         if d.loader is None:
-            raise ControlError("this daemon cannot reload (it was started without a folder)")
+            raise ControlError(msg("this daemon cannot reload (it was started without a folder)"))
         loaded = d.loader()
         if isinstance(loaded, list):
             errors = [p.format() for p in loaded]  # English, as the log keeps them
@@ -281,10 +288,10 @@ class Commands:
     ) -> dict[str, Any]:
         d = self.d
         if not 1 <= level <= 9:
-            raise ControlError(f"level {level} is out of range (1-9)")
+            raise ControlError(msg("level {level} is out of range (1-9)", level=level))
         now = d.clock.now()
         if until is not None and until <= now:
-            raise ControlError("the --until time has already passed")
+            raise ControlError(msg("the --until time has already passed"))
         d.direct.set_level(level, now, until, reason, operator)
         d.level, d.level_until = level, until
         log.info(
@@ -316,14 +323,21 @@ class Commands:
         d = self.d
         assert d.engine is not None
         if mode not in ("now", "next-break"):
-            raise ControlError(f"unknown announcement mode {mode!r}")
+            raise ControlError(msg("unknown announcement mode {mode}", mode=repr(mode)))
         if not 1 <= repeat <= 20:
-            raise ControlError("--repeat must be between 1 and 20")
+            raise ControlError(msg("--repeat must be between 1 and 20"))
         try:
             path = Path(clip) if Path(clip).is_absolute() else resolve_clip(d.library, clip)
             duration = probe(path).duration_ms
         except (ClipPathError, AudioError, OSError) as exc:
-            raise ControlError(f"cannot announce {clip}: {getattr(exc, 'message', exc)}") from exc
+            raise ControlError(
+                msg(
+                    "cannot announce {clip}: {reason}",
+                    clip=clip,
+                    reason=getattr(exc, "said", str(exc)),
+                ),
+                getattr(exc, "hinted", ""),
+            ) from exc
         trigger = Trigger.EMERGENCY if mode == "now" else Trigger.PRIORITY
         now = d.clock.now()
         with self._count:
@@ -360,7 +374,7 @@ class Commands:
         d = self.d
         assert d.engine is not None
         if until is not None and until <= d.clock.now():
-            raise ControlError("the pause would end in the past")
+            raise ControlError(msg("the pause would end in the past"))
         d.engine.pause(until, f"live relay, {operator}" if operator else "live relay")
         log.info("%s by %s", f"paused until {until}" if until else "resumed", operator or "?")
         return {"paused_until": until.isoformat() if until else None}
@@ -390,7 +404,7 @@ def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:
     try:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise ControlError(f"{key!r} must be a whole number") from exc
+        raise ControlError(msg("{key} must be a whole number", key=repr(key))) from exc
 
 
 def _when(value: Any) -> datetime | None:
@@ -399,7 +413,7 @@ def _when(value: Any) -> datetime | None:
     try:
         when = datetime.fromisoformat(str(value))
     except ValueError as exc:
-        raise ControlError(f"not a time: {value!r}") from exc
+        raise ControlError(msg("not a time: {value}", value=repr(value))) from exc
     if when.tzinfo is None:
-        raise ControlError("times must carry their time zone")
+        raise ControlError(msg("times must carry their time zone"))
     return when

@@ -33,7 +33,7 @@ from multiprocessing.connection import (
 from pathlib import Path
 from typing import Any
 
-from playout.i18n import msg
+from playout.i18n import Msg, Text, msg
 from playout.problems import PlayoutError
 
 log = logging.getLogger("playout.control")
@@ -52,6 +52,29 @@ class NoDaemon(PlayoutError):
 
 class ControlError(PlayoutError):
     pass
+
+
+def said(exc: ControlError) -> dict[str, Any]:
+    """A refusal's message and hint as messages (the CLI says them in the operator's words),
+    beside their English text."""
+    out: dict[str, Any] = {}
+    if isinstance(exc.said, Msg):
+        out["said"] = exc.said.as_dict()
+    if isinstance(exc.hinted, Msg):
+        out["hinted"] = exc.hinted.as_dict()
+    return out
+
+
+def _refusal(reply: dict[str, Any]) -> tuple[Text, Text]:
+    """The daemon's refusal: as messages when it sent them (a daemon of this version), else its
+    text."""
+    message: Text = str(reply.get("error"))
+    hint: Text = str(reply.get("hint") or "")
+    if isinstance(reply.get("said"), dict):
+        message = Msg.from_dict(reply["said"])
+    if isinstance(reply.get("hinted"), dict):
+        hint = Msg.from_dict(reply["hinted"])
+    return message, hint
 
 
 class NoAnswer(ControlError):
@@ -85,8 +108,8 @@ def authkey_for(db_path: Path, *, create: bool) -> bytes:
         return key_file.read_text().strip().encode()
     except PermissionError as exc:
         raise ControlError(
-            f"cannot read the control key {key_file}",
-            "run the command as the station user (the one the daemon runs as)",
+            msg("cannot read the control key {path}", path=str(key_file)),
+            msg("run the command as the station user (the one the daemon runs as)"),
         ) from exc
 
 
@@ -191,7 +214,7 @@ class ControlServer:
             return {"ok": True, "data": self.handler(message["cmd"], args, operator)}
         except ControlError as exc:
             log.warning("control %s refused: %s", message["cmd"], exc.message)
-            return {"ok": False, "error": exc.message, "hint": exc.hint}
+            return {"ok": False, "error": exc.message, "hint": exc.hint, **said(exc)}
         except Exception as exc:  # a bad request must never take the daemon down
             log.exception("control %s failed", message["cmd"])
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
@@ -241,20 +264,24 @@ def request(
         ) from exc
     except EOFError as exc:
         raise ControlError(
-            "the daemon is busy with other control connections and closed this one",
-            "try again in a few seconds",
+            msg("the daemon is busy with other control connections and closed this one"),
+            msg("try again in a few seconds"),
         ) from exc
     except (AuthenticationError, OSError) as exc:
-        raise ControlError(f"the daemon refused the connection: {exc!r}") from exc
+        raise ControlError(
+            msg("the daemon refused the connection: {error}", error=repr(exc))
+        ) from exc
     try:
         conn.send_bytes(json.dumps({"cmd": cmd, "args": args or {}, "operator": operator}).encode())
         if not conn.poll(timeout_s):
-            raise NoAnswer(f"the daemon did not answer within {timeout_s:.0f} s")
+            raise NoAnswer(
+                msg("the daemon did not answer within {seconds} s", seconds=f"{timeout_s:.0f}")
+            )
         reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
     except (OSError, EOFError) as exc:
-        raise NoAnswer(f"the connection to the daemon broke: {exc!r}") from exc
+        raise NoAnswer(msg("the connection to the daemon broke: {error}", error=repr(exc))) from exc
     finally:
         conn.close()
     if not reply.get("ok"):
-        raise ControlError(str(reply.get("error")), str(reply.get("hint") or ""))
+        raise ControlError(*_refusal(reply))
     return reply.get("data")
