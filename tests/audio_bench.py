@@ -72,21 +72,28 @@ class PulseBench:
 
 @dataclass
 class Recording:
-    """Mono samples of the sink's monitor, with the wall-clock time of each chunk's end."""
+    """Mono samples of the sink's monitor, with the wall-clock time of each read's end."""
 
     chunks: list[tuple[float, bytes]] = field(default_factory=list)
 
     def samples(self) -> tuple[np.ndarray, np.ndarray]:
-        """(samples as float in [-1, 1], wall-clock time of each sample)."""
-        data = []
-        times = []
-        for t_end, raw in self.chunks:
-            x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
-            n = len(x)
-            data.append(x)
-            times.append(t_end - (n - 1 - np.arange(n)) / RATE)
-        if not data:
+        """(samples as float in [-1, 1], wall-clock time of each sample).
+
+        Times come from the sample count, not from when each read happened: a read is stamped
+        when the reader got to it, which on a busy machine can be a second after the sound was
+        made. Every stamp is then at or after the truth, so the time of sample 0 is the least of
+        (stamp - samples so far / rate) over the reads from there on (a suffix minimum, which
+        also follows the count forward if the sound server ever drops samples)."""
+        if not self.chunks:
             return np.zeros(0, np.float32), np.zeros(0)
+        raws = [raw for _, raw in self.chunks]
+        data = [np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768 for raw in raws]
+        sizes = np.array([len(x) for x in data])
+        ends = np.cumsum(sizes)
+        stamps = np.array([t_end for t_end, _ in self.chunks])
+        zero = np.minimum.accumulate((stamps - ends / RATE)[::-1])[::-1]  # time of sample 0
+        starts = ends - sizes
+        times = [zero[k] + (starts[k] + 1 + np.arange(n)) / RATE for k, n in enumerate(sizes)]
         return np.concatenate(data), np.concatenate(times)
 
     def onsets(self, threshold: float = 0.02, gap_s: float = 0.3) -> list[float]:
