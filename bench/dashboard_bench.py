@@ -150,7 +150,7 @@ def main() -> None:
         ids = [f"tinh/dai-{n:04d}" for n in range(args.stations)]
         tokens = {
             sid: add_station(
-                engine, sid, name=f"Đài truyền thanh xã {n:04d}", district=f"Huyện {n % 10:02d}",
+                engine, sid, name=f"Đài truyền thanh xã {n:04d}", area=f"Huyện {n % 10:02d}",
                 province="Tỉnh thử", timezone="Asia/Ho_Chi_Minh", now=now,
             )
             for n, sid in enumerate(ids)

@@ -226,7 +226,7 @@ def fill_big(engine: Any, rows: int) -> int:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO stations (id, name, district, province, timezone, token_hash, "
+                "INSERT INTO stations (id, name, area, province, timezone, token_hash, "
                 "token_set_at, created_at, acked_seq, software) "
                 "SELECT 'big/' || i, 'Đài ' || i, 'Huyện ' || (i % 100), 'Tỉnh', "
                 "'Asia/Ho_Chi_Minh', md5(i::text), now(), now(), 0, '' "

@@ -62,7 +62,7 @@ def main() -> None:
         for station_id, name, district, seed in STATIONS:
             added = subprocess.run(
                 [playout, "hub", "station", "add", station_id, "--name", name,
-                 "--district", district, "--province", "Long An", "--db", url],
+                 "--area", district, "--province", "Long An", "--db", url],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             token = added.stdout.strip().splitlines()[-1]
@@ -95,7 +95,7 @@ def main() -> None:
                 {"id": "long-an/can-giuoc", "at": silent_since},
             )
         demo.dispose()
-        for user, role in (("tinh", "province"), ("benluc", "district:Huyện Bến Lức")):
+        for user, role in (("tinh", "province"), ("benluc", "area:Huyện Bến Lức")):
             subprocess.run(
                 [playout, "hub", "user", "add", user, "--role", role, "--password-stdin",
                  "--db", url],
@@ -103,7 +103,7 @@ def main() -> None:
             )  # fmt: skip
         subprocess.run(
             [playout, "hub", "station", "add", "long-an/thu-thua", "--name",
-             "Đài Truyền thanh huyện Thủ Thừa", "--district", "Huyện Thủ Thừa",
+             "Đài Truyền thanh huyện Thủ Thừa", "--area", "Huyện Thủ Thừa",
              "--province", "Long An", "--db", url],
             capture_output=True, check=True,
         )  # fmt: skip
@@ -116,7 +116,7 @@ def main() -> None:
         print(
             f"""
 The demo hub is up: {server.url}  (health: {server.url}/api/v1/health)
-  dashboard    {server.url}/  log in as tinh (the province) or benluc (district Bến Lức),
+  dashboard    {server.url}/  log in as tinh (the province) or benluc (area Bến Lức),
                password {DEMO_PASSWORD}
   database     {url}
   stations     {playout} hub station list --db '{url}'

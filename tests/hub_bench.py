@@ -108,7 +108,7 @@ def register(engine: Engine, station_id: str, district: str = "Thành phố Tân
         engine,
         station_id,
         name=f"Đài {station_id}",
-        district=district,
+        area=district,
         province="Long An",
         timezone="Asia/Ho_Chi_Minh",
         now=datetime.now(UTC),

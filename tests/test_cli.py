@@ -226,7 +226,7 @@ def test_init_makes_a_station_that_validates(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     assert "not a session" in made.output and "next:" in made.output
     text = (root / "schedules" / "station.yaml").read_text(encoding="utf-8")
-    assert "id: long-an/thu-thua" in text and 'district: "Huyện Thủ Thừa"' in text
+    assert "id: long-an/thu-thua" in text and 'area: "Huyện Thủ Thừa"' in text
     assert "noon:" in text and (root / "playlists").is_dir() and (root / "audio").is_dir()
     valid = runner.invoke(cli, ["--dir", str(root), "validate"])
     assert valid.exit_code == 0, valid.output

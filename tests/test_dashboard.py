@@ -78,7 +78,7 @@ def dash(pg: PostgresCluster, tmp_path: Path) -> Dashboard:
 
 def register(d: Dashboard, station_id: str, name: str, district: str, tz: str) -> str:
     return add_station(
-        d.engine, station_id, name=name, district=district, province="Long An",
+        d.engine, station_id, name=name, area=district, province="Long An",
         timezone=tz, now=datetime.now(UTC),
     )  # fmt: skip
 
@@ -224,13 +224,13 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     # the last 13 months, and any earlier month with airings: August 2020 here, years ago
     assert "<option>08/2020</option>" in choices and "<option>01/2019</option>" not in choices
     form = {"csrf": csrf, "month": "08/2020", "format": "xlsx", "lang": "vi"}
-    assert web.post("/reports", {**form, "district": "TP"}).status == 403
-    assert web.post("/reports", {**form, "district": ""}).status == 403  # the whole province
-    mine = web.post("/reports", {**form, "district": "Huyện Bến Lức"})
+    assert web.post("/reports", {**form, "area": "TP"}).status == 403
+    assert web.post("/reports", {**form, "area": ""}).status == 403  # the whole province
+    mine = web.post("/reports", {**form, "area": "Huyện Bến Lức"})
     assert mine.status == 200 and mine.body[:2] == b"PK"  # an XLSX (zip)
     assert "attachment" in mine.headers["content-disposition"]
     no_token = {k: v for k, v in form.items() if k != "csrf"}
-    assert web.post("/reports", {**no_token, "district": "Huyện Bến Lức"}).status == 403
+    assert web.post("/reports", {**no_token, "area": "Huyện Bến Lức"}).status == 403
     assert web.post("/logout", {}).status == 403  # logout too needs the token
     assert web.get("/").status == 200  # ... so the session is still there
     copied = WebClient(web.host, web.port, dict(web.cookies))  # someone copied the cookie
@@ -244,7 +244,7 @@ def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path)
     everything = province.get("/").text
     assert "long-an/ben-luc" in everything and "long-an/tan-an" in everything
     csrf = province.csrf("/reports")
-    whole = province.post("/reports", {**form, "csrf": csrf, "district": "", "format": "csv"})
+    whole = province.post("/reports", {**form, "csrf": csrf, "area": "", "format": "csv"})
     assert whole.status == 200 and "long-an/tan-an" in whole.text
     cells = [c for row in csv.reader(io.StringIO(whole.text)) for c in row]
     assert "tinh" not in cells, "the preparer is never the login name"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from playout.hub.web.overview import StationLine
-from playout.hub.web.pages import group_by_district
+from playout.hub.web.pages import group_by_area
 from playout.hub.web.state import Span, State, Tally, Today, judge
 from playout.hub.web.words import Words
 
@@ -106,22 +106,22 @@ def _line(station_id: str, district: str, state: State, contact_min: int | None)
     return line
 
 
-def test_grouped_by_district_and_sorted_within() -> None:
+def test_grouped_by_area_and_sorted_within() -> None:
     lines = [
         _line("b", "Huyện Bến Lức", State.GREEN, 1),
         _line("a", "Huyện Bến Lức", State.RED, 300),
         _line("c", "Thành phố Tân An", State.AMBER, 5),
         _line("d", "Huyện Cần Giuộc", State.GREY, None),
     ]
-    groups = group_by_district(lines, "state", problems_only=False)
+    groups = group_by_area(lines, "state", problems_only=False)
     assert [(d, [s.id for s in ss]) for d, ss in groups] == [
         ("Huyện Bến Lức", ["a", "b"]),
         ("Huyện Cần Giuộc", ["d"]),
         ("Thành phố Tân An", ["c"]),
     ]
-    by_contact = group_by_district(lines, "contact", problems_only=False)
+    by_contact = group_by_area(lines, "contact", problems_only=False)
     assert [s.id for s in by_contact[0][1]] == ["a", "b"]  # longest silent first
-    only = group_by_district(lines, "name", problems_only=True)
+    only = group_by_area(lines, "name", problems_only=True)
     assert [(d, [s.id for s in ss]) for d, ss in only] == [
         ("Huyện Bến Lức", ["a"]),
         ("Huyện Cần Giuộc", ["d"]),

@@ -350,7 +350,7 @@ def test_province_report(
             hub.engine,
             sid,
             name=name,
-            district=district,
+            area=district,
             province="Long An",
             timezone="Asia/Ho_Chi_Minh",
             now=now,
@@ -462,7 +462,7 @@ def test_province_figures_equal_the_stations_with_make_goods_and_announcements(
     from playout.store import Trigger
 
     sid, day = "long-an/mg", date(2020, 8, 10)
-    token = add_station(hub.engine, sid, name="Đài MG", district="Thành phố Tân An",
+    token = add_station(hub.engine, sid, name="Đài MG", area="Thành phố Tân An",
                         province="Long An", timezone="Asia/Ho_Chi_Minh",
                         now=SystemClock().now())  # fmt: skip
     db = station_db(tmp_path, "mg")
@@ -553,7 +553,7 @@ def test_schema_and_migrations(pg: PostgresCluster) -> None:
     served = runner.invoke(cli, ["hub", "station", "list", "--db", url])
     assert served.exit_code == 1 and "playout hub init" in served.output  # not made yet
     made = runner.invoke(cli, ["hub", "init", "--db", url])
-    assert made.exit_code == 0 and "-> 0009" in made.output, made.output
+    assert made.exit_code == 0 and "-> 0010" in made.output, made.output
     engine = new_hub_database(url)
     try:
         found = inspect(engine)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.exc import IntegrityError
 
 from playout.cli import cli
 from playout.cli.context import AppContext
@@ -17,6 +18,7 @@ from playout.hub.report import build_province_report
 from playout.reports.province import ProvinceReport, Totals
 from tests.history import sample
 from tests.hub_bench import Hub, hub_count, uploader
+from tests.pg_bench import PostgresCluster
 from tests.test_hub import history, station_db
 
 pytestmark = pytest.mark.slow
@@ -144,3 +146,65 @@ def test_stations_merged_into_a_new_commune_and_the_province_renamed(
     assert july.province == "Tây Ninh"
     assert build_province_report(hub.engine, date(2020, 8, 1), date(2020, 8, 31),
                                  issued=date(2020, 9, 5)).province == "Long An"  # fmt: skip
+
+
+def test_a_2020_hub_database_upgrades_districts_to_areas(pg: PostgresCluster) -> None:
+    """A hub made before areas (revision 0009: a district column, role ``district``, bundles sent
+    to ``district:NAME``) upgrades with every name kept: the district user still sees its
+    stations, its bundle still reaches them, and the province report groups by the same names."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import text
+
+    from playout.hub.bundles import audience_matches
+    from playout.hub.db import engine_for, migrate
+    from playout.hub.users import Role, authenticate, list_users
+
+    url = pg.new_database()
+    engine = engine_for(url)
+    try:
+        migrate(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO stations (id, name, district, province, timezone, token_hash,"
+                    " token_set_at, created_at) VALUES ('long-an/ben-luc', 'Đài Bến Lức',"
+                    " 'Huyện Bến Lức', 'Long An', 'Asia/Ho_Chi_Minh', 'x', now(), now())"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, password_hash, role, district, created_at)"
+                    " VALUES ('benluc', :h, 'district', 'Huyện Bến Lức', now())"
+                ),
+                {"h": PasswordHasher().hash("mật khẩu dài đủ")},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO bundles (name, version, audience, manifest, published_at,"
+                    " published_by) VALUES ('bluezone', 1, 'district:Huyện Bến Lức', '{}', now(),"
+                    " 'tinh')"
+                )
+            )
+        assert migrate(engine, "head") == ("0009", "0010")
+        assert [u.role for u in list_users(engine)] == ["area:Huyện Bến Lức"]
+        user = authenticate(engine, "benluc", "mật khẩu dài đủ", NOW).user
+        assert user is not None and user.role is Role.AREA and user.area == "Huyện Bến Lức"
+        assert user.sees("Huyện Bến Lức") and not user.sees("Huyện Đức Hòa")
+        with engine.connect() as conn:
+            audience = conn.execute(text("SELECT audience FROM bundles")).scalar_one()
+            area = conn.execute(text("SELECT area FROM stations")).scalar_one()
+        assert audience == "area:Huyện Bến Lức" and area == "Huyện Bến Lức"
+        assert audience_matches(audience, "long-an/ben-luc", area)
+        report = build_province_report(
+            engine, date(2020, 8, 1), date(2020, 8, 31), issued=date(2020, 9, 5)
+        )
+        assert [s.area for s in report.stations] == ["Huyện Bến Lức"]
+        with engine.begin() as conn, pytest.raises(IntegrityError):  # the role's checks hold
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, password_hash, role, area, created_at)"
+                    " VALUES ('x', 'h', 'district', 'Huyện Bến Lức', now())"
+                )
+            )
+    finally:
+        engine.dispose()

@@ -178,7 +178,7 @@ def make_report(db: Database) -> Report:
         tz=ZoneInfo(TZ),
         issued=date(2020, 9, 5),
         station_name="Trung tâm VH-TT-TT thành phố Tân An",
-        district="Thành phố Tân An",
+        area="Thành phố Tân An",
         province="Long An",
         prepared_by="Nguyễn Văn A",
         titles={"bluezone": "Cài đặt Bluezone", "covid-5k": EVIL_TITLE},

@@ -45,7 +45,7 @@ def parse_sessions(text: str) -> dict[str, tuple[str, str]]:
 def station_yaml(
     station_id: str,
     name: str,
-    district: str,
+    area: str,
     province: str,
     sessions: dict[str, tuple[str, str]],
     say: Words | None = None,
@@ -70,8 +70,8 @@ def station_yaml(
         f"  id: {station_id}",
         f"  name: {quoted(name)}",
     ]
-    if district:
-        lines.append(f"  district: {quoted(district)}")
+    if area:
+        lines.append(f"  area: {quoted(area)}")
     if province:
         lines.append(f"  province: {quoted(province)}")
     lines += [
@@ -109,7 +109,9 @@ def station_yaml(
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--id", "station_id", help="The station id, e.g. long-an/tan-an.")
 @click.option("--name", help="The station's name.")
-@click.option("--district", help="Its district.")
+@click.option(
+    "--area", "--district", "area", help="Its area: a commune or ward (a district before 2025)."
+)
 @click.option("--province", help="Its province.")
 @click.option("--sessions", help='Its broadcast sessions, e.g. "05:30-06:30, 16:30-17:30".')
 @pass_app
@@ -118,7 +120,7 @@ def command(
     folder: Path | None,
     station_id: str | None,
     name: str | None,
-    district: str | None,
+    area: str | None,
     province: str | None,
     sessions: str | None,
 ) -> None:
@@ -148,7 +150,9 @@ def command(
         )
         station_id = None
     name = name or click.prompt(say(msg("station name")))
-    district = district if district is not None else click.prompt(say(msg("district")), default="")
+    area = (
+        area if area is not None else click.prompt(say(msg("area (commune or ward)")), default="")
+    )
     province = province if province is not None else click.prompt(say(msg("province")), default="")
     while True:
         text = sessions or click.prompt(
@@ -164,9 +168,7 @@ def command(
     for sub in ("schedules", "playlists", "audio"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     target = root / "schedules" / "station.yaml"
-    target.write_text(
-        station_yaml(station_id, name, district, province, parsed, say), encoding="utf-8"
-    )
+    target.write_text(station_yaml(station_id, name, area, province, parsed, say), encoding="utf-8")
     loaded = load_station(root, capacity=False)
     if loaded.errors:  # a bug of this command: say so rather than leave a broken folder quietly
         raise PlayoutError(

@@ -100,7 +100,7 @@ def command(
             tz=station.tz,
             issued=today,
             station_name=station.name,
-            district=station.district or "",
+            area=station.area or "",
             province=station.province or "",
             prepared_by=prepared_by if prepared_by is not None else station.report.prepared_by,
             settings=station.report,

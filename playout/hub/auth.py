@@ -35,7 +35,7 @@ def token_hash(token: str) -> str:
 class StationInfo:
     id: str
     name: str
-    district: str
+    area: str
     province: str
     timezone: str
     created_at: datetime
@@ -70,7 +70,7 @@ def add_station(
     station_id: str,
     *,
     name: str,
-    district: str,
+    area: str,
     province: str,
     timezone: str,
     now: datetime,
@@ -83,7 +83,7 @@ def add_station(
                 insert(stations).values(
                     id=station_id,
                     name=name,
-                    district=district,
+                    area=area,
                     province=province,
                     timezone=timezone,
                     token_hash=token_hash(token),
@@ -107,7 +107,7 @@ def list_stations(engine: Engine) -> list[StationInfo]:
             select(
                 stations.c.id,
                 stations.c.name,
-                stations.c.district,
+                stations.c.area,
                 stations.c.province,
                 stations.c.timezone,
                 stations.c.created_at,
@@ -116,7 +116,7 @@ def list_stations(engine: Engine) -> list[StationInfo]:
                 stations.c.acked_seq,
                 stations.c.software,
                 stations.c.removed_at,
-            ).order_by(stations.c.province, stations.c.district, stations.c.id)
+            ).order_by(stations.c.province, stations.c.area, stations.c.id)
         )
         return [StationInfo(**row._asdict()) for row in rows]
 

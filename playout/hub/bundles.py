@@ -28,20 +28,20 @@ from playout.sync.bundle_format import (
 
 
 def parse_audience(engine: Engine, text: str) -> str:
-    """``all``, ``area:<name>`` (``district:<name>`` in 2020 data: the same) or
-    ``station:<id>``, checked against the stations; an area is stored as ``district:<name>``."""
+    """``all``, ``area:<name>`` (``district:<name>``, the older word, means the same) or
+    ``station:<id>``, checked against the stations; an area is stored as ``area:<name>``."""
     kind, _, value = text.partition(":")
     with engine.connect() as conn:
         if kind == "all" and not value:
             return "all"
         if kind in ("area", "district") and value:
-            known = sorted({r[0] for r in conn.execute(select(stations.c.district)) if r[0]})
+            known = sorted({r[0] for r in conn.execute(select(stations.c.area)) if r[0]})
             if value not in known:
                 raise PlayoutError(
                     f"no station of the hub is in the area {value!r}",
                     did_you_mean(value, known) if known else "register stations first",
                 )
-            return f"district:{value}"
+            return f"area:{value}"
         if kind == "station" and value:
             ids = [r[0] for r in conn.execute(select(stations.c.id))]
             if value not in ids:
@@ -261,25 +261,19 @@ def withdraw(engine: Engine, name: str, now: datetime) -> int:
     return int(done.rowcount)
 
 
-def audience_matches(audience: str, station_id: str, district: str) -> bool:
-    return (
-        audience == "all"
-        or audience == f"district:{district}"
-        or audience == f"station:{station_id}"
-    )
+def audience_matches(audience: str, station_id: str, area: str) -> bool:
+    return audience == "all" or audience == f"area:{area}" or audience == f"station:{station_id}"
 
 
 def bundles_for(engine: Engine, station_id: str) -> dict[str, Any]:
     """What a station must hold: the newest live version of each bundle addressed to it, and
     the names it must drop (withdrawn, or no longer addressed to it)."""
     with engine.connect() as conn:
-        district = conn.execute(
-            select(stations.c.district).where(stations.c.id == station_id)
-        ).scalar_one()
+        area = conn.execute(select(stations.c.area).where(stations.c.id == station_id)).scalar_one()
         rows = conn.execute(newest_bundles()).all()
     live, drop = [], []
     for r in rows:
-        if r.withdrawn_at is None and audience_matches(r.audience, station_id, district):
+        if r.withdrawn_at is None and audience_matches(r.audience, station_id, area):
             live.append(r.manifest)
         else:
             drop.append(r.name)
@@ -322,13 +316,11 @@ def record_rollout(engine: Engine, station_id: str, report: Any, now: datetime) 
     if not 0 < version < 2**31:
         raise ValueError("the report has no valid version or state")
     with engine.connect() as conn:
-        district = conn.execute(
-            select(stations.c.district).where(stations.c.id == station_id)
-        ).scalar_one()
+        area = conn.execute(select(stations.c.area).where(stations.c.id == station_id)).scalar_one()
         audience = conn.execute(
             select(bundles.c.audience).where(bundles.c.name == name, bundles.c.version == version)
         ).scalar()
-    if audience is None or not audience_matches(audience, station_id, district):
+    if audience is None or not audience_matches(audience, station_id, area):
         # a station speaks only of what was sent to it: never of another area's bundle
         raise ValueError(f"bundle {name} version {version} was not addressed to this station")
     stmt = insert(rollout).values(

@@ -169,25 +169,25 @@ def build_province_report(
     last: date,
     *,
     issued: date,
-    district: str | None = None,
+    area: str | None = None,
     province: str = "",
     prepared_by: str = "",
 ) -> ProvinceReport:
     query = select(
         stations.c.id,
         stations.c.name,
-        stations.c.district,
+        stations.c.area,
         stations.c.province,
         stations.c.timezone,
         stations.c.last_contact,
         stations.c.removed_at,
-    ).order_by(stations.c.district, stations.c.id)
-    if district is not None:
-        query = query.where(stations.c.district == district)
+    ).order_by(stations.c.area, stations.c.id)
+    if area is not None:
+        query = query.where(stations.c.area == area)
     with engine.connect() as conn:
         registered = conn.execute(query).all()  # read once: the stations and their provinces
         found = {
-            r.id: StationFigures(r.id, r.name, r.district, r.timezone, r.last_contact)
+            r.id: StationFigures(r.id, r.name, r.area, r.timezone, r.last_contact)
             for r in registered
         }
         provinces = [r.province for r in registered if r.province]
@@ -201,7 +201,7 @@ def build_province_report(
         figures = FIGURES_MERGED if merged else FIGURES
         for r in conn.execute(figures, {"first": first, "last": last, "today": issued}):
             station = found.get(r.station_id)
-            if station is None:  # another district
+            if station is None:  # another area
                 continue
             station.campaigns.append(
                 CampaignFigures(
@@ -232,12 +232,12 @@ def build_province_report(
                 station.national.append(
                     NationalClip(r.bundle, r.path, r.sha256, int(r.aired), int(r.played_ms))
                 )
-    if district is not None and not found:
+    if area is not None and not found:
         with engine.connect() as conn:
-            known = [r[0] for r in conn.execute(select(stations.c.district).distinct())]
+            known = [r[0] for r in conn.execute(select(stations.c.area).distinct())]
         raise PlayoutError(
-            f"no station of the hub is in the district {district!r}",
-            did_you_mean(district, known) if known else "register stations first",
+            f"no station of the hub is in the area {area!r}",
+            did_you_mean(area, known) if known else "register stations first",
         )
     removed = {r.id for r in registered if r.removed_at is not None}
     for sid in [sid for sid in removed if not found[sid].has_data]:
@@ -249,7 +249,7 @@ def build_province_report(
         province = max(set(provinces), key=provinces.count)
     return ProvinceReport(
         province=province,
-        district=district or "",
+        area=area or "",
         first=first,
         last=last,
         issued=issued,

@@ -29,7 +29,7 @@ def fold(text: str) -> str:
 
 def known_areas(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        rows = conn.execute(select(stations.c.district).distinct())
+        rows = conn.execute(select(stations.c.area).distinct())
         return sorted(str(r[0]) for r in rows if r[0])
 
 
@@ -72,7 +72,7 @@ def edit_station(
         values["name"] = name.strip()
     if area is not None:
         check_area(engine, area.strip(), new_area=new_area)
-        values["district"] = area.strip()
+        values["area"] = area.strip()
     if not values:
         raise PlayoutError("nothing to change", "give --name and/or --area")
     with engine.begin() as conn:

@@ -1,5 +1,5 @@
 """The dashboard's users: a name, an argon2 password hash and a role (the whole province, or one
-district). Failed logins are counted per user in the database (so every server process of the
+area). Failed logins are counted per user in the database (so every server process of the
 hub sees them), each attempt in one row update before its password is checked: after
 ``FREE_ATTEMPTS`` in a row the user is locked for a time that doubles with each further
 failure, up to ``MAX_LOCK``, however many guesses arrive at once.
@@ -32,32 +32,32 @@ MIN_PASSWORD = 8
 
 class Role(StrEnum):
     PROVINCE = "province"
-    DISTRICT = "district"
+    AREA = "area"
 
 
 @dataclass(frozen=True)
 class User:
     name: str
     role: Role
-    district: str  # "" for the province
+    area: str  # "" for the province
     stamp: str  # changes with the password: sessions made before a change end
 
-    def sees(self, district: str) -> bool:
-        return self.role is Role.PROVINCE or district == self.district
+    def sees(self, area: str) -> bool:
+        return self.role is Role.PROVINCE or area == self.area
 
     @property
     def label(self) -> str:
-        return "province" if self.role is Role.PROVINCE else f"area:{self.district}"
+        return "province" if self.role is Role.PROVINCE else f"area:{self.area}"
 
 
 def parse_role(text: str) -> tuple[Role, str]:
     """``province``, or ``area:<name>`` (a commune or ward today; ``district:<name>``, the
     older word, means the same): the user sees the stations of that area only."""
-    kind, _, district = text.partition(":")
-    if kind == Role.PROVINCE and not district:
+    kind, _, area = text.partition(":")
+    if kind == Role.PROVINCE and not area:
         return Role.PROVINCE, ""
-    if kind in (Role.DISTRICT, "area") and district.strip():
-        return Role.DISTRICT, district.strip()
+    if kind in (Role.AREA, "district") and area.strip():
+        return Role.AREA, area.strip()
     raise PlayoutError(
         f"{text!r} is not a role",
         "write --role province, or --role area:<area name> (as the stations have it)",
@@ -80,21 +80,21 @@ def check_password(password: str) -> None:
         )
 
 
-def _districts(engine: Engine) -> list[str]:
+def _areas(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        return sorted({str(r[0]) for r in conn.execute(select(stations.c.district)) if r[0]})
+        return sorted({str(r[0]) for r in conn.execute(select(stations.c.area)) if r[0]})
 
 
 def add_user(engine: Engine, name: str, password: str, role: str, now: datetime) -> User:
-    kind, district = parse_role(role)
+    kind, area = parse_role(role)
     check_password(password)
     if not name.strip() or name != name.strip():
         raise PlayoutError(f"{name!r} is not a user name", "use a name without spaces at the ends")
-    known = _districts(engine)
-    if kind is Role.DISTRICT and district not in known:
+    known = _areas(engine)
+    if kind is Role.AREA and area not in known:
         raise PlayoutError(
-            f"no station of the hub is in the district {district!r}",
-            did_you_mean(district, known) if known else "register the district's stations first",
+            f"no station of the hub is in the area {area!r}",
+            did_you_mean(area, known) if known else "register the area's stations first",
         )
     hashed = _hasher().hash(password)
     with engine.connect() as conn:
@@ -113,7 +113,7 @@ def add_user(engine: Engine, name: str, password: str, role: str, now: datetime)
                     name=name,
                     password_hash=hashed,
                     role=kind.value,
-                    district=district,
+                    area=area,
                     created_at=now,
                     failed_logins=0,
                 )
@@ -123,7 +123,7 @@ def add_user(engine: Engine, name: str, password: str, role: str, now: datetime)
             f"user {name} exists already",
             f"to change the password: playout hub user password {name}",
         ) from exc
-    return User(name, kind, district, _stamp(hashed))
+    return User(name, kind, area, _stamp(hashed))
 
 
 @dataclass(frozen=True)
@@ -138,11 +138,11 @@ class UserInfo:
 
 def list_users(engine: Engine) -> list[UserInfo]:
     with engine.connect() as conn:
-        rows = conn.execute(select(users).order_by(users.c.role, users.c.district, users.c.name))
+        rows = conn.execute(select(users).order_by(users.c.role, users.c.area, users.c.name))
         return [
             UserInfo(
                 r.name,
-                "province" if r.role == Role.PROVINCE else f"area:{r.district}",
+                "province" if r.role == Role.PROVINCE else f"area:{r.area}",
                 r.created_at,
                 r.last_login,
                 r.failed_logins,
@@ -208,13 +208,13 @@ def user_for_session(engine: Engine, session_id: str, now: datetime) -> User | N
     """The user of a live session (not ended, not expired, the user not removed)."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.name, users.c.role, users.c.district, users.c.password_hash)
+            select(users.c.name, users.c.role, users.c.area, users.c.password_hash)
             .join(web_sessions, web_sessions.c.user_name == users.c.name)
             .where(web_sessions.c.id == _session_key(session_id), web_sessions.c.expires_at > now)
         ).first()
     if row is None:
         return None
-    return User(row.name, Role(row.role), row.district, _stamp(row.password_hash))
+    return User(row.name, Role(row.role), row.area, _stamp(row.password_hash))
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,7 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Log
                 users.c.failed_logins,
                 users.c.password_hash,
                 users.c.role,
-                users.c.district,
+                users.c.area,
             )
         ).first()
         if row is None:
@@ -283,7 +283,7 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Log
         hashed = values["password_hash"] = hasher.hash(password)
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.name == row.name).values(**values))
-    return LoginResult(User(row.name, Role(row.role), row.district, _stamp(hashed)))
+    return LoginResult(User(row.name, Role(row.role), row.area, _stamp(hashed)))
 
 
 def user_exists(engine: Engine, name: str) -> bool:

@@ -78,7 +78,7 @@ class NotCompleted:
 class Report:
     station_id: str
     station_name: str
-    district: str
+    area: str
     province: str
     first: date
     last: date
@@ -219,7 +219,7 @@ def build_report(
     tz: ZoneInfo,
     issued: date,
     station_name: str = "",
-    district: str = "",
+    area: str = "",
     province: str = "",
     prepared_by: str = "",
     titles: Mapping[str, str] | None = None,
@@ -310,7 +310,7 @@ def build_report(
     return Report(
         station_id=station_id,
         station_name=station_name,
-        district=district,
+        area=area,
         province=province,
         first=first,
         last=last,

@@ -1,4 +1,4 @@
-"""The province's monthly report: every station's figures from the hub, per district, station
+"""The province's monthly report: every station's figures from the hub, per area, station
 and campaign, and the stations that sent nothing for the period ("không có dữ liệu", which is
 not the same as 0 airings). Rendered by the same document writers as the station report."""
 
@@ -55,7 +55,7 @@ class NationalClip:
 class StationFigures:
     station_id: str
     name: str
-    district: str
+    area: str
     timezone: str
     last_contact: datetime | None
     campaigns: list[CampaignFigures] = field(default_factory=list)
@@ -91,7 +91,7 @@ class Totals:
 @dataclass
 class ProvinceReport:
     province: str
-    district: str  # "" for the whole province
+    area: str  # "" for the whole province
     first: date
     last: date
     issued: date
@@ -100,10 +100,10 @@ class ProvinceReport:
     agency: str = ""  # the issuing department (default: the words' "Sở ...")
     settings: ReportSettings = field(default_factory=ReportSettings)
 
-    def by_district(self) -> dict[str, Totals]:
+    def by_area(self) -> dict[str, Totals]:
         out: dict[str, Totals] = {}
         for s in self.stations:
-            t = out.setdefault(s.district, Totals())
+            t = out.setdefault(s.area, Totals())
             t.stations += 1
             t.with_data += s.has_data
             for f in s.campaigns:
@@ -141,14 +141,14 @@ def _totals_cells(t: Totals) -> list[Cell]:
 
 def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Table, Table]:
     counts = COUNT_COLUMNS
-    area = area_word([s.district for s in report.stations])  # the word follows the data
-    districts = Table(
-        "by_district",
+    area = area_word([s.area for s in report.stations])  # the word follows the data
+    areas = Table(
+        "by_area",
         w[f"by_{area}"],
         [w[h] for h in (area, "stations", "with_data", *counts, "target", "share")],
         [
             [d or "-", t.stations, t.with_data, *_totals_cells(t)]
-            for d, t in report.by_district().items()
+            for d, t in report.by_area().items()
         ],
     )
     campaigns = Table(
@@ -162,7 +162,7 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
         for f in s.campaigns:
             rows.append(
                 [
-                    s.district or "-",
+                    s.area or "-",
                     s.name or s.station_id,
                     w.title(f.campaign, f.title),
                     *count_cells(f.counts),
@@ -185,19 +185,19 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
         w["no_data_title"],
         [w[h] for h in (area, "station_name", "status", "last_contact")],
         [
-            [s.district or "-", s.name or s.station_id, w["no_data"], _contact(s, w)]
+            [s.area or "-", s.name or s.station_id, w["no_data"], _contact(s, w)]
             for s in report.stations
             if not s.has_data
         ],
     )
-    return [districts, campaigns], stations, silent
+    return [areas, campaigns], stations, silent
 
 
 def province_document(report: ProvinceReport, lang: str) -> Document:
     w = Words(lang)
     names = PROVINCE_SHEETS[lang]
     summary, stations, silent = province_tables(report, w)
-    where = report.district or report.province
+    where = report.area or report.province
     with_data = sum(s.has_data for s in report.stations)
     settings = report.settings
     above = settings.superior or f"{'UBND ' if lang == 'vi' else ''}{report.province}".strip()
@@ -236,7 +236,7 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
 def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> list[Sheet]:
     rows: list[list[Cell]] = [
         [
-            s.district or "-",
+            s.area or "-",
             s.name or s.station_id,
             n.bundle,
             n.path.removeprefix("audio/"),
@@ -249,7 +249,7 @@ def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> 
     ]
     if not rows:
         return []
-    area = area_word([s.district for s in report.stations])
+    area = area_word([s.area for s in report.stations])
     heads = [w[area], w["station_name"], names["bundle"], names["file"], "sha256"]
     table = Table("national", names["national_title"], [*heads, w["aired"], w["airtime"]], rows)
     return [Sheet(names["national"], [table])]

@@ -43,8 +43,8 @@ def station_document(report: Report, lang: str) -> Document:
     settings = report.settings
     if settings.superior:
         above = settings.superior
-    elif report.district:
-        above = f"{w['people_committee']} {report.district}"
+    elif report.area:
+        above = f"{w['people_committee']} {report.area}"
     else:
         above = report.province
     return Document(

@@ -151,7 +151,7 @@ class Dated(Protocol):
     @property
     def issued(self) -> date: ...
     @property
-    def district(self) -> str: ...
+    def area(self) -> str: ...
     @property
     def province(self) -> str: ...
 
@@ -187,7 +187,7 @@ class Words:
         return f"From {format_date(first)} to {format_date(last)}"
 
     def issued(self, report: Dated, place: str | None = None) -> str:
-        place = place or place_name(report.district) or place_name(report.province)
+        place = place or place_name(report.area) or place_name(report.province)
         d = report.issued
         if self.lang == "vi":
             month = f"{d.month:02d}" if d.month <= 2 else str(d.month)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playout.i18n import msg
 from playout.problems import Location
@@ -110,9 +110,9 @@ class HubSettings(_Strict):
 class ReportSettings(_Strict):
     """How the station's report reads as an administrative document (Decree 30/2020/NĐ-CP)."""
 
-    superior: str | None = None  # the body above the station; default "UBND <district>"
+    superior: str | None = None  # the body above the station; default "UBND <area>"
     number: str = "BC"  # the number line: "Số: ......../BC"
-    place: str | None = None  # in the issue line; default: the district's place name
+    place: str | None = None  # in the issue line; default: the area's place name
     prepared_by_title: str | None = None  # default "Người lập biểu"
     prepared_by: str = ""  # who prepares it (empty: a line to write the name by hand)
     head_title: str | None = None  # default "Thủ trưởng đơn vị"
@@ -123,7 +123,7 @@ class Station(_Strict):
     id: Annotated[str, Field(pattern=STATION_ID_PATTERN, max_length=80)]
     name: Annotated[str, Field(min_length=1)]
     timezone: str = DEFAULT_TIMEZONE
-    district: str | None = None
+    area: str | None = Field(None, validation_alias=AliasChoices("area", "district"))
     province: str | None = None
     fallback_clip: str | None = None
     database: str | None = None  # path, relative to the station folder; default: data dir

@@ -24,7 +24,8 @@ def command() -> None:
     "audience",
     required=True,
     metavar="all|area:NAME|station:ID",
-    help="Which stations get it (area: a commune, ward or district; district:NAME also works).",
+    help="Which stations get it: all, area:NAME (a commune or ward; a district before 2025; "
+    "district:NAME also works) or station:ID.",
 )
 @click.option("--name", help="The bundle's name (default: the folder's name).")
 @click.option("--by", "by", help="Published by (default: the OS user).")

@@ -16,7 +16,7 @@ from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 
 @click.command("report")
 @click.option("--month", "month_text", metavar="MM/YYYY", help="The month (default: last month).")
-@click.option("--area", "--district", "district", help="Only the stations of this area.")
+@click.option("--area", "--district", "area", help="Only the stations of this area.")
 @click.option(
     "--format", "fmt", type=click.Choice(sorted(WRITERS)), default="xlsx", show_default=True
 )
@@ -54,7 +54,7 @@ from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 def command(
     app: AppContext,
     month_text: str | None,
-    district: str | None,
+    area: str | None,
     fmt: str,
     lang: str,
     out: Path | None,
@@ -66,7 +66,7 @@ def command(
     head_name: str,
     db_url: str,
 ) -> None:
-    """Per district, station and campaign: planned, aired, not aired, target met, airtime; and
+    """Per area, station and campaign: planned, aired, not aired, target met, airtime; and
     the stations that sent no data for the month."""
     from zoneinfo import ZoneInfo
 
@@ -87,7 +87,7 @@ def command(
             first,
             last,
             issued=today,
-            district=district,
+            area=area,
             prepared_by=prepared_by or "",
         )
         report.agency = agency
@@ -97,7 +97,7 @@ def command(
     finally:
         engine.dispose()
     data = WRITERS[fmt](province_document(report, lang))
-    suffix = f"-{district}" if district else ""
+    suffix = f"-{area}" if area else ""
     target = out or Path(f"province-report-{year}-{month:02d}{suffix}.{fmt}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

@@ -40,7 +40,7 @@ AREA_HELP = "Its area of the province: a commune or ward (a district in data bef
 @command.command("add")
 @click.argument("station_id")
 @click.option("--name", required=True, help="The station's name.")
-@click.option("--area", "--district", "district", default="", help=AREA_HELP)
+@click.option("--area", "--district", "area", default="", help=AREA_HELP)
 @click.option("--new-area", is_flag=True, help="The area is new, though one nearly like it exists.")
 @click.option("--province", default="", help="Its province.")
 @click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
@@ -50,7 +50,7 @@ def add(
     app: AppContext,
     station_id: str,
     name: str,
-    district: str,
+    area: str,
     new_area: bool,
     province: str,
     timezone: str,
@@ -70,12 +70,12 @@ def add(
         )
     engine = hub_engine(db_url)
     try:
-        check_area(engine, district.strip(), new_area=new_area)
+        check_area(engine, area.strip(), new_area=new_area)
         token = add_station(
             engine,
             station_id,
             name=name,
-            district=district.strip(),
+            area=area.strip(),
             province=province,
             timezone=timezone,
             now=app.clock.now(),
@@ -110,7 +110,7 @@ def list_(as_json: bool, db_url: str) -> None:
             [
                 s.id,
                 s.name,
-                s.district,
+                s.area,
                 _local(s.last_contact, s.timezone),
                 _state(
                     s.id, merged, removed=s.removed_at is not None, revoked=s.revoked_at is not None

@@ -13,7 +13,7 @@ from playout.cli.output import print_table
 
 @click.group("user")
 def command() -> None:
-    """Dashboard users: the province sees every station, a district only its own."""
+    """Dashboard users: the province sees every station, an area only its own."""
 
 
 def password_option(func: F) -> F:
@@ -36,8 +36,8 @@ def _password(from_stdin: bool) -> str:
 @click.option(
     "--role",
     required=True,
-    metavar="province|district:NAME",
-    help="province (every station), or district:<name> (that district's stations only).",
+    metavar="province|area:NAME",
+    help="province (every station), or area:<name> (that area's stations only).",
 )
 @password_option
 @db_option

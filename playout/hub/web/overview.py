@@ -21,18 +21,18 @@ from playout.hub.schema import stations
 from playout.hub.users import User
 from playout.hub.web.state import Span, Tally, Today, Verdict, judge
 
-# every statement starts from the same stations: not revoked, of one district ('' = all) or of
+# every statement starts from the same stations: not revoked, of one area ('' = all) or of
 # one station ('' = all), with each station's today
 _STATIONS = """
     WITH st AS MATERIALIZED (
         SELECT id, today, date_trunc('month', today)::date AS first
         FROM (
-            SELECT id, revoked_at, district,
+            SELECT id, revoked_at, area,
                    (CAST(:now AS timestamptz) AT TIME ZONE timezone)::date AS today
             FROM stations
         ) s
         WHERE revoked_at IS NULL
-          AND (:district = '' OR district = :district)
+          AND (:area = '' OR area = :area)
           AND (:station = '' OR id = :station)
     )
 """
@@ -87,12 +87,12 @@ MONTH = text(
 
 STATIONS = text(
     """
-    SELECT id, name, district, province, timezone, last_contact, software, acked_seq
+    SELECT id, name, area, province, timezone, last_contact, software, acked_seq
     FROM stations
     WHERE revoked_at IS NULL
-      AND (:district = '' OR district = :district)
+      AND (:area = '' OR area = :area)
       AND (:station = '' OR id = :station)
-    ORDER BY district, name, id
+    ORDER BY area, name, id
     """
 )
 
@@ -101,7 +101,7 @@ STATIONS = text(
 class StationLine:
     id: str
     name: str
-    district: str
+    area: str
     province: str
     timezone: str
     last_contact: datetime | None
@@ -146,7 +146,7 @@ class ShareCache:
 def _shares(
     conn: Connection, params: dict[str, object], cache: ShareCache | None
 ) -> dict[str, tuple[int, int]]:
-    key = (str(params["district"]), str(params["station"]))
+    key = (str(params["area"]), str(params["station"]))
     found = cache.get(key) if cache is not None else None
     if found is None:
         found = {sid: (int(t), int(m)) for sid, t, m in conn.execute(MONTH, params)}
@@ -159,16 +159,16 @@ def _read(
     conn: Connection,
     now: datetime,
     silent_after: timedelta,
-    district: str,
+    area: str,
     station: str,
     shares: ShareCache | None,
 ) -> list[StationLine]:
-    params = {"now": now, "district": district, "station": station}
+    params = {"now": now, "area": area, "station": station}
     found = {
         r.id: StationLine(
             r.id,
             r.name,
-            r.district,
+            r.area,
             r.province,
             r.timezone,
             r.last_contact,
@@ -202,20 +202,20 @@ def station_lines(
     now: datetime,
     silent_after: timedelta,
     *,
-    district: str = "",
+    area: str = "",
     station: str = "",
     shares: ShareCache | None = None,
 ) -> list[StationLine]:
-    """Every live station (of ``district``, or only ``station``) with today's figures and its
-    state, ordered by district and name."""
+    """Every live station (of ``area``, or only ``station``) with today's figures and its
+    state, ordered by area and name."""
     with engine.connect() as conn:
-        return _read(conn, now, silent_after, district, station, shares)
+        return _read(conn, now, silent_after, area, station, shares)
 
 
-def district_names(engine: Engine, user: User) -> list[str]:
-    """The districts a user may choose (its own, or all of the province's)."""
-    query = select(stations.c.district).distinct().where(stations.c.district != "")
-    if user.district:
-        query = query.where(stations.c.district == user.district)
+def area_names(engine: Engine, user: User) -> list[str]:
+    """The areas a user may choose (its own, or all of the province's)."""
+    query = select(stations.c.area).distinct().where(stations.c.area != "")
+    if user.area:
+        query = query.where(stations.c.area == user.area)
     with engine.connect() as conn:
         return sorted((str(d) for d in conn.execute(query).scalars()), key=str.casefold)

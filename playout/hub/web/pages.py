@@ -1,5 +1,5 @@
 """The dashboard's pages, server-rendered: login and logout, the overview, a station, the
-province report. Every page checks the user; a district user sees only its district's stations
+province report. Every page checks the user; an area user sees only its area's stations
 and report, whatever URL it asks for."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from playout.hub.web.guard import (
     log_in,
     log_out,
 )
-from playout.hub.web.overview import ShareCache, StationLine, district_names, station_lines
+from playout.hub.web.overview import ShareCache, StationLine, area_names, station_lines
 from playout.hub.web.rollout import bundle_rollout
 from playout.hub.web.state import SEVERITY, State
 from playout.hub.web.station_view import station_view
@@ -51,6 +51,7 @@ from playout.reports import WRITERS, month_bounds
 from playout.reports.province import province_document
 from playout.reports.station import bars_svg
 from playout.reports.text import Words as ReportWords
+from playout.reports.text import area_word
 from playout.schedule.model import DEFAULT_TIMEZONE, ReportSettings
 
 log = logging.getLogger("playout.hub.web")
@@ -87,7 +88,7 @@ def _sort_key(sort: str) -> Any:
     return lambda s: (SEVERITY[s.verdict.state], s.name.casefold(), s.id)
 
 
-def group_by_district(
+def group_by_area(
     lines: list[StationLine], sort: str, problems_only: bool
 ) -> list[tuple[str, list[StationLine]]]:
     groups: dict[str, list[StationLine]] = {}
@@ -95,7 +96,7 @@ def group_by_district(
         assert line.verdict is not None
         if problems_only and line.verdict.state in (State.GREEN,):
             continue
-        groups.setdefault(line.district, []).append(line)
+        groups.setdefault(line.area, []).append(line)
     key = _sort_key(sort)
     return [(d, sorted(groups[d], key=key)) for d in sorted(groups, key=str.casefold)]
 
@@ -205,7 +206,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         sort = sort if sort in SORTS else "state"
         problems = request.query_params.get("problems") == "1"
         lines = await run_in_threadpool(
-            partial(station_lines, district=user.district, shares=shares),
+            partial(station_lines, area=user.area, shares=shares),
             engine, clock.now(), settings.silent_after,
         )  # fmt: skip
         counts = {s: sum(1 for x in lines if x.verdict and x.verdict.state is s) for s in State}
@@ -215,7 +216,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
             request,
             template,
             user=user,
-            groups=group_by_district(lines, sort, problems),
+            groups=group_by_area(lines, sort, problems),
             counts=counts,
             total=len(lines),
             sort=sort,
@@ -232,7 +233,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         )
         if view is None:
             raise HTTPException(404)
-        forbid_unless(user.sees(view.line.district))
+        forbid_unless(user.sees(view.line.area))
         w = Words(language(request), view.line.timezone)
         rw = ReportWords(w.lang)
         titles = await run_in_threadpool(titles_of, engine)
@@ -246,8 +247,9 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
     @router.get("/campaigns", response_class=HTMLResponse)
     async def campaigns(request: Request) -> Response:
         user = await current_user(request, engine, clock.now())
-        found = await run_in_threadpool(partial(bundle_rollout, engine, district=user.district))
-        return render(request, "campaigns.html", user=user, bundles=found)
+        found = await run_in_threadpool(partial(bundle_rollout, engine, area=user.area))
+        kind = area_word([s.area for b in found for s in b.stations])
+        return render(request, "campaigns.html", user=user, bundles=found, area_kind=kind)
 
     @router.get("/reports", response_class=HTMLResponse)
     async def reports(request: Request) -> Response:
@@ -257,12 +259,13 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
     async def _reports_page(
         request: Request, user: User, error: str = "", status_code: int = 200
     ) -> Response:
-        districts = await run_in_threadpool(district_names, engine, user)
+        areas = await run_in_threadpool(area_names, engine, user)
         with_data = await run_in_threadpool(months_with_airings, engine)
         today = clock.now().astimezone(Words("vi", DEFAULT_TIMEZONE).zone).date()
         return render(
-            request, "reports.html", status_code, user=user, districts=districts,
-            months=_months(today, with_data), formats=sorted(WRITERS), error=error,
+            request, "reports.html", status_code, user=user, areas=areas,
+            area_kind=area_word(areas), months=_months(today, with_data),
+            formats=sorted(WRITERS), error=error,
         )  # fmt: skip
 
     @router.post("/reports")
@@ -270,8 +273,8 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         user = await current_user(request, engine, clock.now())
         form = await read_form(request)
         check_csrf(request, form.get("csrf"))
-        district = str(form.get("district", ""))
-        forbid_unless(user.sees(district) if district else user.district == "")
+        area = str(form.get("area", ""))
+        forbid_unless(user.sees(area) if area else user.area == "")
         fmt, lang = str(form.get("format", "xlsx")), str(form.get("lang", "vi"))
         if fmt not in WRITERS or lang not in LANGS:
             raise HTTPException(400)
@@ -284,7 +287,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         try:
             report = await run_in_threadpool(
                 lambda: build_province_report(
-                    engine, first, last, issued=issued, district=district or None,
+                    engine, first, last, issued=issued, area=area or None,
                     prepared_by=settings.report.prepared_by,  # never the login name
                 )
             )  # fmt: skip
@@ -292,7 +295,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         except PlayoutError as exc:
             return await _reports_page(request, user, str(exc), 400)
         data = WRITERS[fmt](province_document(report, lang))
-        suffix = f"-{district}" if district else ""
+        suffix = f"-{area}" if area else ""
         filename = f"province-report-{year}-{month:02d}{suffix}.{fmt}"
         log.info("dashboard: %s downloaded %s", user.name, filename)
         return Response(

@@ -16,7 +16,7 @@ from playout.hub.schema import rollout, stations
 class StationRollout:
     station_id: str
     name: str
-    district: str
+    area: str
     state: str  # a rollout state, or "not_yet"
     version: int
     since: datetime | None
@@ -37,17 +37,17 @@ class BundleRollout:
         return sum(1 for s in self.stations if s.state == state)
 
 
-def bundle_rollout(engine: Engine, *, district: str = "", station: str = "") -> list[BundleRollout]:
-    """Every bundle with the stations it reaches (of ``district``, or only ``station``)."""
-    query = select(stations.c.id, stations.c.name, stations.c.district).where(
+def bundle_rollout(engine: Engine, *, area: str = "", station: str = "") -> list[BundleRollout]:
+    """Every bundle with the stations it reaches (of ``area``, or only ``station``)."""
+    query = select(stations.c.id, stations.c.name, stations.c.area).where(
         stations.c.revoked_at.is_(None)
     )
-    if district:
-        query = query.where(stations.c.district == district)
+    if area:
+        query = query.where(stations.c.area == area)
     if station:
         query = query.where(stations.c.id == station)
     with engine.connect() as conn:
-        found = conn.execute(query.order_by(stations.c.district, stations.c.name)).all()
+        found = conn.execute(query.order_by(stations.c.area, stations.c.name)).all()
         said = {(r.station_id, r.name): r for r in conn.execute(select(rollout))}
         bundles = conn.execute(newest_bundles()).all()
     out = []
@@ -58,16 +58,14 @@ def bundle_rollout(engine: Engine, *, district: str = "", station: str = "") -> 
         )  # fmt: skip
         for s in found:
             r = said.get((s.id, b.name))
-            if not audience_matches(b.audience, s.id, s.district) and r is None:
+            if not audience_matches(b.audience, s.id, s.area) and r is None:
                 continue
             if r is None:
-                item.stations.append(
-                    StationRollout(s.id, s.name, s.district, "not_yet", 0, None, "")
-                )
+                item.stations.append(StationRollout(s.id, s.name, s.area, "not_yet", 0, None, ""))
             else:
                 item.stations.append(
-                    StationRollout(s.id, s.name, s.district, r.state, r.version, r.since, r.reason)
+                    StationRollout(s.id, s.name, s.area, r.state, r.version, r.since, r.reason)
                 )
-        if item.stations or not district:
+        if item.stations or not area:
             out.append(item)
     return out
