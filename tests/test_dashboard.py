@@ -368,6 +368,60 @@ def test_overview_on_a_desktop_a_phone_and_paper(dash: Dashboard, tmp_path: Path
     assert "Đăng xuất" not in text and "Chỉ các đài có vấn đề" not in text  # no controls on paper
 
 
+def test_a_province_of_communes_in_todays_words(dash: Dashboard, tmp_path: Path) -> None:
+    """Since July 2025: stations of communes and wards in two areas, a user of one area, a
+    bundle sent to that area. The pages and the report name the areas "Xã, phường, đặc khu"
+    (the 2020 data's "Huyện" is for districts only), the area's user sees its station alone."""
+    from click.testing import CliRunner
+
+    from playout.cli import cli
+    from tests.test_campaigns import BUNDLE
+
+    the_sample = sample()
+    for station_id, area in (
+        ("tay-ninh/my-yen", "Xã Mỹ Yên"),
+        ("tay-ninh/tan-an", "Phường Tân An"),
+    ):
+        token = register(dash, station_id, f"Đài {area}", area, "Asia/Ho_Chi_Minh")
+        db = open_database(tmp_path / f"{station_id.split('/')[1]}.db")
+        write_history(
+            db, the_sample.for_station(station_id), the_sample.durations,
+            date(2020, 8, 1), date(2020, 8, 31), seed=5,
+        )  # fmt: skip
+        upload(dash, db, station_id, token, "Asia/Ho_Chi_Minh")
+    dash.user("myyen", "area:Xã Mỹ Yên")
+    dash.user("tinh", "province")
+    sent = CliRunner().invoke(
+        cli, ["hub", "campaign", "publish", str(BUNDLE), "--to", "area:Xã Mỹ Yên",
+              "--db", dash.db_url],
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    commune = "Xã, phường, đặc khu"
+    with chromium() as driver:
+        driver.get(dash.url + "/login")
+        log_in(driver, "tinh")
+        for path in ("/reports", "/campaigns"):
+            driver.get(dash.url + path)
+            text = driver.find_element(By.TAG_NAME, "body").text
+            assert commune in text and "Huyện" not in text, (path, text)
+        driver.get(dash.url + "/")
+        text = driver.find_element(By.TAG_NAME, "body").text
+        assert "Xã Mỹ Yên" in text and "Phường Tân An" in text
+    with chromium() as driver:
+        driver.get(dash.url + "/login")
+        log_in(driver, "myyen")
+        stations = driver.find_elements(By.CSS_SELECTOR, "tr[data-station]")
+        assert [s.get_attribute("data-station") for s in stations] == ["tay-ninh/my-yen"]
+        driver.get(dash.url + "/campaigns")
+        assert "tay-ninh/tan-an" not in driver.page_source
+    web = dash.client()
+    assert web.login("tinh", PASSWORD).status == 303
+    form = {"csrf": web.csrf("/reports"), "month": "08/2020", "format": "csv", "lang": "vi"}
+    report = web.post("/reports", {**form, "area": ""})
+    assert report.status == 200
+    assert "Tổng hợp theo xã, phường, đặc khu" in report.text and "huyện" not in report.text
+
+
 def test_a_station_installed_after_this_mornings_airings_is_not_behind(
     dash: Dashboard, tmp_path: Path
 ) -> None:
@@ -444,4 +498,6 @@ def test_the_vietnamese_pages_hold_no_english(dash: Dashboard, tmp_path: Path) -
             left = {w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() in english}
             if left:
                 found[path] = left
+            if path == "/reports":  # the 2020 sample's areas are districts
+                assert "Huyện, thị xã, thành phố" in text
     assert not found, found
