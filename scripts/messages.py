@@ -1,4 +1,5 @@
-"""The message catalogue's keys: every ``msg("...")`` template in playout/, and the .po files.
+"""The message catalogue's keys: every ``msg("...")`` template in playout/, the daemon's log lines,
+the report's and the dashboard's word tables (context ``report:<key>``, ``dashboard:<key>``).
 
     .venv/bin/python scripts/messages.py          # list templates missing from locale/vi.po
     .venv/bin/python scripts/messages.py --update # add them to vi.po (empty, to translate)
@@ -67,6 +68,28 @@ def log_templates(package: Path = PACKAGE) -> dict[str, str]:
     return _first_strings(package, logged, skip=("hub",))
 
 
+def tables() -> dict[str, dict[str, str]]:
+    """The word tables kept in English in the code, by their context's name."""
+    from playout.hub.web.words import ENGLISH as DASHBOARD
+    from playout.reports.text import ENGLISH as REPORT
+
+    return {"report": REPORT, "dashboard": DASHBOARD}
+
+
+def table_entries() -> dict[tuple[str, str], str]:
+    """(context, English) -> where, for every entry of the word tables."""
+    where = {"report": "playout/reports/text.py", "dashboard": "playout/hub/web/words.py"}
+    found = {}
+    for name, english in tables().items():
+        lines = (ROOT / where[name]).read_text(encoding="utf-8").splitlines()
+        for key, text in english.items():
+            line = next(
+                (i + 1 for i, x in enumerate(lines) if x.strip().startswith(f'"{key}":')), 1
+            )
+            found[(f"{name}:{key}", text)] = f"{where[name]}:{line}"
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--update", action="store_true")
@@ -85,6 +108,13 @@ def main() -> int:
         print(f"{where}: {template}")
         if args.update:
             catalogue.add(template, "", locations=[(where.split(":")[0], int(where.split(":")[1]))])
+    for (context, text), where in table_entries().items():
+        if catalogue.get(text, context=context) is None:
+            missing[f"[{context}] {text}"] = where
+            print(f"{where}: [{context}] {text}")
+            if args.update:
+                file, line = where.split(":")
+                catalogue.add(text, "", context=context, locations=[(file, int(line))])
     if args.update:
         with PO.open("wb") as f:
             write_po(f, catalogue, width=100, omit_header=False, sort_output=False)

@@ -376,3 +376,28 @@ def test_the_station_commands_show_no_english_of_their_own() -> None:
             if english:
                 found.append(f"{path.name}:{node.lineno}: {english}")
     assert not found, found
+
+
+def test_the_reports_and_dashboards_words_come_from_the_catalogue() -> None:
+    """Every entry of the report's and the dashboard's tables has its Vietnamese in vi.po (one
+    catalogue with the messages), with the same fields; no entry is left over."""
+    from messages import table_entries, tables
+
+    from playout.i18n import _entries, table
+
+    vi = _entries("vi")
+    wanted = table_entries()
+    missing = [f"{where}: [{c}] {t}" for (c, t), where in wanted.items() if (c, t) not in vi]
+    assert not missing, "run scripts/messages.py --update and translate:\n" + "\n".join(missing)
+    assert not [k for k in wanted if _fields(vi[k]) != _fields(k[1])]
+    stale = [k for k in vi if k[0] is not None and k not in wanted]
+    assert not stale, f"in vi.po but no longer in the code: {stale}"
+    for name, english in tables().items():
+        said = table("vi", name, english)
+        assert said.keys() == english.keys()
+        assert (
+            said["title" if name == "report" else "login"]
+            != english["title" if name == "report" else "login"]
+        )
+    assert table("vi", "report", tables()["report"])["station"] == "Đơn vị"  # atop the report
+    assert table("vi", "report", tables()["report"])["station_name"] == "Đài"  # in its columns
