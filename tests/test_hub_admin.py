@@ -4,7 +4,7 @@ province report defaults to last month like the station's."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from playout.cli import cli
 from playout.cli.context import AppContext
 from playout.clock import FixedClock, SystemClock
 from playout.hub.report import build_province_report
+from playout.hub.web.station_view import station_view
 from playout.reports.province import ProvinceReport, Totals
 from tests.history import sample
 from tests.hub_bench import Hub, hub_count, uploader
@@ -127,6 +128,13 @@ def test_stations_merged_into_a_new_commune_and_the_province_renamed(
     new = next(s for s in month.stations if s.station_id == "tay-ninh/c")
     assert new.campaigns and all(f.days_aired <= 2 for f in new.campaigns)
     assert totals(date(2020, 8, 1), date(2020, 8, 1)) == day1  # before the merge: as it was
+    # the new station's page charts the old stations' days from the merge on, as the report
+    view = station_view(hub.engine, "tay-ninh/c", datetime(2020, 8, 3, 12, tzinfo=UTC),
+                        timedelta(minutes=20))  # fmt: skip
+    assert view is not None
+    charted = sum(aired for days in view.month.values() for aired, _ in days)
+    assert charted == later["tay-ninh/a"][1] + later["tay-ninh/b"][1] > 0
+    assert all(days[0] == (0, 0) for days in view.month.values())  # 01/08 stays the old ones'
     # the old stations' tokens stop; the list says where they went
     stopped = uploader(hub.url, tokens["tay-ninh/a"], "tay-ninh/a")
     assert not stopped.run(dbs["tay-ninh/a"], SystemClock()).ok

@@ -58,14 +58,24 @@ class StationView:
     last_refusal: str = ""
 
 
+# the station's days, and the days from a merge on of the stations merged into it (as the
+# province report counts them: a day two old stations both aired sums their airings)
 MONTH_DAYS = text(
     """
+    WITH ids AS (
+        SELECT CAST(:station AS text) AS station_id, CAST(NULL AS date) AS since
+        UNION ALL
+        SELECT old_id, merged_on FROM station_merges WHERE new_id = :station
+    )
     SELECT coalesce(t.day, c.day) AS day, coalesce(t.campaign, c.campaign) AS campaign,
-           coalesce(c.completed, 0) AS aired, coalesce(t.requested, 0) AS target
-    FROM (SELECT * FROM day_targets WHERE station_id = :station AND day BETWEEN :first AND :last) t
-    FULL JOIN (SELECT * FROM daily_counts WHERE station_id = :station
-               AND day BETWEEN :first AND :last) c
-      ON c.day = t.day AND c.campaign = t.campaign
+           sum(coalesce(c.completed, 0)) AS aired, sum(coalesce(t.requested, 0)) AS target
+    FROM (SELECT x.* FROM day_targets x JOIN ids ON x.station_id = ids.station_id
+          WHERE x.day BETWEEN :first AND :last AND (ids.since IS NULL OR x.day >= ids.since)) t
+    FULL JOIN (SELECT x.* FROM daily_counts x JOIN ids ON x.station_id = ids.station_id
+               WHERE x.day BETWEEN :first AND :last
+                 AND (ids.since IS NULL OR x.day >= ids.since)) c
+      ON c.station_id = t.station_id AND c.day = t.day AND c.campaign = t.campaign
+    GROUP BY 1, 2
     """
 )
 
