@@ -306,3 +306,19 @@ def test_a_hub_address_without_http_is_called_what_it_is(station: StationFolder)
     assert result.exit_code == 1
     assert '"hub.longan.gov.vn" is not a web address' in result.output, result.output
     assert "https://" in result.output and "station id" not in result.output
+
+
+def test_the_command_reference_is_what_the_commands_say() -> None:
+    """docs/commands.md is every command's --help (scripts/command_docs.py --write makes it)."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "command_docs.py"
+    spec = importlib.util.spec_from_file_location("command_docs", script)
+    assert spec is not None and spec.loader is not None
+    docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(docs)
+    made = docs.reference()
+    assert "## `playout hub station merge`" in made and "## `playout run`" in made
+    assert docs.TARGET.read_text(encoding="utf-8") == made, (
+        "docs/commands.md is out of date: run .venv/bin/python scripts/command_docs.py --write"
+    )
