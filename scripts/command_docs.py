@@ -25,8 +25,8 @@ def _walk(
     command: click.Command, path: list[str], ctx: click.Context | None
 ) -> Iterator[tuple[str, str]]:
     """(command line, its help page) for the command and, for a group, every subcommand."""
-    with click.Context(command, info_name=path[-1], parent=ctx, terminal_width=WIDTH,
-                       max_content_width=WIDTH) as sub:  # fmt: skip
+    settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    with click.Context(command, info_name=path[-1], parent=ctx, **settings) as sub:  # fmt: skip
         yield " ".join(path), command.get_help(sub)
         if isinstance(command, click.Group):
             for name in command.list_commands(sub):
