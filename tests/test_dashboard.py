@@ -92,6 +92,19 @@ def upload(d: Dashboard, db: Database, station_id: str, token: str, tz: str) -> 
     assert result.ok, result.error
 
 
+def august_stations(d: Dashboard, tmp: Path, stations: list[tuple[str, str]], seed: int) -> None:
+    """Stations (id, area) registered with August 2020 of the sample sent through the API."""
+    the_sample = sample()
+    for station_id, area in stations:
+        token = register(d, station_id, f"Đài {station_id}", area, "Asia/Ho_Chi_Minh")
+        db = open_database(tmp / f"{station_id.split('/')[1]}.db")
+        write_history(
+            db, the_sample.for_station(station_id), the_sample.durations,
+            date(2020, 8, 1), date(2020, 8, 31), seed=seed,
+        )  # fmt: skip
+        upload(d, db, station_id, token, "Asia/Ho_Chi_Minh")
+
+
 def on_air_station(
     d: Dashboard, tmp: Path, station_id: str, district: str
 ) -> tuple[Database, str, str]:
@@ -187,15 +200,9 @@ def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
 
 
 def test_a_district_user_sees_only_its_district(dash: Dashboard, tmp_path: Path) -> None:
-    the_sample = sample()
-    for station_id, district in (("long-an/ben-luc", "Huyện Bến Lức"), ("long-an/tan-an", "TP")):
-        token = register(dash, station_id, f"Đài {station_id}", district, "Asia/Ho_Chi_Minh")
-        db = open_database(tmp_path / f"{station_id.split('/')[1]}.db")
-        write_history(
-            db, the_sample.for_station(station_id), the_sample.durations,
-            date(2020, 8, 1), date(2020, 8, 31), seed=3,
-        )  # fmt: skip
-        upload(dash, db, station_id, token, "Asia/Ho_Chi_Minh")
+    august_stations(
+        dash, tmp_path, [("long-an/ben-luc", "Huyện Bến Lức"), ("long-an/tan-an", "TP")], seed=3
+    )
     dash.user("benluc", "district:Huyện Bến Lức")
     dash.user("tinh", "province")
 
@@ -377,18 +384,10 @@ def test_a_province_of_communes_in_todays_words(dash: Dashboard, tmp_path: Path)
     from playout.cli import cli
     from tests.test_campaigns import BUNDLE
 
-    the_sample = sample()
-    for station_id, area in (
-        ("tay-ninh/my-yen", "Xã Mỹ Yên"),
-        ("tay-ninh/tan-an", "Phường Tân An"),
-    ):
-        token = register(dash, station_id, f"Đài {area}", area, "Asia/Ho_Chi_Minh")
-        db = open_database(tmp_path / f"{station_id.split('/')[1]}.db")
-        write_history(
-            db, the_sample.for_station(station_id), the_sample.durations,
-            date(2020, 8, 1), date(2020, 8, 31), seed=5,
-        )  # fmt: skip
-        upload(dash, db, station_id, token, "Asia/Ho_Chi_Minh")
+    august_stations(
+        dash, tmp_path, [("tay-ninh/my-yen", "Xã Mỹ Yên"), ("tay-ninh/tan-an", "Phường Tân An")],
+        seed=5,
+    )  # fmt: skip
     dash.user("myyen", "area:Xã Mỹ Yên")
     dash.user("tinh", "province")
     sent = CliRunner().invoke(
