@@ -71,20 +71,32 @@ def log_templates(package: Path = PACKAGE) -> dict[str, str]:
 def tables() -> dict[str, dict[str, str]]:
     """The word tables kept in English in the code, by their context's name."""
     from playout.hub.web.words import ENGLISH as DASHBOARD
+    from playout.reasons import ENGLISH as REASON
     from playout.reports.text import ENGLISH as REPORT
 
-    return {"report": REPORT, "dashboard": DASHBOARD}
+    return {"report": REPORT, "dashboard": DASHBOARD, "reason": REASON}
 
 
 def table_entries() -> dict[tuple[str, str], str]:
     """(context, English) -> where, for every entry of the word tables."""
-    where = {"report": "playout/reports/text.py", "dashboard": "playout/hub/web/words.py"}
+    where = {
+        "report": "playout/reports/text.py",
+        "dashboard": "playout/hub/web/words.py",
+        "reason": "playout/reasons.py",
+    }
     found = {}
     for name, english in tables().items():
         lines = (ROOT / where[name]).read_text(encoding="utf-8").splitlines()
         for key, text in english.items():
             line = next(
-                (i + 1 for i, x in enumerate(lines) if x.strip().startswith(f'"{key}":')), 1
+                (
+                    i + 1
+                    for i, x in enumerate(lines)
+                    if x.strip().startswith(f'"{key}":')
+                    or f'Phrase("{key}"' in x
+                    or x.strip() == f'"{key}",'
+                ),
+                1,
             )
             found[(f"{name}:{key}", text)] = f"{where[name]}:{line}"
     return found

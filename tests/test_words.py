@@ -379,8 +379,9 @@ def test_the_station_commands_show_no_english_of_their_own() -> None:
 
 
 def test_the_reports_and_dashboards_words_come_from_the_catalogue() -> None:
-    """Every entry of the report's and the dashboard's tables has its Vietnamese in vi.po (one
-    catalogue with the messages), with the same fields; no entry is left over."""
+    """Every entry of the report's, the dashboard's and the stored reasons' tables has its
+    Vietnamese in vi.po (one catalogue with the messages), with the same fields; no entry is
+    left over."""
     from messages import table_entries, tables
 
     from playout.i18n import _entries, table
@@ -395,9 +396,7 @@ def test_the_reports_and_dashboards_words_come_from_the_catalogue() -> None:
     for name, english in tables().items():
         said = table("vi", name, english)
         assert said.keys() == english.keys()
-        assert (
-            said["title" if name == "report" else "login"]
-            != english["title" if name == "report" else "login"]
-        )
+        first = {"report": "title", "dashboard": "login", "reason": "off_air"}[name]
+        assert said[first] != english[first]
     assert table("vi", "report", tables()["report"])["station"] == "Đơn vị"  # atop the report
     assert table("vi", "report", tables()["report"])["station_name"] == "Đài"  # in its columns

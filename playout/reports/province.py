@@ -15,29 +15,6 @@ from playout.reports.text import Words, area_word, percent
 from playout.schedule.model import ReportSettings
 from playout.schedule.types import format_date, format_duration
 
-PROVINCE_SHEETS = {
-    "vi": {
-        "summary": "Tổng hợp",
-        "campaigns": "Theo chiến dịch",
-        "stations": "Theo đài",
-        "no_data": "Không có dữ liệu",
-        "national": "Tin bài của tỉnh",
-        "national_title": "Tin bài do tỉnh gửi đã phát (đúng bản của tỉnh, đối chiếu sha256)",
-        "bundle": "Gói chiến dịch",
-        "file": "Tệp",
-    },
-    "en": {
-        "summary": "Summary",
-        "campaigns": "By campaign",
-        "stations": "By station",
-        "no_data": "No data",
-        "national": "Province clips",
-        "national_title": "Clips published by the province, as aired (the exact audio, by sha256)",
-        "bundle": "Bundle",
-        "file": "File",
-    },
-}
-
 
 @dataclass(frozen=True)
 class NationalClip:
@@ -195,7 +172,6 @@ def province_tables(report: ProvinceReport, w: Words) -> tuple[list[Table], Tabl
 
 def province_document(report: ProvinceReport, lang: str) -> Document:
     w = Words(lang)
-    names = PROVINCE_SHEETS[lang]
     summary, stations, silent = province_tables(report, w)
     where = report.area or report.province
     with_data = sum(s.has_data for s in report.stations)
@@ -217,11 +193,11 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
         ),
         sheets=[
             # one table a sheet: each sheet's columns fit its own table when printed
-            Sheet(names["summary"], summary[:1]),
-            Sheet(names["campaigns"], summary[1:]),
-            Sheet(names["stations"], [stations]),
-            Sheet(names["no_data"], [silent]),
-            *_national_sheet(report, w, names),
+            Sheet(w["sheet_summary"], summary[:1]),
+            Sheet(w["sheet_campaigns"], summary[1:]),
+            Sheet(w["sheet_stations"], [stations]),
+            Sheet(w["sheet_no_data"], [silent]),
+            *_national_sheet(report, w),
         ],
         prepared_by=report.prepared_by,
         number=w["number"].format(prefix=settings.number),
@@ -233,7 +209,7 @@ def province_document(report: ProvinceReport, lang: str) -> Document:
     )
 
 
-def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> list[Sheet]:
+def _national_sheet(report: ProvinceReport, w: Words) -> list[Sheet]:
     rows: list[list[Cell]] = [
         [
             s.area or "-",
@@ -250,6 +226,6 @@ def _national_sheet(report: ProvinceReport, w: Words, names: dict[str, str]) -> 
     if not rows:
         return []
     area = area_word([s.area for s in report.stations])
-    heads = [w[area], w["station_name"], names["bundle"], names["file"], "sha256"]
-    table = Table("national", names["national_title"], [*heads, w["aired"], w["airtime"]], rows)
-    return [Sheet(names["national"], [table])]
+    heads = [w[area], w["station_name"], w["bundle"], w["file"], "sha256"]
+    table = Table("national", w["national_title"], [*heads, w["aired"], w["airtime"]], rows)
+    return [Sheet(w["sheet_national"], [table])]

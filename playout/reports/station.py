@@ -10,28 +10,12 @@ from playout.reports.document import BarChart, Document, Sheet
 from playout.reports.tables import campaign_table, clip_table, daily_table, not_completed_table
 from playout.reports.text import Words
 
-SHEETS = {
-    "vi": {
-        "summary": "Tổng hợp",
-        "clips": "Theo tin bài",
-        "daily": "Theo ngày",
-        "not_completed": "Không hoàn thành",
-    },
-    "en": {
-        "summary": "Summary",
-        "clips": "By clip",
-        "daily": "By day",
-        "not_completed": "Not completed",
-    },
-}
-
 
 def station_document(report: Report, lang: str) -> Document:
     w = Words(lang)
-    names = SHEETS[lang]
     n = len(report.campaigns)
     daily = Sheet(
-        names["daily"],
+        w["sheet_daily"],
         [daily_table(report, w)],
         svgs=[
             chart_svg(report, f.campaign, w.title(f.campaign, f.title), w) for f in report.campaigns
@@ -58,11 +42,11 @@ def station_document(report: Report, lang: str) -> Document:
         summary=w.summary(report),
         sheets=[
             # one table a sheet: each sheet's columns fit its own table when printed
-            Sheet(names["summary"], [campaign_table(report, w)]),
-            Sheet(names["clips"], [clip_table(report, w)]),
+            Sheet(w["sheet_summary"], [campaign_table(report, w)]),
+            Sheet(w["sheet_clips"], [clip_table(report, w)]),
             daily,
             Sheet(
-                names["not_completed"],
+                w["sheet_not_completed"],
                 [not_completed_table(report, w)],
             ),
         ],

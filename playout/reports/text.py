@@ -77,6 +77,21 @@ ENGLISH: dict[str, str] = {
     "number": "No. ......../{prefix}",
     "people_committee": "People's Committee of",
     "announcement": "Announcements",
+    # the workbook's sheets
+    "sheet_summary": "Summary",
+    "sheet_clips": "By clip",
+    "sheet_daily": "By day",
+    "sheet_not_completed": "Not completed",
+    "sheet_campaigns": "By campaign",
+    "sheet_stations": "By station",
+    "sheet_no_data": "No data",
+    "sheet_national": "Province clips",
+    "national_title": "Clips published by the province, as aired (the exact audio, by sha256)",
+    "bundle": "Bundle",
+    # durations in words
+    "unit_h": "h",
+    "unit_min": "min",
+    "unit_s": "s",
 }
 
 
@@ -145,10 +160,10 @@ class Words:
         """In words, never rounded to zero: "26 giây", "3 phút 5 giây", "2 giờ 10 phút"."""
         seconds = round(ms / 1000)
         if ms > 0 and seconds == 0:
-            return "< 1 giây" if self.lang == "vi" else "< 1 s"
+            return f"< 1 {self.t['unit_s']}"
         hours, rest = divmod(seconds, 3600)
         minutes, secs = divmod(rest, 60)
-        units = ("giờ", "phút", "giây") if self.lang == "vi" else ("h", "min", "s")
+        units = (self.t["unit_h"], self.t["unit_min"], self.t["unit_s"])
         if hours:
             parts = [(hours, units[0]), (minutes, units[1])]
         elif minutes:

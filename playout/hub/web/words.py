@@ -118,12 +118,14 @@ ENGLISH: dict[str, str] = {
     "withdrawn": "withdrawn",
     "older": "(older: v{version})",
     "since": "Since",
+    # the session names ``playout init`` gives (a name a station chose is shown as it is)
+    "session_morning": "morning",
+    "session_noon": "noon",
+    "session_afternoon": "afternoon",
+    "session_evening": "evening",
 }
 
 REASON_KEYS = {"missed": "missed_today"}  # verdict reasons whose word key differs
-
-
-SESSION_NAMES = {"vi": {"morning": "sáng", "noon": "trưa", "afternoon": "chiều", "evening": "tối"}}
 
 
 class Words:
@@ -155,8 +157,8 @@ class Words:
         by the start time (morning, noon, afternoon, evening, and morning-2 ...) in words; a name
         the station chose itself as it is."""
         base, _, n = name.partition("-")
-        said = SESSION_NAMES.get(self.lang, {}).get(base)
-        if said is None or (n and not n.isdigit()):
+        said = self.t.get(f"session_{base}")
+        if said is None or said == base or (n and not n.isdigit()):
             return name
         return f"{said} {n}" if n else said
 
