@@ -150,9 +150,23 @@ def test_publish_to_two_of_three_stations(hub: Hub, tmp_path: Path) -> None:
     assert (c.station_id, "bluezone-2020") not in states
     # the clips are catalogued with the hub's sha256: what airs is provably the national clip
     # (the example bundle's clips are the sample's own audio, so some were catalogued before)
-    listed = {c["sha256"] for c in json.loads(a.playout("library", "list", "--json").stdout)}
+    catalogue = json.loads(a.playout("library", "list", "--json").stdout)
+    listed = {c["sha256"] for c in catalogue}
     national = {sha256_of(p) for p in (a.root / "audio" / "province").rglob("*.wav")}
     assert len(national) == 2 and national <= listed
+    # a bundle clip that is a station clip's exact audio: one row, the bundle's path its copy,
+    # checked like its own path (validate neither calls it uncatalogued nor misses a change)
+    assert len(listed) == len(catalogue)
+    copies = {p for c in catalogue for p in c["copies"]}
+    assert copies and all(p.startswith("province/") for p in copies), catalogue
+    said = a.playout("--lang", "en", "validate")
+    assert said.exit_code == 0 and "not in the catalog" not in said.output, said.output
+    copy = a.root / "audio" / sorted(copies)[0]
+    kept = copy.read_bytes()
+    copy.write_bytes(kept[:-4] + b"\x01\x02\x03\x04")
+    said = a.playout("--lang", "en", "validate")
+    assert "the file changed since it was imported" in said.output, said.output
+    copy.write_bytes(kept)
     listing = run("hub", "campaign", "list", "--db", hub.db_url)
     assert "applied: 2" in listing.output, listing.output
     with hub.engine.connect() as conn:  # the titles officials read, from the bundle's files

@@ -225,8 +225,14 @@ def list_(app: AppContext, as_json: bool) -> None:
 
     with app.database() as db:
         assert db is not None
-        rows = Catalog(db).all_current()
-    used = _usage(app)
+        catalog = Catalog(db)
+        rows = catalog.all_current()
+        copies = catalog.copies()  # a province bundle's copies of the station's own clips
+    by_path = _usage(app)
+    used = {
+        r.file: sorted({c for f in [r.file, *copies.get(r.sha256, [])] for c in by_path.get(f, [])})
+        for r in rows
+    }
     if as_json:
         click.echo(
             json.dumps(
@@ -243,6 +249,7 @@ def list_(app: AppContext, as_json: bool) -> None:
                         "source": r.source_name,
                         "imported_at": r.imported_at.isoformat(),
                         "campaigns": used.get(r.file, []),
+                        "copies": copies.get(r.sha256, []),
                     }
                     for r in rows
                 ],
@@ -260,7 +267,7 @@ def list_(app: AppContext, as_json: bool) -> None:
         [say(h) for h in headers],
         [
             [
-                r.file,
+                "\n".join([r.file, *copies.get(r.sha256, [])]),
                 r.title,
                 format_duration(r.duration_ms / 1000),
                 f"{r.loudness_after:.1f}",

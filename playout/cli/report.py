@@ -105,7 +105,7 @@ def command(
             prepared_by=prepared_by if prepared_by is not None else station.report.prepared_by,
             settings=station.report,
             titles=titles,
-            clip_titles={c.file: c.title for c in Catalog(db).all_current() if c.title},
+            clip_titles=_clip_titles(Catalog(db)),
             now=app.clock.now(),
         )
     data = RENDERERS[fmt](report, lang)
@@ -120,3 +120,10 @@ def command(
         short=len(report.not_completed),
     )
     click.echo(app.words(said))
+
+
+def _clip_titles(catalog: Catalog) -> dict[str, str]:
+    """Each catalogued path's title (a province bundle's copy of a station clip has its)."""
+    rows = [c for c in catalog.all_current() if c.title]
+    copies = catalog.copies()
+    return {f: c.title for c in rows for f in [c.file, *copies.get(c.sha256, [])]}

@@ -22,7 +22,7 @@ from playout.library.outcome import ImportStatus, rejected
 from playout.library.paths import AUDIO_DIR, ClipPathError
 from playout.library.probe import AudioError
 from playout.schedule.model import LibrarySettings
-from playout.store import ClipRow, Database
+from playout.store import ClipCopyRow, ClipRow, Database
 
 if TYPE_CHECKING:
     from playout.library.ingest import Prepared
@@ -58,14 +58,36 @@ class Catalog:
             return s.get(ClipRow, sha256)
 
     def current(self, file: str) -> ClipRow | None:
-        """The latest version of the clip stored at ``file`` (relative to audio/)."""
+        """The latest version of the clip stored at ``file`` (relative to audio/): imported
+        there, or a copy of a catalogued clip put there later (a province bundle's)."""
         with self.db.session() as s:
-            return s.scalars(
+            own = s.scalars(
                 select(ClipRow)
                 .where(ClipRow.file == file)
                 .order_by(ClipRow.imported_at.desc())
                 .limit(1)
             ).first()
+            copy = s.get(ClipCopyRow, file)
+            if copy is not None and (own is None or copy.added_at >= own.imported_at):
+                return s.get(ClipRow, copy.sha256) or own
+            return own
+
+    def add_copy(self, file: str, sha256: str, source: str, now: datetime) -> None:
+        """``file`` (relative to audio/) holds the catalogued clip ``sha256``'s exact audio:
+        one row per audio, its paths checked alike."""
+        with self.db.session() as s, s.begin():
+            s.merge(ClipCopyRow(file=file, sha256=sha256, added_at=now, source=source[:500]))
+
+    def copies(self) -> dict[str, list[str]]:
+        """sha256 -> the other paths that hold that clip's audio, where it still does."""
+        with self.db.session() as s:
+            rows = s.scalars(select(ClipCopyRow).order_by(ClipCopyRow.file)).all()
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            there = self.current(row.file)
+            if there is not None and there.sha256 == row.sha256:
+                found.setdefault(row.sha256, []).append(row.file)
+        return found
 
     def imported_as(self, name: str) -> list[str]:
         """The clips (paths in audio/) imported from a file called ``name`` (its original name,

@@ -10,6 +10,7 @@ from playout.store.db import Database, open_database
 from playout.store.models import (
     AiringRow,
     AlertLevelRow,
+    ClipCopyRow,
     ClipRow,
     DaemonRunRow,
     DayPlanRow,
@@ -21,6 +22,7 @@ from playout.store.models import (
 __all__ = [
     "AiringRow",
     "AlertLevelRow",
+    "ClipCopyRow",
     "ClipRow",
     "DaemonRunRow",
     "Database",

@@ -172,11 +172,27 @@ def _v4_sync_seq(conn: Connection) -> None:
     conn.execute(text("INSERT INTO sync_counter (id, value) VALUES (1, :v)"), {"v": total})
 
 
+def _v5_clip_copies(conn: Connection) -> None:
+    """Another path in audio/ that holds a catalogued clip's exact audio: a province bundle's
+    copy of a clip the station already had (a clip's row keeps the path it was imported at)."""
+    md = MetaData()
+    Table(
+        "clip_copies",
+        md,
+        Column("file", String(500), primary_key=True),
+        Column("sha256", String(64), nullable=False, index=True),
+        Column("added_at", DateTime(timezone=True), nullable=False),
+        Column("source", String(500), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_clips,
     _v2_as_run,
     _v3_alert_levels,
     _v4_sync_seq,
+    _v5_clip_copies,
 ]
 
 _md = MetaData()

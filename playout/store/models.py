@@ -41,6 +41,19 @@ class ClipRow(Base):
     sync_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # by triggers
 
 
+class ClipCopyRow(Base):
+    """Another path in audio/ holding a catalogued clip's exact audio (a province bundle's copy
+    of a clip the station imported itself): checked against the clip's sha256 like its own
+    path, so the library keeps one row per audio."""
+
+    __tablename__ = "clip_copies"
+
+    file: Mapped[str] = mapped_column(String(500), primary_key=True)  # relative to audio/
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(500))  # e.g. "quoc-gia v2"
+
+
 class Status(StrEnum):
     """What became of a planned airing (LibreTime-style typed states)."""
 

@@ -238,9 +238,12 @@ class Puller:
         from playout.library.catalog import Catalog
 
         catalog = Catalog(self.db)
-        if catalog.by_sha(sha256) is not None:
-            return
         rel = PurePosixPath(path).relative_to("audio").as_posix()
+        known = catalog.by_sha(sha256)
+        if known is not None:  # the station's own clip: one row, the bundle's path a copy of it
+            if known.file != rel:
+                catalog.add_copy(rel, sha256, f"{manifest.name} v{manifest.version}", now)
+            return
         source = str(figures.get("source_name", PurePosixPath(path).name))
         catalog.add(
             ClipRow(
