@@ -74,7 +74,7 @@ def write_history(
             continue
         log.store_plan(
             day, result.airings, 1, "start", start - timedelta(hours=1),
-            {c.campaign: c.requested for c in result.counts},
+            {c.campaign: c.requested for c in result.counts}, schedule.campaign_titles(),
         )  # fmt: skip
         out.plans += 1
         for a in result.airings:

@@ -456,10 +456,10 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
         tmp_path / "st", {"own.wav": (440, 1.0)}, [Slot(600, "own.wav")], hub=f"{hub.url} {token}"
     )
     yaml = st.root / "schedules" / "station.yaml"
-    yaml.write_text(
-        yaml.read_text(encoding="utf-8").replace("every: 10s}", "every: 10s, campaigns: review}"),
-        encoding="utf-8",
-    )
+    own = yaml.read_text(encoding="utf-8").replace("every: 10s}", "every: 10s, campaigns: review}")
+    assert "  - id: c-own\n" in own
+    own = own.replace("  - id: c-own\n", "  - id: c-own\n    title: Tin bài của đài\n")
+    yaml.write_text(own, encoding="utf-8")
     bundle = tmp_path / "quoc-gia"
     air_at = (st.zero + timedelta(seconds=45)).astimezone(ZoneInfo(st.tz))
     (bundle / "schedules").mkdir(parents=True)
@@ -516,6 +516,15 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
     finally:
         daemon.terminate()
     assert rollout(hub)[(station_id, "quoc-gia")][:2] == (1, "applied")
+    # the station's own campaign's title came with its day plan: officials read it, not the id
+    with hub.engine.connect() as conn:
+        titles = dict(
+            conn.execute(
+                text("SELECT campaign, title FROM day_targets WHERE station_id = :s"),
+                {"s": station_id},
+            ).all()
+        )
+    assert titles.get("c-own") == "Tin bài của đài", titles
     out = tmp_path / "report.csv"
     report = run(
         "hub", "report", "--month", f"{air_at:%m/%Y}", "--format", "csv", "--out", str(out),
@@ -525,8 +534,10 @@ def test_a_daemon_airs_a_bundle_published_while_it_runs(
     lines = [ln for ln in out.read_text(encoding="utf-8-sig").splitlines() if national[:16] in ln]
     assert len(lines) == 1 and "quoc-gia" in lines[0], out.read_text(encoding="utf-8-sig")
     assert ",1," in lines[0] or ";1;" in lines[0], lines[0]  # aired once
-    # officials read the campaign's title the province gave it, not its id
+    # officials read the campaign's title the province gave it, not its id, and the station's
+    # own campaign's title
     assert "Thông điệp quốc gia" in out.read_text(encoding="utf-8-sig")
+    assert "Tin bài của đài" in out.read_text(encoding="utf-8-sig")
     # a station that did not take the bundle airs the same audio as its own: not credited
     with hub.engine.begin() as conn:
         conn.execute(text("UPDATE rollout SET state = 'declined' WHERE station_id = :s"),

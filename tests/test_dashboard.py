@@ -115,15 +115,25 @@ def on_air_station(
         tmp / station_id.replace("/", "_"), {"spot.wav": (440, 2.0)},
         [Slot(-90, "spot.wav"), Slot(600, "spot.wav")], lead_s=0, fallback=None, tz=tz,
     )  # fmt: skip
+    yaml = folder.root / "schedules" / "station.yaml"  # the campaign has a title
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace(
+            "  - id: c-spot\n", "  - id: c-spot\n    title: Tin bài thử\n"
+        ),
+        encoding="utf-8",
+    )
     loaded = load_station(folder.root, capacity=False)
     assert loaded.schedule is not None, loaded.problems
     schedule = Sample(loaded.schedule, dict(loaded.durations)).for_station(station_id)
     today = datetime.now(ZoneInfo(tz)).date()
     airings = plan(schedule, today, today, durations=dict(loaded.durations)).airings
-    assert len(airings) == 2
+    assert len(airings) == 2 and schedule.campaign_titles() == {"c-spot": "Tin bài thử"}
     db = open_database(tmp / f"{station_id.replace('/', '_')}.db")
     log = AsRunLog(db, station_id)
-    log.store_plan(today, airings, 1, "start", datetime.now(UTC) - timedelta(minutes=5))
+    log.store_plan(
+        today, airings, 1, "start", datetime.now(UTC) - timedelta(minutes=5), None,
+        schedule.campaign_titles(),
+    )  # fmt: skip
     first = airings[0]
     log.begin(first, trigger=Trigger.SCHEDULE, actual_start=first.start, clip_sha256=None,
               run_id=None)  # fmt: skip
@@ -174,6 +184,7 @@ def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
         assert row_state(driver, "long-an/ben-luc") == "green"
         text = row(driver, "long-an/ben-luc")[1]
         assert "vừa xong" in text and "1/2" in text, text
+        assert "Tin bài thử" in text and "c-spot" not in text, text  # its title, not its id
         # the station sends nothing more; the page refreshes its table by itself
         driver.execute_script("window.notReloaded = true")
         WebDriverWait(driver, SILENT_S + 20, poll_frequency=0.5).until(
@@ -189,6 +200,7 @@ def test_log_in_see_a_station_go_red_when_its_data_stops_and_log_out(
         driver.get(link)
         page = driver.find_element(By.TAG_NAME, "main").text
         assert "hoàn thành" in page and "sắp phát" in page, page
+        assert "Tin bài thử" in page and "c-spot" not in page, page
         assert driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect.aired")
         # English on demand
         driver.get(dash.url + "/stations/long-an/ben-luc?lang=en")
@@ -419,6 +431,8 @@ def test_a_province_of_communes_in_todays_words(dash: Dashboard, tmp_path: Path)
     report = web.post("/reports", {**form, "area": ""})
     assert report.status == 200
     assert "Tổng hợp theo xã, phường, đặc khu" in report.text and "huyện" not in report.text
+    # the stations' own campaigns by the titles their schedules give them, not by their ids
+    assert "Cài đặt ứng dụng Bluezone" in report.text, report.text
 
 
 def test_a_station_installed_after_this_mornings_airings_is_not_behind(
@@ -434,6 +448,13 @@ def test_a_station_installed_after_this_mornings_airings_is_not_behind(
         tmp_path / "st", {"spot.wav": (440, 2.0)}, [Slot(-100, "spot.wav"), Slot(600, "spot.wav")],
         lead_s=0, fallback=None, tz=tz,
     )  # fmt: skip
+    yaml = folder.root / "schedules" / "station.yaml"  # the campaign has a title
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace(
+            "  - id: c-spot\n", "  - id: c-spot\n    title: Tin bài thử\n"
+        ),
+        encoding="utf-8",
+    )
     loaded = load_station(folder.root, capacity=False)
     assert loaded.schedule is not None, loaded.problems
     schedule = Sample(loaded.schedule, dict(loaded.durations)).for_station("long-an/new")

@@ -75,13 +75,16 @@ BAD_ROWS = [
     airing(12, actual_end="9999-12-31T23:59:59+00:00"),
     {**airing(13), "seq": 2**63},  # a sequence number past BIGINT
     airing(14, planned_start="2020-09-05T06:00:00+07:00"),  # a month off its day
+    plan(15, '{"airings": [], "requested": {"bz": 1}, "titles": ["Bluezone"]}'),  # not a map
+    plan(16, json.dumps({"airings": [], "requested": {}, "titles": {"bz": "x" * 501}})),
+    plan(17, '{"airings": [], "requested": {"bz": 1}, "titles": {"bz": 5}}'),
 ]
 
 
 def test_bad_rows_are_refused_alone_and_the_rest_is_stored(hub: Hub) -> None:
     token = register(hub.engine, SID)
     good = [airing(20), level(21), run(22), plan(23, json.dumps({"airings": [],
-            "requested": {"bz": 2}}))]  # fmt: skip
+            "requested": {"bz": 2}, "titles": {"bz": "Bluezone"}}))]  # fmt: skip
     body = _batch_body([*BAD_ROWS, *good], SID)
     for _ in range(2):  # and the same answer when the station sends it again
         status, answer = _post(hub.url, token, body)
@@ -94,6 +97,7 @@ def test_bad_rows_are_refused_alone_and_the_rest_is_stored(hub: Hub) -> None:
     assert hub_count(hub.engine, "alert_levels", SID) == 1
     reasons = " ".join(str(r["reason"]) for r in refused)  # type: ignore[index]
     assert "NUL" in reasons and "not near the day" in reasons and "requested" in reasons
+    assert "titles" in reasons
     assert hub.server.healthy()
 
 

@@ -86,7 +86,10 @@ class Horizon:
         assert self.asrun is not None
         result = plan(self.schedule, day, day, durations=self.durations, level=self.level)
         requested = {c.campaign: c.requested for c in result.counts}
-        self.asrun.store_plan(day, result.airings, self.level, reason, self.clock.now(), requested)
+        self.asrun.store_plan(
+            day, result.airings, self.level, reason, self.clock.now(), requested,
+            self.schedule.campaign_titles(),
+        )  # fmt: skip
         log.info(
             "plan for %s (%s): %d airings", day.strftime("%d/%m/%Y"), reason, len(result.airings)
         )

@@ -121,18 +121,24 @@ def plan_op(
     reason: str,
     now: datetime,
     requested: Mapping[str, int] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Op:
     """``requested`` is what each campaign asked for that day (the target the monthly report
-    compares with); by default the planned count."""
+    compares with); by default the planned count. ``titles`` are campaigns' titles: those of
+    the day's campaigns go with the plan (what the province's officials read at the hub
+    instead of ids)."""
     if requested is None:
         requested = {}
         for a in airings:
             requested[a.campaign] = requested.get(a.campaign, 0) + 1
-    payload = json.dumps(
-        {"airings": [a.as_dict() for a in airings], "requested": dict(requested)},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    day_plan: dict[str, Any] = {
+        "airings": [a.as_dict() for a in airings],
+        "requested": dict(requested),
+    }
+    named = {c: t for c, t in (titles or {}).items() if t and t != c and c in requested}
+    if named:  # absent when there are none: the plans stored before titles keep their digest
+        day_plan["titles"] = named
+    payload = json.dumps(day_plan, ensure_ascii=False, sort_keys=True)
     return Op(
         "plan",
         {
@@ -313,8 +319,11 @@ class OpSink(ABC):
         reason: str,
         now: datetime,
         requested: Mapping[str, int] | None = None,
+        titles: Mapping[str, str] | None = None,
     ) -> int | None:
         """Store the plan of ``day`` if it differs from the one in force: its version (None
         when unchanged, or when the op is queued)."""
-        version = self.submit(plan_op(self.station_id, day, airings, level, reason, now, requested))
+        version = self.submit(
+            plan_op(self.station_id, day, airings, level, reason, now, requested, titles)
+        )
         return version if isinstance(version, int) and not isinstance(version, bool) else None

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, Row, select, text
 from playout.hub.bundles import campaign_titles
 from playout.hub.merges import province_name_on
 from playout.hub.schema import bundles, station_merges, stations
+from playout.hub.titles import own_titles, title_of
 from playout.problems import PlayoutError, did_you_mean
 from playout.reports.data import CampaignFigures, Counts
 from playout.reports.province import NationalClip, ProvinceReport, StationFigures
@@ -197,6 +198,7 @@ def build_province_report(
         # the province's clips and titles: only once the province has published some
         published = conn.execute(select(bundles.c.id).limit(1)).first() is not None
         titles = campaign_titles(conn) if published else {}
+        own = own_titles(conn, first, last)  # the stations' own campaigns' titles
         merged = conn.execute(select(station_merges.c.old_id).limit(1)).first() is not None
         figures = FIGURES_MERGED if merged else FIGURES
         for r in conn.execute(figures, {"first": first, "last": last, "today": issued}):
@@ -206,7 +208,7 @@ def build_province_report(
             station.campaigns.append(
                 CampaignFigures(
                     r.campaign,
-                    titles.get(r.campaign, r.campaign),
+                    title_of(r.campaign, r.station_id, titles, own),
                     Counts(
                         planned=int(r.planned),
                         completed=int(r.completed),

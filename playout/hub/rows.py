@@ -126,6 +126,19 @@ class DayPlanIn(_Row):
             out[name] = (min(first, start), max(last, end), ends)
         return {name: (lo, hi, sorted(e)) for name, (lo, hi, e) in out.items()}
 
+    def titles(self) -> dict[str, str]:
+        """campaign -> its title, for the campaigns of the day that have one (older stations
+        send none)."""
+        found = self.plan().get("titles", {})
+        if not isinstance(found, dict) or len(found) > 1000:
+            raise ValueError("titles: not an object of at most 1000 campaigns")
+        out = {}
+        for campaign, title in found.items():
+            if not isinstance(title, str) or len(title) > 500 or len(campaign) > 200:
+                raise ValueError(f"titles: the title of {str(campaign)[:80]!r} is not text")
+            out[campaign] = title
+        return out
+
     def targets(self) -> dict[str, tuple[int, int]]:
         """campaign -> (planned airings, requested airings)"""
         data = self.plan()
@@ -187,6 +200,7 @@ def parse_row(table: str, data: Any) -> _Row:
         row = model.model_validate(data)
         if isinstance(row, DayPlanIn):
             row.targets()
+            row.titles()
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -123,6 +123,7 @@ day_targets = Table(
     Column("version", Integer, nullable=False),
     Column("planned", Integer, nullable=False),
     Column("requested", Integer, nullable=False),
+    Column("title", Text, nullable=False, server_default=""),  # the station's own title, or ''
 )
 
 daemon_runs = Table(

@@ -245,6 +245,7 @@ def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) 
             "version": p.version,
             "planned": n,
             "requested": r,
+            "title": p.titles().get(c, ""),
         }
         for day, p in current.items()
         for c, (n, r) in p.targets().items()

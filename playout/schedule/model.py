@@ -272,6 +272,10 @@ class Schedule:
     playlists: dict[str, Playlist]
     origins: dict[str, Location] = field(default_factory=dict, compare=False)
 
+    def campaign_titles(self) -> dict[str, str]:
+        """campaign id -> its title, for the campaigns that have one."""
+        return {c.id: c.title for c in self.campaigns if c.title}
+
     def campaign_clips(self, campaign: Campaign) -> Playlist:
         """The clips a campaign rotates through (a single ``clip`` is a playlist of one)."""
         if campaign.playlist is not None:

@@ -63,7 +63,8 @@ TODAY = text(
            coalesce(t.planned, 0) AS planned,
            coalesce(c.completed + c.playing, 0) AS aired,
            coalesce(c.missed + c.failed, 0) AS missed,
-           coalesce(c.interrupted + c.skipped, 0) AS other
+           coalesce(c.interrupted + c.skipped, 0) AS other,
+           coalesce(t.title, '') AS title
     FROM (SELECT c.* FROM st JOIN daily_counts c ON c.station_id = st.id AND c.day = st.today) c
     FULL JOIN (SELECT t.* FROM st JOIN day_targets t ON t.station_id = st.id AND t.day = st.today) t
       ON c.station_id = t.station_id AND c.campaign = t.campaign
@@ -185,8 +186,10 @@ def _read(
         if not shift:
             line.today.has_plan = True
             line.today.due += due
-    for station_id, campaign, planned, aired, missed, other in conn.execute(TODAY, params):
+    for station_id, campaign, planned, aired, missed, other, title in conn.execute(TODAY, params):
         found[station_id].today.campaigns[campaign] = Tally(planned, aired, missed, other)
+        if title:
+            found[station_id].today.titles[campaign] = title
     for station_id, (target, met) in _shares(conn, params, shares).items():
         if station_id in found:
             found[station_id].target, found[station_id].met = target, met

@@ -102,7 +102,8 @@ def group_by_area(
 
 
 def titles_of(engine: Engine) -> dict[str, str]:
-    """The province's campaign titles by id (a station's own campaigns keep their ids)."""
+    """The province's campaign titles by id (a station's own campaigns' titles come with its
+    day plans: ``StationView.titles``, ``Today.titles``)."""
     with engine.connect() as conn:
         return campaign_titles(conn)
 
@@ -236,7 +237,7 @@ def add_dashboard(app: FastAPI, engine: Engine, clock: Clock, settings: Dashboar
         forbid_unless(user.sees(view.line.area))
         w = Words(language(request), view.line.timezone)
         rw = ReportWords(w.lang)
-        titles = await run_in_threadpool(titles_of, engine)
+        titles = {**view.titles, **await run_in_threadpool(titles_of, engine)}
         charts = [bars_svg(view.month_days, v, titles.get(c, c), rw) for c, v in view.month.items()]
         bundles = await run_in_threadpool(partial(bundle_rollout, engine, station=station_id))
         return render(

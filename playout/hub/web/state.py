@@ -57,6 +57,7 @@ class Today:
     due: int = 0  # planned airings that ended more than silent_after ago
     spans: list[Span] = field(default_factory=list)
     campaigns: dict[str, Tally] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # the station's own campaigns' titles
 
     def _planned_campaigns(self) -> list[Tally]:
         """Announcements (the daemon's campaign "announcement") are counted apart: they are

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func, select, text
 
 from playout.hub.schema import airings, alert_levels, day_plans, refused_rows, station_clips
+from playout.hub.titles import own_titles
 from playout.hub.web.overview import StationLine, station_lines
 
 
@@ -56,6 +57,7 @@ class StationView:
     level: Level | None = None
     refused: int = 0
     last_refusal: str = ""
+    titles: dict[str, str] = field(default_factory=dict)  # its own campaigns' this month
 
 
 # the station's days, and the days from a merge on of the stations merged into it (as the
@@ -110,6 +112,7 @@ def station_view(
         month_rows = conn.execute(
             MONTH_DAYS, {"station": station_id, "first": days[0], "last": days[-1]}
         ).all()
+        own = own_titles(conn, days[0], days[-1], station_id)
         clips = conn.execute(
             select(station_clips)
             .where(station_clips.c.station_id == station_id)
@@ -174,4 +177,5 @@ def station_view(
         level=current,
         refused=int(refused[0]),
         last_refusal=str(last_refusal or ""),
+        titles={campaign: title for (_, campaign), title in own.items()},
     )
