@@ -89,6 +89,18 @@ def test_an_amr_voice_note_with_dtx_is_named(build: str, tmp_path: Path, catalog
     assert catalog.all_current() == []
 
 
+def test_an_amr_voice_note_imports(build: str, tmp_path: Path, catalog: Catalog) -> None:
+    """A phone's AMR-NB voice note of speech frames (12.2 kbit/s, no comfort noise) decodes in
+    both builds: it is imported as a WAV like any other clip."""
+    frame = bytes([7 << 3 | 4]) + bytes(31)  # mode 7, quality bit set: a quiet speech frame
+    source = tmp_path / "ghi âm.amr"
+    source.write_bytes(b"#!AMR\n" + frame * 250)  # 250 frames of 20 ms
+    row = do_import(catalog, tmp_path, source).clip
+    assert row.file.endswith(".wav") and abs(row.duration_ms - 5000) <= 200, row.duration_ms
+    assert abs(row.loudness_after - SETTINGS.loudness) <= SETTINGS.tolerance
+    assert [c.sha256 for c in catalog.all_current()] == [row.sha256]
+
+
 def test_both_builds_measure_the_same(build: str, tmp_path: Path, catalog: Catalog) -> None:
     """The same clip gets the same figures (each build against ffmpeg 5's own ebur128)."""
     source = make_audio(
