@@ -332,7 +332,7 @@ def service_check() -> Check:
         if enabled is None:
             return Check(
                 "service", WARNING, msg("the playout service is not installed or not running"),
-                msg("see the README: Running as a service"),
+                msg("see docs/operator/service.md"),
             )  # fmt: skip
         return Check(
             "service", WARNING, msg("installed but not running"), f"sudo systemctl start {SERVICE}"

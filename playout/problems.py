@@ -131,7 +131,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> Text:
     if not options:
         return ""
     if len(options) > 12:
-        return msg("see the README for the allowed values")
+        return msg("see docs/operator/station-folder.md for the allowed values")
     return msg("allowed: {choices}", choices=", ".join(f'"{o}"' for o in options))
 
 

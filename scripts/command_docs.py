@@ -41,7 +41,7 @@ def reference() -> str:
     parts = [
         "# Command reference\n",
         "Every command's `--help`, as the commands print it (in English; the operators' messages",
-        'are in Vietnamese by default, see the README\'s "Language"). Made by',
+        'are in Vietnamese by default: see [Commands](operator/commands.md), "Language"). Made by',
         "`scripts/command_docs.py --write`; `tests/test_cli.py` fails while it is out of date.\n",
     ]
     for line, text in _walk(cli, ["playout"], None):

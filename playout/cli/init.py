@@ -59,8 +59,8 @@ def station_yaml(
         "# "
         + say(
             msg(
-                "{name}: the station's schedule (made by playout init; see the README for every "
-                "key).",
+                "{name}: the station's schedule (made by playout init; every key is in "
+                "docs/operator/station-folder.md).",
                 name=name,
             )
         ),

@@ -7,7 +7,7 @@ the output at a time, an airing due while another plays starts right after it (i
 logged), and one later than ``late_grace`` is logged missed. Jobs live in memory only and are
 rebuilt from the plan at every start.
 
-Faults the daemon lives through (see the README's "Faults" section):
+Faults the daemon lives through (see docs/operator/faults.md):
 
 * the database cannot be written: the as-run log goes through :class:`BufferedAsRun`, which
   never blocks the air and spills to a preallocated file;

@@ -114,7 +114,7 @@ def check_bundle(folder: Path, settings: LibrarySettings | None = None) -> Check
                 Location(f"{folder}/schedules"),
                 "the bundle has no schedule files",
                 "put its campaigns in schedules/*.yaml, its playlists in playlists/*.yaml and "
-                "its clips in audio/province/ (see the README)",
+                "its clips in audio/province/ (see docs/province/campaigns.md)",
             )
         )
         return checked

@@ -1,7 +1,7 @@
 """The libvlc backend (python-vlc). The only module that imports vlc.
 
 * One libvlc instance, one media player, ``--file-caching=0`` so the audio is a faithful copy
-  and starts after a fixed, measurable output latency (see the README's timing notes).
+  and starts after a fixed, measurable output latency (see docs/operator/faults.md).
 * libvlc events are only put on a queue in the callback (libvlc is not reentrant); this
   module's own thread reads the queue and calls libvlc.
 * A clip is completed only if audio buffers really reached the output: with no usable output

@@ -90,7 +90,11 @@ def load_schedule(root: Path, paths: Sequence[Path] = ()) -> LoadResult:
             error(
                 Location(where),
                 msg("no schedule files found"),
-                msg("put the station's schedule in {where}/*.yaml (see the README)", where=where),
+                msg(
+                    "put the station's schedule in {where}/*.yaml "
+                    "(see docs/operator/station-folder.md)",
+                    where=where,
+                ),
             )
         )
     schedules = list(_parse_all(schedule_paths, ScheduleFile, root, problems))
@@ -191,7 +195,10 @@ def _merge(
             error(
                 Location(first, 1, 1),
                 msg("no station is defined"),
-                msg("add a 'station:' section with id, name and timezone (see the README)"),
+                msg(
+                    "add a 'station:' section with id, name and timezone "
+                    "(see docs/operator/station-folder.md)"
+                ),
             )
         )
         return None

@@ -14,7 +14,7 @@ from playout.cli.output import print_problems, print_table
 
 @click.group("campaign")
 def command() -> None:
-    """Campaigns the province sends to every station (see the README: campaign bundles)."""
+    """Campaigns the province sends to every station (see docs/province/campaigns.md)."""
 
 
 @command.command("publish")
