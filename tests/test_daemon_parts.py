@@ -377,12 +377,11 @@ def test_the_log_file_gets_the_same_lines_as_the_screen(
 
 
 def idle_daemon(db: Database, library: Path, clock: FixedClock) -> Daemon:
-    """A daemon built as `playout run` builds it, with no thread started."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
+    """A daemon built as `playout run` builds it, with no thread started (its timers are not
+    started either: jobs wait)."""
     from playout.player.fake import FakePlayer
 
-    daemon = Daemon(
+    return Daemon(
         schedule=sample_schedule(),
         durations=DUR,
         library=library,
@@ -390,8 +389,6 @@ def idle_daemon(db: Database, library: Path, clock: FixedClock) -> Daemon:
         player=FakePlayer(clock),
         clock=clock,
     )
-    daemon.scheduler = BackgroundScheduler(timezone=daemon.tz)  # not started: jobs wait
-    return daemon
 
 
 def test_a_day_is_planned_once_when_threads_race(tmp_path: Path) -> None:

@@ -16,8 +16,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apscheduler.triggers.date import DateTrigger
-
 from playout import reasons
 from playout.daemon.asrun import airing_record
 from playout.daemon.control import ControlError
@@ -307,9 +305,7 @@ class Commands:
         return {"level": level, "until": until.isoformat() if until else None}
 
     def schedule_level_end(self, until: datetime) -> None:
-        self.d.scheduler.add_job(
-            self._level_expired, DateTrigger(until), id="level-end", replace_existing=True
-        )
+        self.d.timers.at("level-end", until, self._level_expired)
 
     def _level_expired(self) -> None:
         self.set_level(1, None, "the raised level expired", "playout")

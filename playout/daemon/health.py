@@ -27,7 +27,7 @@ def problems_of(d: Daemon) -> list[Msg]:
                 seconds=f"{d.timings.unhealthy_beat_s:.0f}",
             )
         )
-    if not d.scheduler.running:
+    if not d.timers.running:
         problems.append(msg("the scheduler is not running"))
     for name, thread in d._threads.items():
         if not thread.is_alive() and name != "watchdog":

@@ -1,4 +1,4 @@
-"""The daemon's horizon: the days it has scheduled, the airings it has booked with APScheduler,
+"""The daemon's horizon: the days it has scheduled, the airings it has booked on its timers,
 make-goods, and keeping all of that right when the wall clock steps or the process freezes.
 
 A mixin of :class:`~playout.daemon.service.Daemon` (which owns the state declared here), kept
@@ -12,16 +12,15 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
 
 from playout.clock import Clock
 from playout.daemon.airqueue import AirQueue
 from playout.daemon.engine import Engine, Item
 from playout.daemon.recovery import settle
+from playout.daemon.timers import Timers
 from playout.daemon.timewatch import Jump, TimeWatch
 from playout.daemon.writer import BufferedAsRun
 from playout.planning import Airing, place_make_goods, plan
@@ -50,7 +49,7 @@ class Horizon:
     booked: dict[str, Item]
     plans: dict[date, list[Airing]]
     plan_lock: threading.RLock
-    scheduler: BackgroundScheduler
+    timers: Timers
     engine: Engine | None
     time: TimeWatch
     jumps: list[dict[str, Any]]
@@ -118,19 +117,12 @@ class Horizon:
             if fire <= now:
                 self.queue.put(item)
                 return
-            self.scheduler.add_job(
-                self.queue.put,
-                DateTrigger(run_date=fire),
-                args=[item],
-                id=job_id,
-                replace_existing=True,
-            )
+            self.timers.at(job_id, fire, partial(self.queue.put, item))
 
     def withdraw(self, key: str) -> Item | None:
         with self.plan_lock:
             item = self.booked.pop(key, None)
-            if self.scheduler.get_job(key) is not None:
-                self.scheduler.remove_job(key)
+            self.timers.cancel(key)
             return item
 
     def current(self, item: Item) -> bool:
@@ -174,7 +166,7 @@ class Horizon:
         what = jump.describe()
         log.warning("%s (at %s station time): deriving the schedule again", what, hms(now, self.tz))
         self.jumps = [*self.jumps[-9:], {"at": now.isoformat(), "what": what}]
-        self.scheduler.wakeup()
+        self.timers.wake()
         with self.plan_lock:
             self.ensure_days(now, reason="clock step")
             if not jump.forward:

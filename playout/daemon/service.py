@@ -1,11 +1,11 @@
-"""The running daemon: APScheduler triggers, the airer thread, recovery, clean shutdown.
+"""The running daemon: its timers, the airer thread, recovery, clean shutdown.
 
-Time flows like this: APScheduler fires a job ``cue_ahead`` before each airing and puts it on
-the airer's queue (ordered by start time); the airer thread takes one item at a time and hands
-it to :class:`Engine`, which cues, waits for the exact instant and plays. So one airing is on
-the output at a time, an airing due while another plays starts right after it (its lateness
-logged), and one later than ``late_grace`` is logged missed. Jobs live in memory only and are
-rebuilt from the plan at every start.
+Time flows like this: the timers (APScheduler's, behind ``timers.Timers``) fire ``cue_ahead``
+before each airing and put it on the airer's queue (ordered by start time); the airer thread
+takes one item at a time and hands it to :class:`Engine`, which cues, waits for the exact
+instant and plays. So one airing is on the output at a time, an airing due while another plays
+starts right after it (its lateness logged), and one later than ``late_grace`` is logged
+missed. Jobs live in memory only and are rebuilt from the plan at every start.
 
 Faults the daemon lives through (see docs/operator/faults.md):
 
@@ -35,11 +35,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
 from playout.clock import Clock
 from playout.daemon.airqueue import AirQueue
 from playout.daemon.asrun import AsRunLog
@@ -56,6 +51,7 @@ from playout.daemon.recovery import recover
 from playout.daemon.runtime import remove_runtime, write_runtime
 from playout.daemon.spill import Spill
 from playout.daemon.syncloop import SyncLoop
+from playout.daemon.timers import SchedulerTimers, Timers
 from playout.daemon.timewatch import TimeWatch
 from playout.daemon.timings import Timings
 from playout.daemon.writer import BufferedAsRun, replay_spill
@@ -97,6 +93,7 @@ class Daemon(Horizon):
     flood: FloodFilter | None = None  # the log's flood filter, flushed every heartbeat
     timewatch: TimeWatch | None = None
     timings: Timings = field(default_factory=Timings)
+    timers: Timers = field(default_factory=SchedulerTimers)  # started with the daemon
 
     def __post_init__(self) -> None:
         self.tz = self.schedule.station.tz
@@ -188,7 +185,10 @@ class Daemon(Horizon):
         self._recovered = recovery.make_goods
         return run_id, asrun
 
-    def _run(self) -> None:
+    def prepare(self) -> None:
+        """Everything before the air starts, with no thread but the as-run writer: recovery,
+        the engine, today's and tomorrow's airings and the heartbeat booked on the timers.
+        ``_run`` then starts the timers and the threads; a simulation drives them instead."""
         swept = sweep_imports(self.library)  # what imports cut by a power failure left
         if swept:
             log.info("removed %d partial file(s) of imports that did not finish", swept)
@@ -196,7 +196,7 @@ class Daemon(Horizon):
         persisted = self.direct.level_at(now)
         if persisted is not None:
             self.level, self.level_until = persisted.level, persisted.until
-        run_id, self.asrun = self._start_log(now)
+        self.run_id, self.asrun = self._start_log(now)
         self.asrun.start()
         self.engine = Engine(
             log=self.asrun,
@@ -204,7 +204,7 @@ class Daemon(Horizon):
             clock=self.clock,
             library=self.library,
             audio=self.audio,
-            run_id=run_id,
+            run_id=self.run_id,
             fallback_clip=self.schedule.station.fallback_clip,
             durations=self.durations,
             checksums=lambda clip: self.checksums.get(clip),
@@ -214,27 +214,20 @@ class Daemon(Horizon):
             on_interrupted=self.make_good_later,
             tz=self.tz,
         )
-        scheduler = BackgroundScheduler(
-            timezone=self.tz,
-            executors={"default": ThreadPoolExecutor(2)},
-            # an airing's job always runs, however late: the engine decides what a late airing
-            # becomes; periodic jobs run once after a gap, never in a burst
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-        )
-        scheduler.add_listener(self._job_event, EVENT_JOB_ERROR)
-        self.scheduler = scheduler
-        self.run_id = run_id
         self.ensure_days(now, reason="start")
         for airing in self._recovered:
             log.info("make-good %s at %s", airing.airing_id, airing.start.strftime("%H:%M:%S"))
             self.book(airing, Trigger.MAKE_GOOD)
-        scheduler.add_job(
-            self._maintain, IntervalTrigger(seconds=self.timings.heartbeat_s), id="maintain"
-        )
+        self.timers.every("maintain", self.timings.heartbeat_s, self._maintain)
         if self.level_until is not None:
             self.commands.schedule_level_end(self.level_until)
+
+    def _run(self) -> None:
+        self.prepare()
+        assert self.asrun is not None
+        run_id, timers = self.run_id, self.timers
         self._install_signals()
-        scheduler.start()
+        timers.start()
         self._supervise("airer", self._airer)
         self._supervise("progress", self._progress)
         self._supervise("timewatch", self._watch_time)
@@ -268,7 +261,7 @@ class Daemon(Horizon):
         self.stop()
         control.stop()
         self._threads["airer"].join(self.timings.stop_timeout_s)
-        scheduler.shutdown(wait=False)
+        timers.stop()
         self.asrun.stop(self.timings.stop_timeout_s)
         try:
             self.direct.end_run(run_id, self.clock.now())
@@ -338,9 +331,6 @@ class Daemon(Horizon):
             )
         if self.flood is not None:
             self.flood.flush()
-
-    def _job_event(self, event: JobExecutionEvent) -> None:
-        log.error("job %s failed: %r", event.job_id, event.exception)
 
     # ------------------------------------------------------------------ the airer thread
 
