@@ -335,19 +335,25 @@ class Daemon(Horizon):
     # ------------------------------------------------------------------ the airer thread
 
     def _airer(self) -> None:
-        assert self.engine is not None
         while not self.stopping.is_set():
-            item = self.queue.get(timeout=0.5)
-            if item is None:
-                continue
-            try:
-                self.engine.air(item)
-            except Preempted:
-                # it airs after the announcement, queued now (an item whose time has come
-                # would sort before an announcement made a moment later)
-                self.queue.put(replace(item, start=max(item.start, self.clock.now())))
-            except Exception:  # the daemon must outlive any single airing
-                log.exception("airing %s failed unexpectedly", item.airing.airing_id)
+            self.air_next(timeout=0.5)
+
+    def air_next(self, timeout: float) -> bool:
+        """Air the next item of the queue (waiting up to ``timeout`` for one); False when
+        there was none."""
+        assert self.engine is not None
+        item = self.queue.get(timeout=timeout)
+        if item is None:
+            return False
+        try:
+            self.engine.air(item)
+        except Preempted:
+            # it airs after the announcement, queued now (an item whose time has come
+            # would sort before an announcement made a moment later)
+            self.queue.put(replace(item, start=max(item.start, self.clock.now())))
+        except Exception:  # the daemon must outlive any single airing
+            log.exception("airing %s failed unexpectedly", item.airing.airing_id)
+        return True
 
     def _progress(self) -> None:
         """While an airing is on air, the spill file's alive time every half second: after a
