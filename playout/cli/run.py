@@ -7,7 +7,6 @@ import logging.handlers
 import sys
 from datetime import timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,18 +14,16 @@ from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems
 from playout.cli.params import DURATION
 from playout.clock import Clock
-from playout.daemon.demo import shift_to_now
+from playout.daemon.folder import DaemonFolder
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.logwords import WordsFormatter
-from playout.daemon.service import Daemon, Loaded
+from playout.daemon.service import Daemon
 from playout.i18n import Words, msg
-from playout.library import ClipChecker
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
 from playout.player import Player, PlayerError
 from playout.player.archive import AirSignalArchive
-from playout.problems import PlayoutError, Problem
-from playout.station_folder import import_file, load_station, validation
+from playout.problems import PlayoutError
 
 
 def setup_logging(level: str, log_file: Path | None, words: Words) -> FloodFilter:
@@ -117,33 +114,8 @@ def command(
     flood = setup_logging(log_level, log_file, app.words)
     with app.database() as db:
         assert db is not None
-        catalog = Catalog(db)
-        checker = ClipChecker()  # clips unchanged since the last check are not decoded again
-
-        def load() -> Loaded | list[Problem]:
-            loaded = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
-            if loaded.schedule is None or loaded.errors:
-                return loaded.errors
-            schedule = loaded.schedule
-            if demo:
-                schedule = shift_to_now(schedule, app.clock.now())
-            checksums = {}  # the approved audio: what the catalogue recorded at import
-            for clip in loaded.durations:
-                row = catalog.current(clip)
-                if row is not None:
-                    checksums[clip] = row.sha256
-            return schedule, loaded.durations, checksums
-
-        def import_here(source: Path, into: str, title: str | None) -> dict[str, Any]:
-            now = app.clock.now()
-            return import_file(app.root, catalog, source, into=into, title=title, now=now)
-
-        def validate() -> dict[str, Any]:
-            return validation(
-                load_station(app.root, catalog=catalog, checker=checker), str(app.root)
-            )
-
-        first = load_station(app.root, catalog=catalog, capacity=False, checker=checker)
+        folder = DaemonFolder(app.root, Catalog(db), app.clock, demo=demo)
+        first = folder.check()
         if first.schedule is None or first.errors:
             raise PlayoutError(
                 msg("the schedule has errors, so the daemon cannot start"),
@@ -151,7 +123,7 @@ def command(
                 first.problems,
             )
         print_problems(first.warnings, err=True)
-        loaded = load()
+        loaded = folder.load()
         assert not isinstance(loaded, list)
         schedule, durations, checksums = loaded
         audio = schedule.station.audio
@@ -179,9 +151,9 @@ def command(
             level=level,
             exit_after=exit_after,
             root=app.root,
-            loader=load,
-            validator=validate,
-            importer=import_here,
+            loader=folder.load,
+            validator=folder.validate,
+            importer=folder.import_clip,
             flood=flood,
         )
         # the airer waits at most 1 ms for the interpreter when another thread computes (an
