@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from playout import reasons
 from playout.reports.data import Counts, Report
-from playout.reports.text import Words, airtime, percent
-from playout.schedule.types import format_date
+from playout.reports.text import Words, percent
+from playout.schedule.types import format_date, format_duration
 
 Cell = str | int
 
@@ -35,7 +35,7 @@ def count_cells(c: Counts) -> list[Cell]:
         c.missed,
         c.skipped,
         c.to_come,
-        airtime(c.played_ms),
+        format_duration(c.played_ms / 1000),
     ]
 
 
@@ -90,7 +90,7 @@ def not_completed_table(report: Report, w: Words) -> Table:
             titles.get(n.campaign, n.campaign),
             n.clip,
             w.status(n.status),
-            airtime(n.played_ms),
+            format_duration(n.played_ms / 1000),
             reasons.render(n.reason, w.lang),
         ]
         for n in report.not_completed

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from playout.i18n import table
 from playout.reports.data import Report
-from playout.schedule.types import format_date, format_duration
+from playout.schedule.types import format_date
 
 LANGS = ("vi", "en")
 
@@ -214,10 +214,6 @@ def month_bounds(month: int, year: int) -> tuple[date, date]:
 def percent(share: float, target: int = 1) -> str:
     """The share of the target met; a dash where there was no target (never "100%" of 0)."""
     return f"{share * 100:.0f}%" if target else "—"
-
-
-def airtime(ms: int) -> str:
-    return format_duration(ms / 1000)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,6 +10,7 @@ from playout import reasons
 from playout.hub.web.state import Verdict
 from playout.i18n import table
 from playout.reports.text import Words as ReportWords
+from playout.schedule.values import format_duration
 
 LANGS = ("vi", "en")
 
@@ -214,5 +215,5 @@ class Words:
         return f"{value * 100:.0f}%"
 
     def duration(self, ms: int) -> str:
-        seconds = round(ms / 1000)
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        """A clip's length as the reports write it (m:ss, h:mm:ss from an hour)."""
+        return format_duration(ms / 1000)
