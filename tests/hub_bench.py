@@ -103,6 +103,17 @@ def new_hub_database(url: str) -> Engine:
     return engine
 
 
+def _migrated(url: str) -> None:
+    new_hub_database(url).dispose()
+
+
+def migrated_database(pg: PostgresCluster) -> tuple[str, Engine]:
+    """A hub database at the newest schema: a copy of a template migrated once per test
+    session (``CREATE DATABASE ... TEMPLATE``: ~0.05 s instead of ~0.4 s of migrations)."""
+    url = pg.new_database(template=pg.template("hub", _migrated))
+    return url, engine_for(url)
+
+
 def register(engine: Engine, station_id: str, district: str = "Thành phố Tân An") -> str:
     return add_station(
         engine,
@@ -180,8 +191,7 @@ class Hub:
     """A hub for one test: its own database in the session's cluster, served on a free port."""
 
     def __init__(self, pg: PostgresCluster, tmp: Path) -> None:
-        self.db_url = pg.new_database()
-        self.engine: Engine = new_hub_database(self.db_url)
+        self.db_url, self.engine = migrated_database(pg)
         self.server = HubServer(self.db_url, free_port())
         self.log = tmp / "hub.log"
 

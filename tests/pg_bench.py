@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -35,6 +36,7 @@ class PostgresCluster:
         self.data = self.dir / "data"
         self.root = os.geteuid() == 0
         self._names = itertools.count(1)
+        self._templates: dict[str, str] = {}
         if self.root:
             shutil.chown(self.dir, "postgres", "postgres")
 
@@ -74,11 +76,23 @@ class PostgresCluster:
         )  # fmt: skip
         return out.stdout.strip()
 
-    def new_database(self, prefix: str = "t") -> str:
-        """A fresh empty database; returns its URL."""
+    def new_database(self, prefix: str = "t", template: str = "template0") -> str:
+        """A fresh database, empty or a copy of ``template``; returns its URL."""
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"
-        self.psql(f"CREATE DATABASE {name} TEMPLATE template0")
+        self.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
+
+    def template(self, key: str, make: Callable[[str], None]) -> str:
+        """The name of a template database made once (per cluster) by ``make(url)``, which
+        must close its connections: PostgreSQL copies a template only while nobody uses it."""
+        name = self._templates.get(key)
+        if name is None:
+            name = f"tpl_{key}_{os.getpid()}"
+            self.psql(f"CREATE DATABASE {name} TEMPLATE template0")
+            make(self.url(name))
+            self.psql(f"ALTER DATABASE {name} WITH IS_TEMPLATE true")
+            self._templates[key] = name
+        return name
 
     def cleanup(self) -> None:
         self._run(

@@ -32,7 +32,7 @@ from playout.sync import Uploader
 from tests.browser import artifact, chromium
 from tests.daemon_bench import PLAYOUT, Slot, build_station, midday_zone
 from tests.history import Sample, sample, write_history
-from tests.hub_bench import HubServer, free_port, new_hub_database
+from tests.hub_bench import HubServer, free_port, migrated_database
 from tests.pg_bench import PostgresCluster
 from tests.web_client import WebClient
 
@@ -65,8 +65,7 @@ class Dashboard:
 
 @pytest.fixture
 def dash(pg: PostgresCluster, tmp_path: Path) -> Dashboard:
-    url = pg.new_database()
-    engine = new_hub_database(url)
+    url, engine = migrated_database(pg)
     server = HubServer(url, free_port())
     log = tmp_path / "hub.log"
     # red after SILENT_S without contact during a session; the overview refreshes every second
