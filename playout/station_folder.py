@@ -8,6 +8,7 @@ what will not fit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from playout.problems import Location, Problem, error, warning
 from playout.schedule import Schedule, Station, load_schedule
 from playout.schedule.loader import read_station
 from playout.schedule.model import LibrarySettings
+from playout.schedule.values import PLAYLISTS_DIR, SCHEDULES_DIR
 
 
 def database_path(root: Path, station: Station | None, override: Path | None = None) -> Path:
@@ -166,3 +168,22 @@ def validation(loaded: LoadedStation, root: str) -> dict[str, Any]:
 
 def _clip(ref: str, said: Text) -> Msg:
     return msg('clip "{ref}": {message}', ref=ref, message=said)
+
+
+def files_digest(root: Path | None) -> str:
+    """A short version of the schedule: a digest of the files' names and contents."""
+    if root is None:
+        return ""
+    digest = hashlib.sha256()
+    for folder in (SCHEDULES_DIR, PLAYLISTS_DIR):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                try:
+                    digest.update(path.read_bytes())
+                except OSError:
+                    digest.update(b"?")
+    return digest.hexdigest()[:12]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from playout.daemon.commands import Commands
 from playout.schedule import Schedule
 from playout.schedule.model import Campaign
 from tests.helpers import make_audio
@@ -44,21 +45,21 @@ def freeze(seconds: float) -> Callable[[SimStation], None]:
 
 def level(n: int, until: str) -> Callable[[SimStation], None]:
     def run(st: SimStation) -> None:
-        st.daemon.commands.set_level(n, at(until), "dịch", "op")
+        st.daemon.set_level(n, at(until), "dịch", "op")
 
     return run
 
 
 def pause(until: str) -> Callable[[SimStation], None]:
     def run(st: SimStation) -> None:
-        st.daemon.commands.pause(at(until), "op")
+        Commands(st.daemon).pause(at(until), "op")
 
     return run
 
 
 def reload() -> Callable[[SimStation], None]:
     def run(st: SimStation) -> None:
-        done = st.daemon.commands.reload("a schedule file changed")
+        done = st.daemon.reload("a schedule file changed")
         assert done["ok"], done
 
     return run
@@ -182,7 +183,7 @@ def test_plans_follow_the_level_and_the_days(folder: Path) -> None:
     schedule = schedule_with(levels={2: {"per_day": 8}})
     with sim_station(folder, schedule, DUR, at("23:30:00") - timedelta(days=1)) as st:
         st.run_until(at("05:30:00"))
-        st.daemon.commands.set_level(2, at("05:50:00"), "dịch", "op")
+        st.daemon.set_level(2, at("05:50:00"), "dịch", "op")
         st.run_until(at("23:30:00"))
         today = [(p.version, p.level, p.reason) for p in st.plans(DAY)]
         ahead = {d: len(st.plans(d)) for d in (DAY + timedelta(days=n) for n in (1, 2))}

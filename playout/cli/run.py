@@ -14,6 +14,7 @@ from playout.cli.context import AppContext, pass_app
 from playout.cli.output import print_problems
 from playout.cli.params import DURATION
 from playout.clock import Clock
+from playout.daemon.commands import Commands
 from playout.daemon.folder import DaemonFolder
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.logwords import WordsFormatter
@@ -160,6 +161,6 @@ def command(
         # import the daemon was asked to do): 5 ms by default
         sys.setswitchinterval(0.001)
         try:
-            daemon.run()
+            daemon.run(Commands(daemon).handle)
         finally:
             player.close()

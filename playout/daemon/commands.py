@@ -1,13 +1,14 @@
-"""What operators ask of the running daemon: status, reload, level, announce, pause.
+"""What operators ask of the running daemon on the control channel: status, the day's log,
+validate, import, reload, level, announce, pause.
 
-Each command arrives on the control channel (``control.py``) on its own thread and acts on the
-:class:`~playout.daemon.service.Daemon` through its scheduling methods; the file watcher that
-reloads on edits lives here too.
+Each command arrives on the control channel (``control.py``) on its own thread; the queries are
+answered here, the changes of the plan in force (reload, level) are the daemon's own
+(``horizon.py``). The daemon does not know this module: ``playout run`` hands it
+``Commands(daemon).handle``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -24,7 +25,6 @@ from playout.library import AudioError, ClipPathError, probe, resolve_clip
 from playout.planning import Airing, Placement
 from playout.priority import give_way
 from playout.schedule import Priority
-from playout.schedule.values import PLAYLISTS_DIR, SCHEDULES_DIR
 from playout.store import Trigger
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("playout.daemon")
 
-WATCH_S = 1.0
 ANNOUNCE = "announcement"
 
 
@@ -51,8 +50,8 @@ class Commands:
             "log": lambda: self.log(args.get("day")),
             "validate": self.validate,
             "import": lambda: self.import_clip(args),
-            "reload": lambda: self.reload("playout reload"),
-            "level": lambda: self.set_level(
+            "reload": lambda: self.d.reload("playout reload"),
+            "level": lambda: self.d.set_level(
                 _int(args, "level"),
                 _when(args.get("until")),
                 str(args.get("reason", "")),
@@ -199,117 +198,6 @@ class Commands:
             "problems_said": [p.as_dict() for p in problems],
         }
 
-    # ------------------------------------------------------------------ reload
-
-    def reload(self, reason: str) -> dict[str, Any]:
-        """Check the station folder again; if valid, the new plan applies from now on."""
-        d = self.d
-        now = d.clock.now()
-        if d.loader is None:
-            raise ControlError(msg("this daemon cannot reload (it was started without a folder)"))
-        loaded = d.loader()
-        if isinstance(loaded, list):
-            errors = [p.format() for p in loaded]  # English, as the log keeps them
-            d.last_reload = {
-                "at": now.isoformat(),
-                "ok": False,
-                "errors": errors,
-                "problems": [p.as_dict() for p in loaded],  # status shows them in its language
-                "reason": reason,
-            }
-            log.error(
-                "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(errors)
-            )
-            return d.last_reload
-        schedule, durations, checksums = loaded
-        if schedule.station.id != d.schedule.station.id:
-            error = (
-                f"station.id changed from {d.schedule.station.id!r} to {schedule.station.id!r} "
-                f"in {SCHEDULES_DIR}/: the running daemon keeps airing and logging as "
-                f"{d.schedule.station.id!r}; restart it (systemctl restart playout) to use the "
-                "new id: at its start the as-run log moves to the new id in one step and "
-                "nothing that aired airs again"
-            )
-            d.last_reload = {
-                "at": now.isoformat(),
-                "ok": False,
-                "errors": [error],
-                "reason": reason,
-            }
-            log.error("reload (%s) refused, the last good plan stays: %s", reason, error)
-            return d.last_reload
-        with d.plan_lock:
-            d.schedule, d.durations, d.checksums = schedule, durations, checksums
-            d.audio = schedule.station.audio  # output and device apply at the next start
-            if d.engine is not None:
-                d.engine.durations = durations
-                d.engine.fallback_clip = schedule.station.fallback_clip
-                d.engine.audio = d.audio
-            d.version = files_digest(d.root)
-            self.replan(reason)
-        d.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}
-        log.info("reloaded (%s): schedule version %s", reason, d.version)
-        return d.last_reload
-
-    def replan(self, reason: str) -> None:
-        """Plan today and tomorrow again; what aired or is on air is not touched."""
-        d = self.d
-        with d.plan_lock:
-            for job_id in [j for j in d.booked if j.startswith(f"{Trigger.SCHEDULE}:")]:
-                d.withdraw(job_id)
-            d.queue.remove_if(lambda i: i.trigger is Trigger.SCHEDULE)
-            today = d.today()
-            for day in sorted(d.scheduled):
-                if day >= today:
-                    d.schedule_day(day, reason=reason)
-
-    def watch_files(self) -> None:
-        """Reload when a file under schedules/ or playlists/ changes (after 1 s of quiet)."""
-        d = self.d
-        if d.root is None or d.loader is None:
-            return
-        seen = files_digest(d.root)
-        while not d.stopping.wait(WATCH_S):
-            current = files_digest(d.root)
-            if current == seen:
-                continue
-            time.sleep(WATCH_S)  # let the editor finish writing
-            if files_digest(d.root) != current:
-                continue
-            seen = current
-            self.reload("a schedule file changed")
-
-    # ------------------------------------------------------------------ level
-
-    def set_level(
-        self, level: int, until: datetime | None, reason: str, operator: str
-    ) -> dict[str, Any]:
-        d = self.d
-        if not 1 <= level <= 9:
-            raise ControlError(msg("level {level} is out of range (1-9)", level=level))
-        now = d.clock.now()
-        if until is not None and until <= now:
-            raise ControlError(msg("the --until time has already passed"))
-        d.direct.set_level(level, now, until, reason, operator)
-        d.level, d.level_until = level, until
-        log.info(
-            "alert level %d (%s, %s)%s",
-            level,
-            reason or "no reason given",
-            operator,
-            f" until {until.astimezone(d.tz):%d/%m/%Y %H:%M}" if until else "",
-        )
-        if until is not None:
-            self.schedule_level_end(until)
-        self.replan(f"level {level}")
-        return {"level": level, "until": until.isoformat() if until else None}
-
-    def schedule_level_end(self, until: datetime) -> None:
-        self.d.timers.at("level-end", until, self._level_expired)
-
-    def _level_expired(self) -> None:
-        self.set_level(1, None, "the raised level expired", "playout")
-
     # ------------------------------------------------------------------ announcements, pause
 
     def announce(
@@ -374,25 +262,6 @@ class Commands:
         d.engine.pause(until, f"live relay, {operator}" if operator else "live relay")
         log.info("%s by %s", f"paused until {until}" if until else "resumed", operator or "?")
         return {"paused_until": until.isoformat() if until else None}
-
-
-def files_digest(root: Path | None) -> str:
-    """A short version of the schedule: a digest of the files' names and contents."""
-    if root is None:
-        return ""
-    digest = hashlib.sha256()
-    for folder in (SCHEDULES_DIR, PLAYLISTS_DIR):
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
-                digest.update(str(path.relative_to(root)).encode())
-                try:
-                    digest.update(path.read_bytes())
-                except OSError:
-                    digest.update(b"?")
-    return digest.hexdigest()[:12]
 
 
 def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:

@@ -1,31 +1,41 @@
 """The daemon's horizon: the days it has scheduled, the airings it has booked on its timers,
-make-goods, and keeping all of that right when the wall clock steps or the process freezes.
+make-goods, keeping all of that right when the wall clock steps or the process freezes, and the
+plan in force: a reload (asked for, or when a file of the station folder changes) and the alert
+level (with the timer that ends a raised level).
 
 A mixin of :class:`~playout.daemon.service.Daemon` (which owns the state declared here), kept
-apart from the daemon's lifecycle, threads and health.
+apart from the daemon's lifecycle, threads and health; ``commands.py`` answers the control
+channel with it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from playout.clock import Clock
 from playout.daemon.airqueue import AirQueue
+from playout.daemon.asrun import AsRunLog
+from playout.daemon.control import ControlError
 from playout.daemon.engine import Engine, Item
 from playout.daemon.recovery import settle
 from playout.daemon.timers import Timers
 from playout.daemon.timewatch import Jump, TimeWatch
 from playout.daemon.writer import BufferedAsRun
+from playout.i18n import msg
 from playout.planning import Airing, place_make_goods, plan
 from playout.schedule import Schedule
 from playout.schedule.model import AudioSettings
+from playout.schedule.values import SCHEDULES_DIR
+from playout.station_folder import files_digest
 from playout.store import Trigger
 
 log = logging.getLogger("playout.daemon")
@@ -33,6 +43,7 @@ log = logging.getLogger("playout.daemon")
 TIME_CHECK_S = 0.25
 PLAN_AHEAD_HOUR = 23  # from this hour (station time) the day after tomorrow is scheduled too
 JUMP_TOLERANCE = timedelta(seconds=2)  # an airing this late after a jump may still air
+WATCH_S = 1.0  # how often the station folder's files are looked at, and the quiet before a reload
 
 
 class Horizon:
@@ -55,6 +66,13 @@ class Horizon:
     jumps: list[dict[str, Any]]
     run_id: int
     counts_from: datetime | None
+    direct: AsRunLog
+    level_until: datetime | None
+    checksums: Mapping[str, str]
+    root: Path | None
+    loader: Callable[[], Any] | None  # service.Loader: the folder's plan, or its errors
+    version: str
+    last_reload: dict[str, Any]
 
     # ------------------------------------------------------------------ scheduling
 
@@ -200,6 +218,117 @@ class Horizon:
             self.book(airing, Trigger.MAKE_GOOD)
         for airing in result.missed:
             log.warning("missed %s: %s", airing.airing_id, what)
+
+    # ------------------------------------------------------------------ the plan in force: reload
+
+    def reload(self, reason: str) -> dict[str, Any]:
+        """Check the station folder again; if valid, the new plan applies from now on."""
+        d = self
+        now = d.clock.now()
+        if d.loader is None:
+            raise ControlError(msg("this daemon cannot reload (it was started without a folder)"))
+        loaded = d.loader()
+        if isinstance(loaded, list):
+            errors = [p.format() for p in loaded]  # English, as the log keeps them
+            d.last_reload = {
+                "at": now.isoformat(),
+                "ok": False,
+                "errors": errors,
+                "problems": [p.as_dict() for p in loaded],  # status shows them in its language
+                "reason": reason,
+            }
+            log.error(
+                "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(errors)
+            )
+            return d.last_reload
+        schedule, durations, checksums = loaded
+        if schedule.station.id != d.schedule.station.id:
+            error = (
+                f"station.id changed from {d.schedule.station.id!r} to {schedule.station.id!r} "
+                f"in {SCHEDULES_DIR}/: the running daemon keeps airing and logging as "
+                f"{d.schedule.station.id!r}; restart it (systemctl restart playout) to use the "
+                "new id: at its start the as-run log moves to the new id in one step and "
+                "nothing that aired airs again"
+            )
+            d.last_reload = {
+                "at": now.isoformat(),
+                "ok": False,
+                "errors": [error],
+                "reason": reason,
+            }
+            log.error("reload (%s) refused, the last good plan stays: %s", reason, error)
+            return d.last_reload
+        with d.plan_lock:
+            d.schedule, d.durations, d.checksums = schedule, durations, checksums
+            d.audio = schedule.station.audio  # output and device apply at the next start
+            if d.engine is not None:
+                d.engine.durations = durations
+                d.engine.fallback_clip = schedule.station.fallback_clip
+                d.engine.audio = d.audio
+            d.version = files_digest(d.root)
+            self.replan(reason)
+        d.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}
+        log.info("reloaded (%s): schedule version %s", reason, d.version)
+        return d.last_reload
+
+    def replan(self, reason: str) -> None:
+        """Plan today and tomorrow again; what aired or is on air is not touched."""
+        d = self
+        with d.plan_lock:
+            for job_id in [j for j in d.booked if j.startswith(f"{Trigger.SCHEDULE}:")]:
+                d.withdraw(job_id)
+            d.queue.remove_if(lambda i: i.trigger is Trigger.SCHEDULE)
+            today = d.today()
+            for day in sorted(d.scheduled):
+                if day >= today:
+                    d.schedule_day(day, reason=reason)
+
+    def watch_files(self) -> None:
+        """Reload when a file under schedules/ or playlists/ changes (after 1 s of quiet)."""
+        d = self
+        if d.root is None or d.loader is None:
+            return
+        seen = files_digest(d.root)
+        while not d.stopping.wait(WATCH_S):
+            current = files_digest(d.root)
+            if current == seen:
+                continue
+            time.sleep(WATCH_S)  # let the editor finish writing
+            if files_digest(d.root) != current:
+                continue
+            seen = current
+            self.reload("a schedule file changed")
+
+    # ------------------------------------------------------------------ level
+
+    def set_level(
+        self, level: int, until: datetime | None, reason: str, operator: str
+    ) -> dict[str, Any]:
+        d = self
+        if not 1 <= level <= 9:
+            raise ControlError(msg("level {level} is out of range (1-9)", level=level))
+        now = d.clock.now()
+        if until is not None and until <= now:
+            raise ControlError(msg("the --until time has already passed"))
+        d.direct.set_level(level, now, until, reason, operator)
+        d.level, d.level_until = level, until
+        log.info(
+            "alert level %d (%s, %s)%s",
+            level,
+            reason or "no reason given",
+            operator,
+            f" until {until.astimezone(d.tz):%d/%m/%Y %H:%M}" if until else "",
+        )
+        if until is not None:
+            self.schedule_level_end(until)
+        self.replan(f"level {level}")
+        return {"level": level, "until": until.isoformat() if until else None}
+
+    def schedule_level_end(self, until: datetime) -> None:
+        self.timers.at("level-end", until, self._level_expired)
+
+    def _level_expired(self) -> None:
+        self.set_level(1, None, "the raised level expired", "playout")
 
     def _watch_time(self) -> None:
         while not self.stopping.wait(TIME_CHECK_S):

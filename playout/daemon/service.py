@@ -38,8 +38,7 @@ from typing import Any
 from playout.clock import Clock
 from playout.daemon.airqueue import AirQueue
 from playout.daemon.asrun import AsRunLog
-from playout.daemon.commands import Commands, files_digest
-from playout.daemon.control import ControlServer
+from playout.daemon.control import ControlServer, Handler
 from playout.daemon.dbguard import DatabaseGuard
 from playout.daemon.engine import Engine, Item, Preempted
 from playout.daemon.health import problems_of, watch
@@ -62,6 +61,7 @@ from playout.planning import Airing
 from playout.player import Player
 from playout.problems import Problem
 from playout.schedule import Schedule
+from playout.station_folder import files_digest
 from playout.store import Database, Trigger
 
 log = logging.getLogger("playout.daemon")
@@ -113,7 +113,6 @@ class Daemon(Horizon):
         self.last_reload: dict[str, Any] = {"at": None, "ok": True, "errors": [], "reason": ""}
         self.version = files_digest(self.root)
         self.fingerprints = Fingerprints()
-        self.commands = Commands(self)
         self.time = self.timewatch or TimeWatch(wall=lambda: self.clock.now().timestamp())
         self.jumps: list[dict[str, Any]] = []
         self.output_dead_since: datetime | None = None
@@ -127,11 +126,12 @@ class Daemon(Horizon):
 
     # ------------------------------------------------------------------ lifecycle
 
-    def run(self) -> None:
-        """Run until SIGTERM/SIGINT (or ``exit_after``)."""
+    def run(self, handler: Handler) -> None:
+        """Run until SIGTERM/SIGINT (or ``exit_after``), answering the control channel with
+        ``handler`` (``commands.Commands.handle``)."""
         self._lock.acquire()
         try:
-            self._run()
+            self._run(handler)
         finally:
             self._lock.release()
 
@@ -220,9 +220,9 @@ class Daemon(Horizon):
             self.book(airing, Trigger.MAKE_GOOD)
         self.timers.every("maintain", self.timings.heartbeat_s, self._maintain)
         if self.level_until is not None:
-            self.commands.schedule_level_end(self.level_until)
+            self.schedule_level_end(self.level_until)
 
-    def _run(self) -> None:
+    def _run(self, handler: Handler) -> None:
         self.prepare()
         assert self.asrun is not None
         run_id, timers = self.run_id, self.timers
@@ -231,13 +231,13 @@ class Daemon(Horizon):
         self._supervise("airer", self._airer)
         self._supervise("progress", self._progress)
         self._supervise("timewatch", self._watch_time)
-        self._supervise("watch", self.commands.watch_files)
+        self._supervise("watch", self.watch_files)
         if self.root is not None:
             self.sync = SyncLoop(
                 self.db.path, self.root, lambda: self.schedule.station, self.clock, self.stopping
             )
             self._supervise("sync", self.sync.run)
-        control = ControlServer(self.db.path, self.commands.handle)
+        control = ControlServer(self.db.path, handler)
         control.start()
         self.control = control
         if self.root is not None:
