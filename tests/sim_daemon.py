@@ -130,10 +130,10 @@ class SimStation:
             if upcoming is not None and now < upcoming < step:
                 step = upcoming
             self.clock.advance(step - now)
-            self.daemon.check_time()
+            self.daemon.horizon.check_time()
             self.timers.fire_due()
             while self.daemon.air_next(timeout=0):
-                self.daemon.check_time()
+                self.daemon.horizon.check_time()
                 self.timers.fire_due()
 
     def step_clock(self, delta: timedelta) -> None:
@@ -195,7 +195,7 @@ def sim_station(
         **options,
     )
     daemon.prepare()
-    clock.watch = daemon.check_time
+    clock.watch = daemon.horizon.check_time
     timers.start()
     try:
         yield SimStation(daemon, clock, timers)

@@ -405,12 +405,12 @@ def test_a_day_is_planned_once_when_threads_race(tmp_path: Path) -> None:
                 time.sleep(0.05)  # planning takes a while: the window of the race
                 return None
 
-        daemon.asrun = Slow(db, "test/station")  # type: ignore[assignment]
+        daemon.horizon.asrun = Slow(db, "test/station")  # type: ignore[assignment]
         barrier = threading.Barrier(6)
 
         def race() -> None:
             barrier.wait()
-            daemon.ensure_days(at("05:00:00"), "start")
+            daemon.horizon.ensure_days(at("05:00:00"), "start")
 
         threads = [threading.Thread(target=race) for _ in range(6)]
         for t in threads:
@@ -418,7 +418,7 @@ def test_a_day_is_planned_once_when_threads_race(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert sorted(planned) == [DAY, DAY + timedelta(days=1)]  # type: ignore[type-var]
-        assert len(daemon.booked) == 8  # 4 a day, once each
+        assert len(daemon.horizon.booked) == 8  # 4 a day, once each
     finally:
         db.close()
 
@@ -500,17 +500,19 @@ def test_the_first_start_airs_nothing_planned_before_it(tmp_path: Path) -> None:
     try:
         clock = FixedClock(at("05:47:00"))
         daemon = idle_daemon(db, tmp_path / "audio", clock)
-        spread = [a.start for a in plan(daemon.schedule, DAY, DAY, durations=DUR).airings]
+        spread = [a.start for a in plan(daemon.horizon.schedule, DAY, DAY, durations=DUR).airings]
         assert any(at("05:42:00") < s < at("05:47:00") for s in spread), spread
         run_id, daemon.asrun = daemon._start_log(clock.now())
-        daemon.ensure_days(clock.now(), "start")
-        assert daemon.booked and all(i.start >= at("05:47:00") for i in daemon.booked.values())
+        daemon.horizon.ensure_days(clock.now(), "start")
+        assert daemon.horizon.booked and all(
+            i.start >= at("05:47:00") for i in daemon.horizon.booked.values()
+        )
         daemon.direct.end_run(run_id, clock.now())
 
         later = idle_daemon(db, tmp_path / "audio", clock)
         _, later.asrun = later._start_log(clock.now())
-        later.ensure_days(clock.now(), "start")
-        assert any(i.start < at("05:47:00") for i in later.booked.values())
+        later.horizon.ensure_days(clock.now(), "start")
+        assert any(i.start < at("05:47:00") for i in later.horizon.booked.values())
     finally:
         db.close()
 
@@ -541,10 +543,10 @@ def test_at_times_logged_under_an_older_id_are_not_aired_again(tmp_path: Path) -
 
         clock = FixedClock(at("06:20:30"))
         daemon = idle_daemon(db, tmp_path / "audio", clock)
-        daemon.schedule = schedule
+        daemon.horizon.schedule = schedule
         _, daemon.asrun = daemon._start_log(clock.now())
-        daemon.ensure_days(clock.now(), "start")
-        today = [i.airing.airing_id for i in daemon.booked.values() if i.airing.day == DAY]
+        daemon.horizon.ensure_days(clock.now(), "start")
+        today = [i.airing.airing_id for i in daemon.horizon.booked.values() if i.airing.day == DAY]
         assert today == ["20200805-c-1645"]
         assert sorted(a for a in old.logged_ids(DAY, DAY)) == ["20200805-c-01", "20200805-c-02"]
         # and the engine's sink refuses the slot under its new id

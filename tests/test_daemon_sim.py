@@ -45,7 +45,7 @@ def freeze(seconds: float) -> Callable[[SimStation], None]:
 
 def level(n: int, until: str) -> Callable[[SimStation], None]:
     def run(st: SimStation) -> None:
-        st.daemon.set_level(n, at(until), "dịch", "op")
+        st.daemon.horizon.set_level(n, at(until), "dịch", "op")
 
     return run
 
@@ -59,7 +59,7 @@ def pause(until: str) -> Callable[[SimStation], None]:
 
 def reload() -> Callable[[SimStation], None]:
     def run(st: SimStation) -> None:
-        done = st.daemon.reload("a schedule file changed")
+        done = st.daemon.horizon.reload("a schedule file changed")
         assert done["ok"], done
 
     return run
@@ -183,11 +183,11 @@ def test_plans_follow_the_level_and_the_days(folder: Path) -> None:
     schedule = schedule_with(levels={2: {"per_day": 8}})
     with sim_station(folder, schedule, DUR, at("23:30:00") - timedelta(days=1)) as st:
         st.run_until(at("05:30:00"))
-        st.daemon.set_level(2, at("05:50:00"), "dịch", "op")
+        st.daemon.horizon.set_level(2, at("05:50:00"), "dịch", "op")
         st.run_until(at("23:30:00"))
         today = [(p.version, p.level, p.reason) for p in st.plans(DAY)]
         ahead = {d: len(st.plans(d)) for d in (DAY + timedelta(days=n) for n in (1, 2))}
-        assert st.daemon.level == 1 and st.daemon.level_until is None
+        assert st.daemon.horizon.level == 1 and st.daemon.horizon.level_until is None
     assert today == [(1, 1, "planned ahead"), (2, 2, "level 2"), (3, 1, "level 1")]
     # tomorrow: planned ahead, then again at each level; the day after: from 23:00, once
     assert ahead == {date(2020, 8, 6): 3, date(2020, 8, 7): 1}

@@ -50,8 +50,8 @@ class Commands:
             "log": lambda: self.log(args.get("day")),
             "validate": self.validate,
             "import": lambda: self.import_clip(args),
-            "reload": lambda: self.d.reload("playout reload"),
-            "level": lambda: self.d.set_level(
+            "reload": lambda: self.d.horizon.reload("playout reload"),
+            "level": lambda: self.d.horizon.set_level(
                 _int(args, "level"),
                 _when(args.get("until")),
                 str(args.get("reason", "")),
@@ -119,12 +119,12 @@ class Commands:
         """The as-run log of ``day`` (ISO date; default: the station's today)."""
         d = self.d
         try:
-            when = date.fromisoformat(str(day)) if day else d.today(d.clock.now())
+            when = date.fromisoformat(str(day)) if day else d.horizon.today(d.clock.now())
         except ValueError as exc:
             raise ControlError(msg("not a date: {day}", day=repr(day))) from exc
         return {
-            "station": d.schedule.station.id,
-            "timezone": d.schedule.station.timezone,
+            "station": d.horizon.schedule.station.id,
+            "timezone": d.horizon.schedule.station.timezone,
             "day": when.isoformat(),
             "rows": [airing_record(row) for row in d.direct.rows(when, when)],
         }
@@ -135,7 +135,7 @@ class Commands:
         d = self.d
         assert d.engine is not None and d.asrun is not None
         now = d.clock.now()
-        today = d.today(now)
+        today = d.horizon.today(now)
         on_air = None
         if (current := d.engine.now_on_air()) is not None:
             elapsed = (now - current.started).total_seconds()
@@ -148,8 +148,8 @@ class Commands:
                 "remaining_s": round(max(current.airing.duration_ms / 1000 - elapsed, 0), 1),
             }
         logged = d.asrun.logged_ids(today - timedelta(days=1), today + timedelta(days=2))
-        with d.plan_lock:
-            waiting = sorted({*d.booked.values(), *d.queue.items()})
+        with d.horizon.plan_lock:
+            waiting = sorted({*d.horizon.booked.values(), *d.queue.items()})
         upcoming = [
             {
                 "airing_id": i.airing.airing_id,
@@ -159,10 +159,10 @@ class Commands:
                 "trigger": i.trigger.value,
             }
             for i in waiting
-            if i.airing.airing_id not in logged and i.start >= now - d.audio.late_grace
+            if i.airing.airing_id not in logged and i.start >= now - d.horizon.audio.late_grace
         ][:10]
         counts: dict[str, dict[str, int]] = {}
-        for a in d.plans.get(today, []):
+        for a in d.horizon.plans.get(today, []):
             row = counts.setdefault(a.campaign, {"planned": 0})
             row["planned"] += 1
         try:
@@ -176,15 +176,15 @@ class Commands:
         dead = d.output_dead_since
         problems = d.health()
         return {
-            "station": d.schedule.station.id,
+            "station": d.horizon.schedule.station.id,
             "now": now.astimezone(d.tz).isoformat(),
             "on_air": on_air,
             "next": upcoming,
-            "level": d.level,
-            "level_until": d.level_until.isoformat() if d.level_until else None,
+            "level": d.horizon.level,
+            "level_until": d.horizon.level_until.isoformat() if d.horizon.level_until else None,
             "paused_until": paused.isoformat() if (paused := d.engine.paused()) else None,
-            "schedule_version": d.version,
-            "last_reload": d.last_reload,
+            "schedule_version": d.horizon.version,
+            "last_reload": d.horizon.last_reload,
             "today": counts,
             "uptime_s": round((now - d.started_at).total_seconds()),
             "audio_output": d.player.output,
@@ -192,7 +192,7 @@ class Commands:
             "database": str(d.db.path),
             "as_run_backlog": d.asrun.backlog(),
             "sync": d.sync.state if d.sync is not None else {},
-            "clock_jumps": d.jumps,
+            "clock_jumps": d.horizon.jumps,
             # in English (JSON readers), and as messages the CLI says in the operator's words
             "problems": [str(p) for p in problems],
             "problems_said": [p.as_dict() for p in problems],
@@ -246,7 +246,7 @@ class Commands:
             )
             ids.append(airing.airing_id)
             rank = -100 if trigger is Trigger.EMERGENCY else -50
-            d.book(airing, trigger, rank=rank, operator=operator)
+            d.horizon.book(airing, trigger, rank=rank, operator=operator)
         if trigger is Trigger.EMERGENCY:
             d.engine.interrupt(reasons.EMERGENCY.text())
         else:

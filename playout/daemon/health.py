@@ -37,7 +37,7 @@ def problems_of(d: Daemon) -> list[Msg]:
     if d.control is not None and not d.control.alive():
         problems.append(msg("the control channel thread is gone"))
     dead = d.output_dead_since
-    if dead is not None and d.clock.now() - dead > d.audio.output_dead_restart:
+    if dead is not None and d.clock.now() - dead > d.horizon.audio.output_dead_restart:
         problems.append(msg("the audio output has not worked since {time}", time=hms(dead, d.tz)))
     return problems
 

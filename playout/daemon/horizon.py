@@ -3,9 +3,9 @@ make-goods, keeping all of that right when the wall clock steps or the process f
 plan in force: a reload (asked for, or when a file of the station folder changes) and the alert
 level (with the timer that ends a raised level).
 
-A mixin of :class:`~playout.daemon.service.Daemon` (which owns the state declared here), kept
-apart from the daemon's lifecycle, threads and health; ``commands.py`` answers the control
-channel with it.
+An object of its own: the daemon (``service.py``) owns the lifecycle, the threads and the health
+and gives the horizon its clock, timers, queue and as-run log; ``commands.py`` answers the
+control channel with it.
 """
 
 from __future__ import annotations
@@ -47,32 +47,58 @@ WATCH_S = 1.0  # how often the station folder's files are looked at, and the qui
 
 
 class Horizon:
-    schedule: Schedule
-    durations: Mapping[str, int]
-    clock: Clock
-    level: int
-    stopping: threading.Event
-    tz: ZoneInfo
-    audio: AudioSettings
-    asrun: BufferedAsRun | None
-    queue: AirQueue
-    scheduled: set[date]
-    booked: dict[str, Item]
-    plans: dict[date, list[Airing]]
-    plan_lock: threading.RLock
-    timers: Timers
-    engine: Engine | None
-    time: TimeWatch
-    jumps: list[dict[str, Any]]
-    run_id: int
-    counts_from: datetime | None
-    direct: AsRunLog
-    level_until: datetime | None
-    checksums: Mapping[str, str]
-    root: Path | None
-    loader: Callable[[], Any] | None  # service.Loader: the folder's plan, or its errors
-    version: str
-    last_reload: dict[str, Any]
+    """Owns the plan in force (schedule, clip durations and checksums, alert level, the last
+    reload) and what was made of it (the days scheduled, the airings booked on the timers, the
+    plans per day, the clock jumps seen). The daemon builds it and, once its as-run log and its
+    engine exist, :meth:`attach` es them; the commands and the health checks read it."""
+
+    def __init__(
+        self,
+        *,
+        schedule: Schedule,
+        durations: Mapping[str, int],
+        checksums: Mapping[str, str],
+        level: int,
+        clock: Clock,
+        queue: AirQueue,
+        timers: Timers,
+        timewatch: TimeWatch,
+        stopping: threading.Event,
+        direct: AsRunLog,
+        root: Path | None = None,
+        loader: Callable[[], Any] | None = None,  # service.Loader: the folder's plan or errors
+    ) -> None:
+        self.schedule = schedule
+        self.durations = durations
+        self.checksums = checksums
+        self.tz: ZoneInfo = schedule.station.tz
+        self.audio: AudioSettings = schedule.station.audio
+        self.level = level
+        self.level_until: datetime | None = None
+        self.clock = clock
+        self.queue = queue
+        self.timers = timers
+        self.time = timewatch
+        self.stopping = stopping
+        self.direct = direct
+        self.root = root
+        self.loader = loader
+        self.version = files_digest(root)
+        self.last_reload: dict[str, Any] = {"at": None, "ok": True, "errors": [], "reason": ""}
+        self.scheduled: set[date] = set()
+        self.booked: dict[str, Item] = {}
+        self.plans: dict[date, list[Airing]] = {}
+        self.plan_lock = threading.RLock()
+        self.jumps: list[dict[str, Any]] = []
+        # given by attach() when the daemon starts
+        self.asrun: BufferedAsRun | None = None
+        self.engine: Engine | None = None
+        self.run_id = 0
+        self.counts_from: datetime | None = None  # the first start: nothing before it airs
+
+    def attach(self, asrun: BufferedAsRun, run_id: int, counts_from: datetime | None) -> None:
+        """The as-run log of this run (the daemon makes it at its start, after recovery)."""
+        self.asrun, self.run_id, self.counts_from = asrun, run_id, counts_from
 
     # ------------------------------------------------------------------ scheduling
 
@@ -330,7 +356,7 @@ class Horizon:
     def _level_expired(self) -> None:
         self.set_level(1, None, "the raised level expired", "playout")
 
-    def _watch_time(self) -> None:
+    def watch_time(self) -> None:
         while not self.stopping.wait(TIME_CHECK_S):
             self.check_time()
 

@@ -30,8 +30,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from playout.daemon.airqueue import AirQueue
 from playout.daemon.asrun import AsRunLog
 from playout.daemon.control import ControlServer, Handler
 from playout.daemon.dbguard import DatabaseGuard
-from playout.daemon.engine import Engine, Item, Preempted
+from playout.daemon.engine import Engine, Preempted
 from playout.daemon.health import problems_of, watch
 from playout.daemon.horizon import Horizon
 from playout.daemon.lock import StationLock
@@ -61,7 +61,6 @@ from playout.planning import Airing
 from playout.player import Player
 from playout.problems import Problem
 from playout.schedule import Schedule
-from playout.station_folder import files_digest
 from playout.store import Database, Trigger
 
 log = logging.getLogger("playout.daemon")
@@ -74,47 +73,63 @@ Validator = Callable[[], dict[str, Any]]
 Importer = Callable[[Path, str, str | None], dict[str, Any]]  # source, into, title -> record
 
 
-@dataclass
-class Daemon(Horizon):
-    schedule: Schedule
-    durations: Mapping[str, int]
-    library: Path
-    db: Database
-    player: Player
-    clock: Clock
-    checksums: Mapping[str, str] = field(default_factory=dict)
-    level: int = 1
-    exit_after: timedelta | None = None
-    stopping: threading.Event = field(default_factory=threading.Event)
-    root: Path | None = None  # the station folder, watched for schedule edits
-    loader: Loader | None = None  # reloads and checks the station folder
-    validator: Validator | None = None  # checks it for `playout validate` (nothing applied)
-    importer: Importer | None = None  # `playout library import`, one file (warm libraries)
-    flood: FloodFilter | None = None  # the log's flood filter, flushed every heartbeat
-    timewatch: TimeWatch | None = None
-    timings: Timings = field(default_factory=Timings)
-    timers: Timers = field(default_factory=SchedulerTimers)  # started with the daemon
+class Daemon:
+    """The running daemon: its lifecycle, threads and health. What it airs and when is its
+    :class:`Horizon`'s (``self.horizon``), which owns the plan in force."""
 
-    def __post_init__(self) -> None:
-        self.tz = self.schedule.station.tz
-        self.audio = self.schedule.station.audio
-        self.direct = AsRunLog(self.db, self.schedule.station.id)
+    def __init__(
+        self,
+        *,
+        schedule: Schedule,
+        durations: Mapping[str, int],
+        library: Path,
+        db: Database,
+        player: Player,
+        clock: Clock,
+        checksums: Mapping[str, str] | None = None,
+        level: int = 1,
+        exit_after: timedelta | None = None,
+        stopping: threading.Event | None = None,
+        root: Path | None = None,  # the station folder, watched for schedule edits
+        loader: Loader | None = None,  # reloads and checks the station folder
+        validator: Validator | None = None,  # checks it for `playout validate` (nothing applied)
+        importer: Importer | None = None,  # `playout library import`, one file (warm libraries)
+        flood: FloodFilter | None = None,  # the log's flood filter, flushed every heartbeat
+        timewatch: TimeWatch | None = None,
+        timings: Timings | None = None,
+        timers: Timers | None = None,  # default: APScheduler's, started with the daemon
+    ) -> None:
+        self.library, self.db, self.player, self.clock = library, db, player, clock
+        self.exit_after = exit_after
+        self.stopping = stopping or threading.Event()
+        self.root, self.validator, self.importer, self.flood = root, validator, importer, flood
+        self.timings = timings or Timings()
+        self.timers: Timers = timers or SchedulerTimers()
+        self.tz = schedule.station.tz
+        self.station_id = schedule.station.id
+        self.direct = AsRunLog(self.db, self.station_id)
         self.spill = Spill(self.db.path.with_name(self.db.path.name + ".spill"))
         self.asrun: BufferedAsRun | None = None
         self.queue = AirQueue()
-        self.scheduled: set[date] = set()
-        self.booked: dict[str, Item] = {}
-        self.plans: dict[date, list[Airing]] = {}
         self._lock = StationLock.for_database(self.db.path)
-        self.plan_lock = threading.RLock()
         self.engine: Engine | None = None
         self.started_at = self.clock.now()
-        self.level_until: datetime | None = None
-        self.last_reload: dict[str, Any] = {"at": None, "ok": True, "errors": [], "reason": ""}
-        self.version = files_digest(self.root)
         self.fingerprints = Fingerprints()
-        self.time = self.timewatch or TimeWatch(wall=lambda: self.clock.now().timestamp())
-        self.jumps: list[dict[str, Any]] = []
+        self.time = timewatch or TimeWatch(wall=lambda: self.clock.now().timestamp())
+        self.horizon = Horizon(
+            schedule=schedule,
+            durations=durations,
+            checksums=checksums or {},
+            level=level,
+            clock=clock,
+            queue=self.queue,
+            timers=self.timers,
+            timewatch=self.time,
+            stopping=self.stopping,
+            direct=self.direct,
+            root=root,
+            loader=loader,
+        )
         self.output_dead_since: datetime | None = None
         self._beat = time.monotonic()
         self._threads: dict[str, threading.Thread] = {}
@@ -122,7 +137,8 @@ class Daemon(Horizon):
         self.sync: SyncLoop | None = None
         self._thread_failures: dict[str, int] = {}
         self.guard: DatabaseGuard | None = None
-        self.counts_from: datetime | None = None  # the first start: nothing before it airs
+        self.run_id = 0
+        self._recovered: list[Airing] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -150,7 +166,7 @@ class Daemon(Horizon):
             log.warning(
                 "the station id changed from %r to %r: its as-run log moved to the new id (%s)%s",
                 renamed.old,
-                self.schedule.station.id,
+                self.station_id,
                 ", ".join(f"{n} {table}" for table, n in renamed.moved.items()),
                 f"; {renamed.kept} airing(s) logged under both ids stay under the old one"
                 if renamed.kept
@@ -159,16 +175,17 @@ class Daemon(Horizon):
         previous = self.direct.previous_run(before_id=2**62)
         # the very first start on this database counts nothing before it: not even what is
         # still within late_grace (it would air late, back to back)
-        self.counts_from = now if previous is None else None
+        counts_from = now if previous is None else None
+        h = self.horizon
         run_id = self.direct.begin_run(os.getpid(), socket.gethostname(), now, self.player.output)
         recovery = recover(
             self.direct,
-            self.schedule,
-            self.durations,
+            h.schedule,
+            h.durations,
             now,
             previous=previous,
-            late_grace=self.audio.late_grace,
-            level=self.level,
+            late_grace=h.audio.late_grace,
+            level=h.level,
             run_id=run_id,
             last_alive=self.spill.last_alive,
         )
@@ -183,6 +200,7 @@ class Daemon(Horizon):
         today = now.astimezone(self.tz).date()
         asrun.load_known(today - timedelta(days=8), today + timedelta(days=3))
         self._recovered = recovery.make_goods
+        h.attach(asrun, run_id, counts_from)
         return run_id, asrun
 
     def prepare(self) -> None:
@@ -193,9 +211,10 @@ class Daemon(Horizon):
         if swept:
             log.info("removed %d partial file(s) of imports that did not finish", swept)
         now = self.clock.now()
+        h = self.horizon
         persisted = self.direct.level_at(now)
         if persisted is not None:
-            self.level, self.level_until = persisted.level, persisted.until
+            h.level, h.level_until = persisted.level, persisted.until
         self.run_id, self.asrun = self._start_log(now)
         self.asrun.start()
         self.engine = Engine(
@@ -203,24 +222,25 @@ class Daemon(Horizon):
             player=self.player,
             clock=self.clock,
             library=self.library,
-            audio=self.audio,
+            audio=h.audio,
             run_id=self.run_id,
-            fallback_clip=self.schedule.station.fallback_clip,
-            durations=self.durations,
-            checksums=lambda clip: self.checksums.get(clip),
+            fallback_clip=h.schedule.station.fallback_clip,
+            durations=h.durations,
+            checksums=lambda clip: h.checksums.get(clip),
             fingerprints=self.fingerprints,
-            current=self.current,
+            current=h.current,
             shutdown=self.stopping,
-            on_interrupted=self.make_good_later,
+            on_interrupted=h.make_good_later,
             tz=self.tz,
         )
-        self.ensure_days(now, reason="start")
+        h.engine = self.engine
+        h.ensure_days(now, reason="start")
         for airing in self._recovered:
             log.info("make-good %s at %s", airing.airing_id, airing.start.strftime("%H:%M:%S"))
-            self.book(airing, Trigger.MAKE_GOOD)
+            h.book(airing, Trigger.MAKE_GOOD)
         self.timers.every("maintain", self.timings.heartbeat_s, self._maintain)
-        if self.level_until is not None:
-            self.schedule_level_end(self.level_until)
+        if h.level_until is not None:
+            h.schedule_level_end(h.level_until)
 
     def _run(self, handler: Handler) -> None:
         self.prepare()
@@ -230,18 +250,22 @@ class Daemon(Horizon):
         timers.start()
         self._supervise("airer", self._airer)
         self._supervise("progress", self._progress)
-        self._supervise("timewatch", self._watch_time)
-        self._supervise("watch", self.watch_files)
+        self._supervise("timewatch", self.horizon.watch_time)
+        self._supervise("watch", self.horizon.watch_files)
         if self.root is not None:
             self.sync = SyncLoop(
-                self.db.path, self.root, lambda: self.schedule.station, self.clock, self.stopping
+                self.db.path,
+                self.root,
+                lambda: self.horizon.schedule.station,
+                self.clock,
+                self.stopping,
             )
             self._supervise("sync", self.sync.run)
         control = ControlServer(self.db.path, handler)
         control.start()
         self.control = control
         if self.root is not None:
-            write_runtime(self.root, self.db.path, self.schedule.station.id)
+            write_runtime(self.root, self.db.path, self.station_id)
         self._supervise("watchdog", self._watchdog)
         # the objects of start-up (modules, plans, the engine) live as long as the process:
         # frozen, a full garbage collection no longer walks them all while a clip starts
@@ -250,10 +274,10 @@ class Daemon(Horizon):
         notify("READY=1\nSTATUS=on air")
         log.info(
             "on air: station %s, audio output %s, %d airing(s) waiting; level %d",
-            self.schedule.station.id,
+            self.station_id,
             self.player.output,
-            len(self.booked),
-            self.level,
+            len(self.horizon.booked),
+            self.horizon.level,
         )
         limit = self.exit_after.total_seconds() if self.exit_after else None
         self.stopping.wait(limit)
@@ -318,7 +342,7 @@ class Daemon(Horizon):
         if self.guard is not None and (restored := self.guard.check()) is not None:
             log.error("%s", restored.describe())
         self.asrun.heartbeat(self.run_id, now)
-        self.ensure_days(now, reason="planned ahead")
+        self.horizon.ensure_days(now, reason="planned ahead")
         if self.player.output_ok:
             if self.output_dead_since is not None:
                 log.warning("the audio output works again (%s)", self.player.output)
