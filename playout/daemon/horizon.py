@@ -249,14 +249,13 @@ class Horizon:
 
     def reload(self, reason: str) -> dict[str, Any]:
         """Check the station folder again; if valid, the new plan applies from now on."""
-        d = self
-        now = d.clock.now()
-        if d.loader is None:
+        now = self.clock.now()
+        if self.loader is None:
             raise ControlError(msg("this daemon cannot reload (it was started without a folder)"))
-        loaded = d.loader()
+        loaded = self.loader()
         if isinstance(loaded, list):
             errors = [p.format() for p in loaded]  # English, as the log keeps them
-            d.last_reload = {
+            self.last_reload = {
                 "at": now.isoformat(),
                 "ok": False,
                 "errors": errors,
@@ -266,61 +265,59 @@ class Horizon:
             log.error(
                 "reload (%s) refused, the last good plan stays:\n%s", reason, "\n".join(errors)
             )
-            return d.last_reload
+            return self.last_reload
         schedule, durations, checksums = loaded
-        if schedule.station.id != d.schedule.station.id:
+        if schedule.station.id != self.schedule.station.id:
             error = (
-                f"station.id changed from {d.schedule.station.id!r} to {schedule.station.id!r} "
+                f"station.id changed from {self.schedule.station.id!r} to {schedule.station.id!r} "
                 f"in {SCHEDULES_DIR}/: the running daemon keeps airing and logging as "
-                f"{d.schedule.station.id!r}; restart it (systemctl restart playout) to use the "
+                f"{self.schedule.station.id!r}; restart it (systemctl restart playout) to use the "
                 "new id: at its start the as-run log moves to the new id in one step and "
                 "nothing that aired airs again"
             )
-            d.last_reload = {
+            self.last_reload = {
                 "at": now.isoformat(),
                 "ok": False,
                 "errors": [error],
                 "reason": reason,
             }
             log.error("reload (%s) refused, the last good plan stays: %s", reason, error)
-            return d.last_reload
-        with d.plan_lock:
-            d.schedule, d.durations, d.checksums = schedule, durations, checksums
-            d.audio = schedule.station.audio  # output and device apply at the next start
-            if d.engine is not None:
-                d.engine.durations = durations
-                d.engine.fallback_clip = schedule.station.fallback_clip
-                d.engine.audio = d.audio
-            d.version = files_digest(d.root)
+            return self.last_reload
+        with self.plan_lock:
+            self.schedule, self.durations, self.checksums = schedule, durations, checksums
+            self.audio = schedule.station.audio  # output and device apply at the next start
+            if self.engine is not None:
+                self.engine.durations = durations
+                self.engine.fallback_clip = schedule.station.fallback_clip
+                self.engine.audio = self.audio
+            self.version = files_digest(self.root)
             self.replan(reason)
-        d.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}
-        log.info("reloaded (%s): schedule version %s", reason, d.version)
-        return d.last_reload
+        self.last_reload = {"at": now.isoformat(), "ok": True, "errors": [], "reason": reason}
+        log.info("reloaded (%s): schedule version %s", reason, self.version)
+        return self.last_reload
 
     def replan(self, reason: str) -> None:
         """Plan today and tomorrow again; what aired or is on air is not touched."""
-        d = self
-        with d.plan_lock:
-            for job_id in [j for j in d.booked if j.startswith(f"{Trigger.SCHEDULE}:")]:
-                d.withdraw(job_id)
-            d.queue.remove_if(lambda i: i.trigger is Trigger.SCHEDULE)
-            today = d.today()
-            for day in sorted(d.scheduled):
+        with self.plan_lock:
+            for job_id in [j for j in self.booked if j.startswith(f"{Trigger.SCHEDULE}:")]:
+                self.withdraw(job_id)
+            self.queue.remove_if(lambda i: i.trigger is Trigger.SCHEDULE)
+            today = self.today()
+            for day in sorted(self.scheduled):
                 if day >= today:
-                    d.schedule_day(day, reason=reason)
+                    self.schedule_day(day, reason=reason)
 
     def watch_files(self) -> None:
         """Reload when a file under schedules/ or playlists/ changes (after 1 s of quiet)."""
-        d = self
-        if d.root is None or d.loader is None:
+        if self.root is None or self.loader is None:
             return
-        seen = files_digest(d.root)
-        while not d.stopping.wait(WATCH_S):
-            current = files_digest(d.root)
+        seen = files_digest(self.root)
+        while not self.stopping.wait(WATCH_S):
+            current = files_digest(self.root)
             if current == seen:
                 continue
             time.sleep(WATCH_S)  # let the editor finish writing
-            if files_digest(d.root) != current:
+            if files_digest(self.root) != current:
                 continue
             seen = current
             self.reload("a schedule file changed")
@@ -330,20 +327,19 @@ class Horizon:
     def set_level(
         self, level: int, until: datetime | None, reason: str, operator: str
     ) -> dict[str, Any]:
-        d = self
         if not 1 <= level <= 9:
             raise ControlError(msg("level {level} is out of range (1-9)", level=level))
-        now = d.clock.now()
+        now = self.clock.now()
         if until is not None and until <= now:
             raise ControlError(msg("the --until time has already passed"))
-        d.direct.set_level(level, now, until, reason, operator)
-        d.level, d.level_until = level, until
+        self.direct.set_level(level, now, until, reason, operator)
+        self.level, self.level_until = level, until
         log.info(
             "alert level %d (%s, %s)%s",
             level,
             reason or "no reason given",
             operator,
-            f" until {until.astimezone(d.tz):%d/%m/%Y %H:%M}" if until else "",
+            f" until {until.astimezone(self.tz):%d/%m/%Y %H:%M}" if until else "",
         )
         if until is not None:
             self.schedule_level_end(until)
