@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -553,3 +554,25 @@ def test_at_times_logged_under_an_older_id_are_not_aired_again(tmp_path: Path) -
         assert daemon.asrun.record(planned[0], Status.MISSED, "x") is False
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "changed", "error"),
+    [
+        ("", {}, ""),
+        ("heartbeat_s=1, handshake_s=2.5", {"heartbeat_s": 1.0, "handshake_s": 2.5}, ""),
+        ("watch_s=0.2,", {"watch_s": 0.2}, ""),
+        ("heartbeat=1", {}, "unknown timing 'heartbeat' (known: heartbeat_s, handshake_s"),
+        ("heartbeat_s=fast", {}, "heartbeat_s: 'fast' is not a number of seconds"),
+        ("heartbeat_s=0", {}, "heartbeat_s: 0 s is out of range"),
+    ],
+)
+def test_timings_are_set_by_name(text: str, changed: dict[str, float], error: str) -> None:
+    """``playout run --timings`` / PLAYOUT_TIMINGS: the defaults with the named ones changed."""
+    from dataclasses import replace as dc_replace
+
+    if error:
+        with pytest.raises(ValueError, match=re.escape(error)):
+            Timings.from_text(text)
+    else:
+        assert Timings.from_text(text) == dc_replace(Timings(), **changed)

@@ -19,6 +19,7 @@ from playout.daemon.folder import DaemonFolder
 from playout.daemon.logsummary import FloodFilter
 from playout.daemon.logwords import WordsFormatter
 from playout.daemon.service import Daemon
+from playout.daemon.timings import Timings
 from playout.i18n import Words, msg
 from playout.library.catalog import Catalog
 from playout.library.paths import AUDIO_DIR
@@ -94,6 +95,14 @@ def make_player(
     help="Also log to this file (rotated at 5 MB, 5 kept).",
 )
 @click.option(
+    "--timings",
+    envvar="PLAYOUT_TIMINGS",
+    default="",
+    metavar="NAME=SECONDS,...",
+    help="The daemon's own periods, for tests and tuning (e.g. heartbeat_s=1,handshake_s=2; "
+    "names in playout/daemon/timings.py).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -109,9 +118,14 @@ def command(
     device: str | None,
     output_file: Path | None,
     log_file: Path | None,
+    timings: str,
     log_level: str,
 ) -> None:
     """Air the plan through the sound card and log every airing (stop with Ctrl-C)."""
+    try:
+        periods = Timings.from_text(timings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timings") from exc
     flood = setup_logging(log_level, log_file, app.words)
     with app.database() as db:
         assert db is not None
@@ -155,6 +169,7 @@ def command(
             loader=folder.load,
             validator=folder.validate,
             importer=folder.import_clip,
+            timings=periods,
             flood=flood,
         )
         # the airer waits at most 1 ms for the interpreter when another thread computes (an

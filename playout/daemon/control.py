@@ -115,10 +115,13 @@ def authkey_for(db_path: Path, *, create: bool) -> bytes:
 
 class ControlServer:
     """Accepts control connections; at most ``MAX_CLIENTS`` are served at once, each within
-    ``HANDSHAKE_TIMEOUT_S`` (the socket itself times out, so a silent client costs nothing
+    ``handshake_s`` (the socket itself times out, so a silent client costs nothing
     after that), and running out of file descriptors backs off instead of spinning."""
 
-    def __init__(self, db_path: Path, handler: Handler) -> None:
+    def __init__(
+        self, db_path: Path, handler: Handler, handshake_s: float = HANDSHAKE_TIMEOUT_S
+    ) -> None:
+        self.handshake_s = handshake_s
         self.address, self.family = address_for(db_path)
         self.authkey = authkey_for(db_path, create=True)
         self.handler = handler
@@ -180,7 +183,7 @@ class ControlServer:
 
     def _serve(self, conn: Connection) -> None:
         try:
-            _set_timeouts(conn, HANDSHAKE_TIMEOUT_S)  # a silent client is cut off
+            _set_timeouts(conn, self.handshake_s)  # a silent client is cut off
             try:
                 deliver_challenge(conn, self.authkey)
                 answer_challenge(conn, self.authkey)
@@ -188,7 +191,7 @@ class ControlServer:
                 log.warning("control connection refused: %r", exc)
                 return
             try:
-                if not conn.poll(HANDSHAKE_TIMEOUT_S):
+                if not conn.poll(self.handshake_s):
                     return
                 raw = conn.recv_bytes(MAX_MESSAGE)
                 conn.send_bytes(json.dumps(self._answer(raw), default=str).encode())

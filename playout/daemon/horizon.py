@@ -43,7 +43,6 @@ log = logging.getLogger("playout.daemon")
 TIME_CHECK_S = 0.25
 PLAN_AHEAD_HOUR = 23  # from this hour (station time) the day after tomorrow is scheduled too
 JUMP_TOLERANCE = timedelta(seconds=2)  # an airing this late after a jump may still air
-WATCH_S = 1.0  # how often the station folder's files are looked at, and the quiet before a reload
 
 
 class Horizon:
@@ -67,7 +66,9 @@ class Horizon:
         direct: AsRunLog,
         root: Path | None = None,
         loader: Callable[[], Any] | None = None,  # service.Loader: the folder's plan or errors
+        watch_s: float = 1.0,  # how often the folder is looked at; the quiet before a reload
     ) -> None:
+        self.watch_s = watch_s
         self.schedule = schedule
         self.durations = durations
         self.checksums = checksums
@@ -312,11 +313,11 @@ class Horizon:
         if self.root is None or self.loader is None:
             return
         seen = files_digest(self.root)
-        while not self.stopping.wait(WATCH_S):
+        while not self.stopping.wait(self.watch_s):
             current = files_digest(self.root)
             if current == seen:
                 continue
-            time.sleep(WATCH_S)  # let the editor finish writing
+            time.sleep(self.watch_s)  # let the editor finish writing
             if files_digest(self.root) != current:
                 continue
             seen = current

@@ -129,6 +129,7 @@ class Daemon:
             direct=self.direct,
             root=root,
             loader=loader,
+            watch_s=self.timings.watch_s,
         )
         self.output_dead_since: datetime | None = None
         self._beat = time.monotonic()
@@ -261,7 +262,7 @@ class Daemon:
                 self.stopping,
             )
             self._supervise("sync", self.sync.run)
-        control = ControlServer(self.db.path, handler)
+        control = ControlServer(self.db.path, handler, self.timings.handshake_s)
         control.start()
         self.control = control
         if self.root is not None:

@@ -39,7 +39,9 @@ from playout.player.base import Cue, Outcome, Player, PlayerError, PlayResult, c
 
 log = logging.getLogger(__name__)
 
-PARSE_TIMEOUT_S = 3.0
+# reading a local file's header takes milliseconds; on a loaded PC (or the first parse after
+# libvlc loads its modules) it took over 3.5 s once: an airing cued late airs late, never fails
+PARSE_TIMEOUT_S = 10.0
 START_TIMEOUT_S = 3.0
 STALL_S = 3.0
 OVERRUN_S = 5.0
