@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from playout.i18n import table
 
@@ -153,11 +154,17 @@ def _value(value: str, words: dict[str, str]) -> str:
     return value
 
 
+@lru_cache(maxsize=4)
+def _words(lang: str) -> dict[str, str]:
+    """The reasons' words in ``lang`` (built once: reports render a reason per row)."""
+    return table(lang, "reason", ENGLISH)
+
+
 def render(text: str, lang: str) -> str:
     """A stored reason in ``lang`` ("vi" or "en")."""
     if lang != "vi" or not text:
         return text
-    words = table(lang, "reason", ENGLISH)
+    words = _words(lang)
     return "; ".join(
         f" {words['and']} ".join(
             item

@@ -245,9 +245,10 @@ def _replace_targets(conn: Connection, station_id: str, plans: list[DayPlanIn]) 
             "version": p.version,
             "planned": n,
             "requested": r,
-            "title": p.titles().get(c, ""),
+            "title": titles.get(c, ""),
         }
         for day, p in current.items()
+        for titles in [p.titles()]
         for c, (n, r) in p.targets().items()
     ]
     if rows:

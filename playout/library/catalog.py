@@ -80,13 +80,21 @@ class Catalog:
 
     def copies(self) -> dict[str, list[str]]:
         """sha256 -> the other paths that hold that clip's audio, where it still does."""
+        # a copy stands until a clip is imported at its path after it (current()'s rule)
+        reimported = (
+            select(ClipRow.sha256)
+            .where(ClipRow.file == ClipCopyRow.file, ClipRow.imported_at > ClipCopyRow.added_at)
+            .exists()
+        )
         with self.db.session() as s:
-            rows = s.scalars(select(ClipCopyRow).order_by(ClipCopyRow.file)).all()
+            rows = s.execute(
+                select(ClipCopyRow.sha256, ClipCopyRow.file)
+                .where(~reimported)
+                .order_by(ClipCopyRow.file)
+            ).all()
         found: dict[str, list[str]] = {}
-        for row in rows:
-            there = self.current(row.file)
-            if there is not None and there.sha256 == row.sha256:
-                found.setdefault(row.sha256, []).append(row.file)
+        for sha256, file in rows:
+            found.setdefault(sha256, []).append(file)
         return found
 
     def imported_as(self, name: str) -> list[str]:
