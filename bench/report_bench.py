@@ -69,7 +69,14 @@ def fill(path: Path, rows: int) -> None:
                             "run_id": None,
                         }
                     )
-                    airings.append({"campaign": campaign, "clip": f"{campaign}/clip-{i % 4}.wav"})
+                    airings.append(
+                        {
+                            "airing_id": f"{day:%Y%m%d}-{campaign}-{i:02d}",
+                            "campaign": campaign,
+                            "clip": f"{campaign}/clip-{i % 4}.wav",
+                            "start": start.isoformat(),
+                        }
+                    )  # what the report reads of a stored plan (playout.planning Airing.as_dict)
                     n += 1
                 plans.append(
                     {
